@@ -1,0 +1,291 @@
+"""Open-day campaigns, activities, their sessions and the registrations for them.
+
+Pages (campaign, activity) are what editors publish, one tree per language. Sessions and
+registrations are plain rows with a stable identity: a session is edited inline on the
+activity page in the default language, and translated activity pages show the sessions of
+their source page (``exclude_fields_in_copy``), so a session's places are never split.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from cms.models import BasePage
+from events.forms import ActivityPageForm
+from portal.choices import District
+from portal.models import TimeStampedModel
+
+
+class ActivityType(models.TextChoices):
+    LAB_TOUR = "lab_tour", _("Lab tour")
+    MATCHING = "matching", _("Supply-demand matching")
+    CLINIC = "clinic", _("Expert clinic")
+    CONVENIENCE = "convenience", _("Convenience testing for residents")
+    CONSUMER = "consumer", _("Consumer advice")
+    LECTURE = "lecture", _("Lecture")
+
+
+class OpenDayIndexPage(BasePage):
+    """One year's testing & inspection open-day campaign."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    theme = models.CharField(_("theme"), max_length=120)
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"))
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("hero image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldRowPanel([FieldPanel("year"), FieldPanel("start_date"), FieldPanel("end_date")]),
+        FieldPanel("theme"),
+        FieldPanel("intro"),
+        FieldPanel("hero_image"),
+    ]
+    search_fields = [*BasePage.search_fields, index.SearchField("theme")]
+    subpage_types = ["events.ActivityPage"]
+
+    class Meta:
+        verbose_name = _("open-day campaign")
+        verbose_name_plural = _("open-day campaigns")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="campaign_dates_ordered"
+            )
+        ]
+
+    def cjk_search_parts(self) -> list[str]:
+        return [self.title, self.theme]
+
+    def get_context(self, request, *args, **kwargs):
+        from events.selectors import activity_filter_from_query, activity_list
+
+        context = super().get_context(request, *args, **kwargs)
+        filters = activity_filter_from_query(campaign=self, query=request.GET)
+        context.update(filters=filters, activities=activity_list(campaign=self, filters=filters))
+        return context
+
+
+class ActivityPage(BasePage):
+    activity_type = models.CharField(_("activity type"), max_length=20, choices=ActivityType.choices)
+    institution = models.ForeignKey(
+        "experts.InstitutionPage",
+        verbose_name=_("host institution"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
+    summary = models.TextField(_("summary"), max_length=400)
+    venue = models.CharField(_("venue"), max_length=200)
+    address = models.CharField(_("address"), max_length=300)
+    district = models.CharField(_("district"), max_length=20, choices=District.choices)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    audience = models.CharField(_("audience"), max_length=200, blank=True)
+    description = RichTextField(_("description"), blank=True)
+    cover_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("cover image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    base_form_class = ActivityPageForm
+    # Sessions belong to the page in the default language; translations show those rows.
+    exclude_fields_in_copy = ["sessions"]
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("activity_type"),
+        FieldPanel("summary"),
+        FieldPanel("institution"),
+        MultiFieldPanel(
+            [
+                FieldPanel("venue"),
+                FieldPanel("address"),
+                FieldPanel("district"),
+                FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")]),
+            ],
+            heading=_("Where"),
+        ),
+        FieldPanel("audience"),
+        FieldPanel("description"),
+        FieldPanel("cover_image"),
+        InlinePanel("photos", label=_("Photos")),
+        InlinePanel(
+            "sessions",
+            label=_("Sessions"),
+            heading=_("Sessions"),
+            help_text=_(
+                "Sessions are managed on the page in the default language (Chinese); "
+                "translations show the same sessions."
+            ),
+        ),
+    ]
+    search_fields = [
+        *BasePage.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("description"),
+        index.SearchField("venue"),
+        index.FilterField("activity_type"),
+        index.FilterField("district"),
+    ]
+    parent_page_types = ["events.OpenDayIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("open-day activity")
+        verbose_name_plural = _("open-day activities")
+
+    def cjk_search_parts(self) -> list[str]:
+        return [self.title, self.summary, self.venue, self.address, self.description]
+
+    def meta_description(self) -> str:
+        return self.search_description or self.summary
+
+    def get_context(self, request, *args, **kwargs):
+        from events.selectors import session_list_for_activity
+
+        context = super().get_context(request, *args, **kwargs)
+        context["sessions"] = session_list_for_activity(activity=self)
+        context["institution"] = self.institution.localized if self.institution else None
+        return context
+
+
+class ActivityPhoto(Orderable):
+    activity = ParentalKey(ActivityPage, on_delete=models.CASCADE, related_name="photos")
+    image = models.ForeignKey(
+        "wagtailimages.Image", verbose_name=_("image"), on_delete=models.CASCADE, related_name="+"
+    )
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+
+    panels = [FieldPanel("image"), FieldPanel("caption")]
+
+
+class Session(Orderable, TimeStampedModel):
+    """A time slot of an activity with a limited number of places (people, not parties)."""
+
+    activity = ParentalKey(ActivityPage, on_delete=models.CASCADE, related_name="sessions")
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    capacity = models.PositiveIntegerField(_("places"))
+    # Places held by confirmed registrations. Changed only by conditional UPDATEs in the
+    # registration services; the check constraints make overbooking impossible even if
+    # two requests race.
+    places_taken = models.PositiveIntegerField(_("places taken"), default=0, editable=False)
+    registration_opens_at = models.DateTimeField(_("registration opens"), null=True, blank=True)
+    registration_closes_at = models.DateTimeField(_("registration closes"), null=True, blank=True)
+    max_party_size = models.PositiveSmallIntegerField(
+        _("maximum party size"), default=1, help_text=_("How many people one registration may bring.")
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    panels = [
+        FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
+        FieldRowPanel([FieldPanel("capacity"), FieldPanel("max_party_size")]),
+        FieldRowPanel([FieldPanel("registration_opens_at"), FieldPanel("registration_closes_at")]),
+        FieldPanel("note"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(places_taken__lte=F("capacity")), name="session_not_overbooked"
+            ),
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"),
+            models.CheckConstraint(condition=Q(max_party_size__gte=1), name="session_party_size_positive"),
+        ]
+        indexes = [models.Index(fields=["starts_at"])]
+
+    def __str__(self) -> str:
+        local = timezone.localtime(self.starts_at)
+        return f"{self.activity.title} · {local:%Y-%m-%d %H:%M}"
+
+    @property
+    def places_left(self) -> int:
+        return max(self.capacity - self.places_taken, 0)
+
+    def registration_state(self, now=None) -> str:
+        """'upcoming' (not yet open), 'open', 'full', 'closed' (deadline or start passed)."""
+        now = now or timezone.now()
+        if self.registration_opens_at and now < self.registration_opens_at:
+            return "upcoming"
+        if now >= self.starts_at or (self.registration_closes_at and now >= self.registration_closes_at):
+            return "closed"
+        if self.places_left <= 0:
+            return "full"
+        return "open"
+
+
+class Registration(TimeStampedModel):
+    """A person's (or party's) registration for a session."""
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        WAITLISTED = "waitlisted", _("On the waiting list")
+        CANCELLED = "cancelled", _("Cancelled")
+        CHECKED_IN = "checked_in", _("Checked in")
+        NO_SHOW = "no_show", _("No-show")
+
+    ACTIVE_STATUSES = (Status.CONFIRMED, Status.WAITLISTED, Status.CHECKED_IN)
+
+    session = models.ForeignKey(
+        Session, verbose_name=_("session"), on_delete=models.PROTECT, related_name="registrations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="registrations",
+    )
+    name = models.CharField(_("name"), max_length=60)
+    phone = models.CharField(_("mobile phone"), max_length=20)
+    email = models.EmailField(_("e-mail"), blank=True)
+    organisation = models.CharField(_("organisation"), max_length=120, blank=True)
+    party_size = models.PositiveSmallIntegerField(_("party size"), default=1)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.CONFIRMED)
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(party_size__gte=1), name="registration_party_size_positive"),
+            # One phone number holds at most one active registration per session.
+            models.UniqueConstraint(
+                fields=["session", "phone"],
+                condition=Q(status__in=["confirmed", "waitlisted", "checked_in"]),
+                name="registration_one_active_per_phone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session} · {self.get_status_display()}"

@@ -1,0 +1,173 @@
+"""Reads for the open-day pages. Each returns everything its page needs in a fixed
+number of queries, however many activities or sessions there are."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from wagtail.models import Locale, Page
+
+from events.models import ActivityPage, ActivityType, OpenDayIndexPage, Session
+from portal.choices import District
+
+
+@dataclass(frozen=True)
+class ActivityFilters:
+    date: datetime.date | None = None
+    activity_type: str = ""
+    district: str = ""
+    institution: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.date or self.activity_type or self.district or self.institution)
+
+
+def activity_filter_from_query(*, campaign: OpenDayIndexPage, query: Mapping) -> ActivityFilters:
+    """Validated filters from a query string; anything malformed is ignored, never an error."""
+    date = None
+    try:
+        date = datetime.date.fromisoformat(str(query.get("date", ""))[:10])
+    except ValueError:
+        date = None
+    activity_type = query.get("type", "")
+    district = query.get("district", "")
+    institution_raw = str(query.get("institution", ""))
+    return ActivityFilters(
+        date=date,
+        activity_type=activity_type if activity_type in ActivityType.values else "",
+        district=district if district in District.values else "",
+        institution=int(institution_raw) if institution_raw.isdigit() and len(institution_raw) < 12 else None,
+    )
+
+
+def _sessions_of(translation_key_ref) -> QuerySet[Session]:
+    """Sessions of an activity in any language: they live on the default-language page."""
+    return Session.objects.filter(
+        activity__translation_key=translation_key_ref,
+        activity__locale_id=Locale.get_default().pk,
+    )
+
+
+def activity_list(
+    *, campaign: OpenDayIndexPage, filters: ActivityFilters | None = None
+) -> list[ActivityPage]:
+    """Live activities of a campaign with their next session and places left."""
+    filters = filters or ActivityFilters()
+    now = timezone.now()
+    upcoming = _sessions_of(OuterRef("translation_key")).filter(starts_at__gte=now)
+    qs = (
+        ActivityPage.objects.child_of(campaign)
+        .live()
+        .select_related("cover_image")
+        .annotate(
+            next_start=Subquery(
+                upcoming.order_by("starts_at").values("starts_at")[:1]
+            ),
+            places_left_total=Coalesce(
+                Subquery(
+                    upcoming.order_by()
+                    .values("activity__translation_key")
+                    .annotate(left=Sum("capacity") - Sum("places_taken"))
+                    .values("left")[:1],
+                    output_field=IntegerField(),
+                ),
+                0,
+            ),
+            session_count=Coalesce(
+                Subquery(
+                    _sessions_of(OuterRef("translation_key"))
+                    .order_by()
+                    .values("activity__translation_key")
+                    .annotate(n=Count("id"))
+                    .values("n")[:1],
+                    output_field=IntegerField(),
+                ),
+                0,
+            ),
+        )
+        .order_by("next_start", "title")
+    )
+    if filters.activity_type:
+        qs = qs.filter(activity_type=filters.activity_type)
+    if filters.district:
+        qs = qs.filter(district=filters.district)
+    if filters.institution:
+        qs = qs.filter(institution__translation_key__in=Page.objects.filter(
+            pk=filters.institution).values("translation_key"))
+    if filters.date:
+        qs = qs.filter(
+            Exists(_sessions_of(OuterRef("translation_key")).filter(starts_at__date=filters.date))
+        )
+    activities = list(qs)
+    _attach_institutions(activities)
+    return activities
+
+
+def _attach_institutions(activities: Iterable[ActivityPage]) -> None:
+    """Sets ``host`` on each activity: its institution in the page's language (one query)."""
+    from experts.models import InstitutionPage
+
+    activities = list(activities)
+    keys = {a.institution_id for a in activities if a.institution_id}
+    if not keys:
+        for activity in activities:
+            activity.host = None
+        return
+    sources = dict(
+        InstitutionPage.objects.filter(pk__in=keys).values_list("pk", "translation_key")
+    )
+    locale_ids = {a.locale_id for a in activities}
+    by_key = {
+        (p.translation_key, p.locale_id): p
+        for p in InstitutionPage.objects.live().filter(
+            translation_key__in=sources.values(), locale_id__in=locale_ids
+        )
+    }
+    for activity in activities:
+        key = sources.get(activity.institution_id)
+        activity.host = by_key.get((key, activity.locale_id)) if key else None
+
+
+def session_list_for_activity(*, activity: ActivityPage) -> list[Session]:
+    """The activity's sessions in time order, with their registration state."""
+    now = timezone.now()
+    sessions = list(_sessions_of(activity.translation_key).order_by("starts_at"))
+    for session in sessions:
+        session.state = session.registration_state(now)
+    return sessions
+
+
+def campaign_current(*, locale: Locale | None = None) -> OpenDayIndexPage | None:
+    """The most recent live campaign in a language."""
+    qs = OpenDayIndexPage.objects.live()
+    if locale is not None:
+        qs = qs.filter(locale=locale)
+    return qs.order_by("-year", "-start_date").first()
+
+
+def activity_list_upcoming(*, campaign: OpenDayIndexPage, limit: int = 6) -> list[ActivityPage]:
+    """Activities of a campaign that still have sessions ahead, soonest first."""
+    return [a for a in activity_list(campaign=campaign) if a.next_start][:limit]
+
+
+def institution_choices(*, campaign: OpenDayIndexPage) -> list[Page]:
+    """Institutions hosting activities of the campaign, in the campaign's language."""
+    from experts.models import InstitutionPage
+
+    keys = (
+        ActivityPage.objects.child_of(campaign)
+        .live()
+        .exclude(institution=None)
+        .values("institution__translation_key")
+    )
+    return list(
+        InstitutionPage.objects.live()
+        .filter(locale_id=campaign.locale_id, translation_key__in=keys)
+        .order_by("title")
+    )

@@ -1,0 +1,360 @@
+"""Accredited institutions with their labs, and the Baxin volunteer expert team."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
+from django.db import models
+from django.shortcuts import get_object_or_404
+from django.utils.text import slugify
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField
+from wagtail.models import (
+    DraftStateMixin,
+    LockableMixin,
+    Orderable,
+    Page,
+    PreviewableMixin,
+    RevisionMixin,
+    WorkflowMixin,
+)
+from wagtail.search import index
+
+from cms.models import BasePage
+from portal.choices import District
+from portal.search import CjkIndexedMixin
+
+
+def _in_english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def _pick(zh: str, en: str) -> str:
+    """The English text when the page is in English and one was written."""
+    return en if _in_english() and en else zh
+
+
+class InstitutionIndexPage(BasePage):
+    intro = models.TextField(_("introduction"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    subpage_types = ["experts.InstitutionPage"]
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("institution index page")
+
+    def get_context(self, request, *args, **kwargs):
+        from experts.selectors import institution_list
+
+        context = super().get_context(request, *args, **kwargs)
+        district = request.GET.get("district", "")
+        field = request.GET.get("field", "")
+        context.update(
+            institutions=institution_list(index=self, district=district, field=field),
+            current_district=district,
+            current_field=field,
+        )
+        return context
+
+
+class InstitutionPage(BasePage):
+    """A CMA-accredited testing and inspection institution."""
+
+    accreditation_number = models.CharField(_("CMA accreditation number"), max_length=40)
+    fields = ParentalManyToManyField("portal.SectorField", verbose_name=_("fields"), blank=True)
+    district = models.CharField(_("district"), max_length=20, choices=District.choices)
+    address = models.CharField(_("address"), max_length=300)
+    contact_name = models.CharField(_("contact person"), max_length=60, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    summary = models.TextField(_("summary"), max_length=400, blank=True)
+    description = RichTextField(_("description"), blank=True)
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("logo or photo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    # Labs belong to the page in the default language; translations show those rows.
+    exclude_fields_in_copy = ["labs"]
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("accreditation_number"),
+        FieldPanel("summary"),
+        FieldPanel("fields"),
+        MultiFieldPanel(
+            [
+                FieldPanel("district"),
+                FieldPanel("address"),
+                FieldRowPanel([FieldPanel("contact_name"), FieldPanel("contact_phone")]),
+                FieldPanel("contact_email"),
+                FieldPanel("website"),
+            ],
+            heading=_("Contact"),
+        ),
+        FieldPanel("description"),
+        FieldPanel("logo"),
+        InlinePanel(
+            "labs",
+            label=_("Labs"),
+            heading=_("Labs"),
+            help_text=_("Labs are managed on the page in the default language (Chinese)."),
+        ),
+    ]
+    search_fields = [
+        *BasePage.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("description"),
+        index.SearchField("accreditation_number"),
+        index.FilterField("district"),
+    ]
+    parent_page_types = ["experts.InstitutionIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("institution")
+        verbose_name_plural = _("institutions")
+
+    def cjk_search_parts(self) -> list[str]:
+        return [self.title, self.summary, self.address, self.description]
+
+    def meta_description(self) -> str:
+        return self.search_description or self.summary
+
+    def get_context(self, request, *args, **kwargs):
+        from experts.selectors import institution_detail_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(institution_detail_context(page=self))
+        return context
+
+
+class Lab(Orderable):
+    institution = ParentalKey(InstitutionPage, on_delete=models.CASCADE, related_name="labs")
+    name = models.CharField(_("name"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=120, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    fields_text = models.CharField(
+        _("fields"), max_length=200, blank=True, help_text=_("What the lab tests, in a few words.")
+    )
+    fields_text_en = models.CharField(_("fields (English)"), max_length=200, blank=True)
+    visit_capacity = models.PositiveSmallIntegerField(
+        _("visitors per visit"), default=10, help_text=_("Largest group one visit may bring.")
+    )
+    accepts_visits = models.BooleanField(_("accepts enterprise visits"), default=False)
+
+    panels = [
+        FieldRowPanel([FieldPanel("name"), FieldPanel("name_en")]),
+        FieldRowPanel([FieldPanel("description"), FieldPanel("description_en")]),
+        FieldRowPanel([FieldPanel("fields_text"), FieldPanel("fields_text_en")]),
+        FieldRowPanel([FieldPanel("visit_capacity"), FieldPanel("accepts_visits")]),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("lab")
+        verbose_name_plural = _("labs")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(visit_capacity__gte=1), name="lab_visit_capacity_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return _pick(self.name, self.name_en)
+
+    @property
+    def display_description(self) -> str:
+        return _pick(self.description, self.description_en)
+
+    @property
+    def display_fields(self) -> str:
+        return _pick(self.fields_text, self.fields_text_en)
+
+
+class Expert(
+    WorkflowMixin,
+    DraftStateMixin,
+    LockableMixin,
+    RevisionMixin,
+    PreviewableMixin,
+    CjkIndexedMixin,
+    index.Indexed,
+    ClusterableModel,
+):
+    """A member of the Baxin volunteer expert team (巴心助检), managed as a snippet."""
+
+    name = models.CharField(_("name"), max_length=60)
+    name_en = models.CharField(_("name (English)"), max_length=60, blank=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True, allow_unicode=False)
+    title = models.CharField(_("professional title"), max_length=120)
+    title_en = models.CharField(_("professional title (English)"), max_length=120, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=160)
+    organisation_en = models.CharField(_("organisation (English)"), max_length=160, blank=True)
+    photo = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("photo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    fields = ParentalManyToManyField("portal.SectorField", verbose_name=_("fields of expertise"))
+    services = ParentalManyToManyField("portal.ServiceType", verbose_name=_("services offered"))
+    district = models.CharField(
+        _("district served"), max_length=20, choices=District.choices, blank=True
+    )
+    bio = models.TextField(_("biography"))
+    bio_en = models.TextField(_("biography (English)"), blank=True)
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Inactive experts are hidden from the roster.")
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("linked account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="expert",
+    )
+    # Revisions and workflow states are deleted with the expert (Wagtail snippet docs).
+    _revisions = GenericRelation("wagtailcore.Revision", related_query_name="expert")
+    _workflow_states = GenericRelation(
+        "wagtailcore.WorkflowState",
+        content_type_field="base_content_type",
+        object_id_field="object_id",
+        related_query_name="expert",
+        for_concrete_model=False,
+    )
+    sort_order = models.PositiveSmallIntegerField(_("order on the roster"), default=100)
+
+    panels = [
+        FieldRowPanel([FieldPanel("name"), FieldPanel("name_en")]),
+        FieldPanel("slug"),
+        FieldRowPanel([FieldPanel("title"), FieldPanel("title_en")]),
+        FieldRowPanel([FieldPanel("organisation"), FieldPanel("organisation_en")]),
+        FieldPanel("photo"),
+        FieldPanel("services"),
+        FieldPanel("fields"),
+        FieldPanel("district"),
+        FieldPanel("bio"),
+        FieldPanel("bio_en"),
+        FieldRowPanel([FieldPanel("is_active"), FieldPanel("sort_order")]),
+        FieldPanel("user"),
+    ]
+    search_fields = [
+        index.SearchField("name"),
+        index.SearchField("name_en"),
+        index.SearchField("title"),
+        index.SearchField("title_en"),
+        index.SearchField("organisation"),
+        index.SearchField("bio"),
+        index.SearchField("bio_en"),
+        index.SearchField("cjk_index"),
+        index.FilterField("live"),
+        index.FilterField("is_active"),
+    ]
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("expert")
+        verbose_name_plural = _("experts")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.name_en or self.name) or f"expert-{self.pk or ''}"
+        super().save(*args, **kwargs)
+
+    def cjk_search_parts(self) -> list[str]:
+        services = " ".join(s.get_code_display() for s in self.services.all())
+        fields = " ".join(f.get_code_display() for f in self.fields.all())
+        return [self.name, self.title, self.organisation, self.bio, services, fields]
+
+    @property
+    def display_name(self) -> str:
+        return _pick(self.name, self.name_en)
+
+    @property
+    def display_title(self) -> str:
+        return _pick(self.title, self.title_en)
+
+    @property
+    def display_organisation(self) -> str:
+        return _pick(self.organisation, self.organisation_en)
+
+    @property
+    def display_bio(self) -> str:
+        return _pick(self.bio, self.bio_en)
+
+    @property
+    def revisions(self):
+        return self._revisions
+
+    @property
+    def workflow_states(self):
+        return self._workflow_states
+
+    def get_preview_template(self, request, mode_name):
+        return "experts/expert_detail.html"
+
+    def get_preview_context(self, request, mode_name):
+        return {"expert": self, "page": None}
+
+
+class ExpertRosterPage(RoutablePageMixin, BasePage):
+    """Lists the expert team, filterable by service and field, with a profile per expert."""
+
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    max_count_per_parent = 1
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("expert roster page")
+
+    @path("")
+    def roster(self, request):
+        from experts.selectors import expert_list
+
+        service = request.GET.get("service", "")
+        field = request.GET.get("field", "")
+        context = self.get_context(request)
+        context.update(
+            experts=expert_list(service=service, field=field),
+            current_service=service,
+            current_field=field,
+        )
+        return self.render(request, context_overrides=context)
+
+    @path("<slug:slug>/", name="expert")
+    def expert_detail(self, request, slug: str):
+        from experts.selectors import expert_list
+
+        expert = get_object_or_404(expert_list(), slug=slug)
+        return self.render(
+            request,
+            context_overrides={"expert": expert, "roster_page": self},
+            template="experts/expert_detail.html",
+        )
+
+    def expert_url(self, expert: Expert) -> str:
+        return self.url + self.reverse_subpage("expert", kwargs={"slug": expert.slug})

@@ -1,0 +1,47 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from portal.choices import Field, Service
+
+
+class TimeStampedModel(models.Model):
+    """Abstract base: when a row was created and last changed."""
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class SectorField(models.Model):
+    """A field of the sector (automotive, food, ...), for multi-select on pages and snippets.
+
+    Rows are created by a migration, one per ``Field`` value; the label is translated.
+    """
+
+    code = models.CharField(_("code"), max_length=32, choices=Field.choices, unique=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("sector field")
+        verbose_name_plural = _("sector fields")
+
+    def __str__(self) -> str:
+        return str(self.get_code_display())
+
+
+class ServiceType(models.Model):
+    """A service of the expert team (consulting, diagnosis, certification support)."""
+
+    code = models.CharField(_("code"), max_length=32, choices=Service.choices, unique=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+
+    def __str__(self) -> str:
+        return str(self.get_code_display())
