@@ -8,6 +8,8 @@ their source page (``exclude_fields_in_copy``), so a session's places are never 
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -74,11 +76,22 @@ class OpenDayIndexPage(BasePage):
         return [self.title, self.theme]
 
     def get_context(self, request, *args, **kwargs):
-        from events.selectors import activity_filter_from_query, activity_list
+        from events.selectors import activity_filter_from_query, activity_list, institution_choices
 
         context = super().get_context(request, *args, **kwargs)
         filters = activity_filter_from_query(campaign=self, query=request.GET)
-        context.update(filters=filters, activities=activity_list(campaign=self, filters=filters))
+        context.update(
+            filters=filters,
+            activities=activity_list(campaign=self, filters=filters),
+            activity_type_choices=ActivityType.choices,
+            district_choices=District.choices,
+            institution_choices=institution_choices(campaign=self),
+            # Every day of the campaign, first to last, for the date filter.
+            campaign_dates=[
+                self.start_date + datetime.timedelta(days=n)
+                for n in range((self.end_date - self.start_date).days + 1)
+            ],
+        )
         return context
 
 

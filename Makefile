@@ -1,0 +1,69 @@
+# Two commands for a fresh machine with Python 3.11+:
+#   make run   - install, migrate, seed demo content, start web + Celery worker/beat
+#   make test  - install test tools, lint, check, run the whole suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE := portal.settings
+
+.PHONY: run test install install-dev messages makemessages lint check migrate seed worker web clean screenshots
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# Compile the gettext catalogues (Babel, so no system gettext is needed).
+messages: $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d locale -D django 2>&1 | grep -v "^$$" || true
+	@test -f locale/zh_Hans/LC_MESSAGES/django.mo
+
+# Refresh the catalogues from the code and templates (needs GNU gettext).
+makemessages: $(VENV)/.installed
+	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var --no-obsolete
+
+migrate: $(VENV)/.installed
+	$(PY) manage.py migrate --no-input
+
+seed: migrate
+	$(PY) manage.py seed_demo --if-empty
+
+run: messages seed
+	@echo ""
+	@echo "  Portal:        http://$(HOST):$(PORT)/"
+	@echo "  Editors' admin: http://$(HOST):$(PORT)/cms-admin/"
+	@echo "  Demo logins (password demo-pass-2026): admin, editor, approver, checkin, expert,"
+	@echo "  institution; public visitor: visitor@example.com. E-mails go to var/mail/."
+	@echo ""
+	@trap 'kill 0' EXIT INT TERM; \
+	$(BIN)/celery -A portal worker --beat --loglevel=INFO --concurrency=2 \
+		--schedule=var/celerybeat-schedule & \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check: $(VENV)/.installed-dev messages
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+test: $(VENV)/.installed-dev messages lint check
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var staticfiles

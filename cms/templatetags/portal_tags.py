@@ -1,0 +1,230 @@
+"""Template tags for the site frame: navigation, language links, breadcrumbs, page meta.
+
+Each tag prepares plain values (lists of dicts, strings) so the templates only loop and
+print. Lookups that need the database happen here, once per request where possible.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import translate_url
+from django.utils.translation import get_language
+from wagtail.models import Locale, Page, Site
+
+register = template.Library()
+
+# BCP 47 tags for hreflang and <html lang>; Django's language codes are lower-case.
+HREFLANG = {"zh-hans": "zh-Hans", "en": "en"}
+
+
+def _request(context) -> HttpRequest | None:
+    return context.get("request")
+
+
+def _site(request: HttpRequest | None) -> Site | None:
+    if request is None:
+        return None
+    if not hasattr(request, "_portal_site"):
+        request._portal_site = Site.find_for_request(request)
+    return request._portal_site
+
+
+def _home_for_locale(request: HttpRequest | None, locale: Locale | None) -> Page | None:
+    """The site's home page in ``locale`` (the home page itself if it has no translation)."""
+    site = _site(request)
+    if site is None:
+        return None
+    root = site.root_page
+    if locale is None or root.locale_id == locale.pk:
+        return root
+    return root.get_translation_or_none(locale) or root
+
+
+def _absolute(url: str) -> str:
+    if not url or url.startswith(("http://", "https://")):
+        return url
+    return settings.SITE_URL + url
+
+
+@register.filter
+def absolute_url(url: str) -> str:
+    """Prefix a site-relative URL with the portal's public address (``SITE_URL``)."""
+    return _absolute(str(url or ""))
+
+
+@register.filter
+def hreflang(language_code: str) -> str:
+    """Django language code to BCP 47 (``zh-hans`` -> ``zh-Hans``)."""
+    return HREFLANG.get(language_code, language_code)
+
+
+def _route_suffix(request: HttpRequest, page: Page) -> str:
+    """The part of the path below ``page``'s own URL (a routable page's sub-route)."""
+    page_url = page.get_url(request) or ""
+    if page_url and request.path.startswith(page_url):
+        return request.path[len(page_url) :]
+    return ""
+
+
+@register.simple_tag(takes_context=True)
+def language_links(context) -> list[dict]:
+    """One entry per language: where this page is in that language, and whether it is current.
+
+    A Wagtail page links to its live translation (keeping a routable page's sub-route, e.g. an
+    expert's profile), otherwise to that language's home page. Other views use Django's
+    ``translate_url``. Computed once per request: the header and the <head> both use it.
+    """
+    request = _request(context)
+    if request is None:
+        return []
+    cached = getattr(request, "_portal_language_links", None)
+    if cached is not None:
+        return cached
+    page = context.get("page")
+    current = get_language()
+    links = []
+    translations: dict[str, Page] = {}
+    suffix = ""
+    if isinstance(page, Page) and page.pk:
+        suffix = _route_suffix(request, page)
+        for translation in page.get_translations(inclusive=True).live().select_related("locale"):
+            translations[translation.locale.language_code] = translation
+    locales = {locale.language_code: locale for locale in Locale.objects.all()}
+    for code, name in settings.LANGUAGES:
+        if isinstance(page, Page) and page.pk:
+            target = translations.get(code)
+            if target is not None:
+                url = (target.get_url(request) or "") + suffix
+            else:
+                home = _home_for_locale(request, locales.get(code))
+                url = home.get_url(request) if home else f"/{code}/"
+        else:
+            url = translate_url(request.path, code)
+        links.append(
+            {
+                "code": code,
+                "name": name,
+                "hreflang": hreflang(code),
+                "url": url,
+                "full_url": _absolute(url),
+                "is_current": code == current,
+            }
+        )
+    request._portal_language_links = links
+    return links
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context) -> str:
+    """The page's own address without tracking or filter parameters (pagination kept)."""
+    request = _request(context)
+    if request is None:
+        return settings.SITE_URL + "/"
+    url = request.path
+    page_number = request.GET.get("page", "")
+    if page_number.isdigit() and page_number != "1":
+        url += f"?page={page_number}"
+    return _absolute(url)
+
+
+@register.simple_tag(takes_context=True)
+def main_menu(context) -> list[dict]:
+    """Top-level live pages of this language's home page that are marked "show in menus".
+
+    ``aria_current`` is "page" for the page itself and "true" for a page inside its section.
+    """
+    request = _request(context)
+    page = context.get("page")
+    home = _home_for_locale(request, Locale.get_active())
+    if home is None:
+        return []
+    current_path = page.url_path if isinstance(page, Page) else None
+    items = [
+        {
+            "title": home.title,
+            "url": home.get_url(request),
+            "aria_current": "page" if current_path == home.url_path else "",
+            "is_home": True,
+        }
+    ]
+    for child in home.get_children().live().public().in_menu():
+        aria_current = ""
+        if current_path == child.url_path:
+            aria_current = "page"
+        elif current_path and current_path.startswith(child.url_path):
+            aria_current = "true"
+        items.append(
+            {
+                "title": child.title,
+                "url": child.get_url(request),
+                "aria_current": aria_current,
+                "is_home": False,
+            }
+        )
+    return items
+
+
+@register.simple_tag(takes_context=True)
+def home_url(context) -> str:
+    """This language's home page, for the site name in the header."""
+    request = _request(context)
+    home = _home_for_locale(request, Locale.get_active())
+    if home is not None:
+        return home.get_url(request) or "/"
+    return f"/{get_language()}/"
+
+
+@register.simple_tag(takes_context=True)
+def breadcrumb_items(context, page=None, current_title: str = "") -> list[dict]:
+    """Ancestors of ``page`` from the home page down, then the page itself (no link).
+
+    ``current_title`` names a view below the page (e.g. an expert's profile on the roster
+    page): the page is then linked and the trail ends with that title. Empty on the home
+    page, where a trail of one item would only repeat the heading.
+    """
+    request = _request(context)
+    page = page if page is not None else context.get("page")
+    if not isinstance(page, Page) or (page.depth <= 2 and not current_title):
+        return []
+    ancestors = page.get_ancestors().filter(depth__gte=2).live()
+    items = [{"title": a.title, "url": a.get_url(request)} for a in ancestors]
+    if current_title:
+        items.append({"title": page.title, "url": page.get_url(request)})
+        items.append({"title": current_title, "url": ""})
+    else:
+        items.append({"title": page.title, "url": ""})
+    return items
+
+
+@register.simple_tag
+def share_image(page=None):
+    """The image to show when ``page`` is shared: its social image, else its cover or hero."""
+    if page is None:
+        return None
+    for attribute in ("social_image", "cover_image", "hero_image"):
+        image = getattr(page, attribute, None)
+        if image is not None:
+            return image
+    return None
+
+
+@register.simple_tag(takes_context=True)
+def contact_details(context, site_settings) -> dict:
+    """The footer's contact details from ``SiteSettings`` in the visitor's language."""
+    english = get_language() == "en"
+
+    def pick(zh: str, en: str) -> str:
+        return (en or zh) if english else zh
+
+    if site_settings is None:
+        return {}
+    return {
+        "organisation": pick(site_settings.organisation, site_settings.organisation_en),
+        "address": pick(site_settings.address, site_settings.address_en),
+        "service_hours": pick(site_settings.service_hours, site_settings.service_hours_en),
+        "phone": site_settings.phone,
+        "email": site_settings.email,
+        "icp_number": site_settings.icp_number,
+    }
