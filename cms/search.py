@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wagtail.models import Locale, Page
+from wagtail.search.backends import get_search_backend
 
 from portal.search import prepare_query
 
@@ -45,7 +46,8 @@ def site_search(*, query: str, limit: int = 100) -> list[SearchHit]:
     ]
     roster = ExpertRosterPage.objects.live().filter(locale=locale).first()
     if roster is not None:
-        experts = expert_list().search(terms, operator="and")[:limit]
+        # Expert's manager is not a searchable queryset: ask the search backend directly.
+        experts = get_search_backend().search(terms, expert_list(), operator="and")[:limit]
         hits.extend(
             SearchHit(
                 title=f"{e.display_name} · {e.display_title}",

@@ -96,7 +96,9 @@ class OpenDayIndexPage(BasePage):
 
 
 class ActivityPage(BasePage):
-    activity_type = models.CharField(_("activity type"), max_length=20, choices=ActivityType.choices)
+    activity_type = models.CharField(
+        _("activity type"), max_length=20, choices=ActivityType.choices
+    )
     institution = models.ForeignKey(
         "experts.InstitutionPage",
         verbose_name=_("host institution"),
@@ -180,10 +182,11 @@ class ActivityPage(BasePage):
         return self.search_description or self.summary
 
     def get_context(self, request, *args, **kwargs):
-        from events.selectors import session_list_for_activity
+        from events.selectors import activity_photo_list, session_list_for_activity
 
         context = super().get_context(request, *args, **kwargs)
         context["sessions"] = session_list_for_activity(activity=self)
+        context["photos"] = activity_photo_list(activity=self)
         context["institution"] = self.institution.localized if self.institution else None
         return context
 
@@ -212,7 +215,9 @@ class Session(Orderable, TimeStampedModel):
     registration_opens_at = models.DateTimeField(_("registration opens"), null=True, blank=True)
     registration_closes_at = models.DateTimeField(_("registration closes"), null=True, blank=True)
     max_party_size = models.PositiveSmallIntegerField(
-        _("maximum party size"), default=1, help_text=_("How many people one registration may bring.")
+        _("maximum party size"),
+        default=1,
+        help_text=_("How many people one registration may bring."),
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
 
@@ -230,8 +235,12 @@ class Session(Orderable, TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(places_taken__lte=F("capacity")), name="session_not_overbooked"
             ),
-            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"),
-            models.CheckConstraint(condition=Q(max_party_size__gte=1), name="session_party_size_positive"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_party_size__gte=1), name="session_party_size_positive"
+            ),
         ]
         indexes = [models.Index(fields=["starts_at"])]
 
@@ -248,7 +257,9 @@ class Session(Orderable, TimeStampedModel):
         now = now or timezone.now()
         if self.registration_opens_at and now < self.registration_opens_at:
             return "upcoming"
-        if now >= self.starts_at or (self.registration_closes_at and now >= self.registration_closes_at):
+        if now >= self.starts_at or (
+            self.registration_closes_at and now >= self.registration_closes_at
+        ):
             return "closed"
         if self.places_left <= 0:
             return "full"
@@ -283,15 +294,21 @@ class Registration(TimeStampedModel):
     email = models.EmailField(_("e-mail"), blank=True)
     organisation = models.CharField(_("organisation"), max_length=120, blank=True)
     party_size = models.PositiveSmallIntegerField(_("party size"), default=1)
-    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.CONFIRMED)
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.CONFIRMED
+    )
 
     class Meta:
         verbose_name = _("registration")
         verbose_name_plural = _("registrations")
         ordering = ["created_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(party_size__gte=1), name="registration_party_size_positive"),
+            models.CheckConstraint(
+                condition=Q(party_size__gte=1), name="registration_party_size_positive"
+            ),
             # One phone number holds at most one active registration per session.
             models.UniqueConstraint(
                 fields=["session", "phone"],

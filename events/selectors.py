@@ -7,12 +7,12 @@ import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from wagtail.models import Locale, Page
 
-from events.models import ActivityPage, ActivityType, OpenDayIndexPage, Session
+from events.models import ActivityPage, ActivityPhoto, ActivityType, OpenDayIndexPage, Session
 from portal.choices import District
 
 
@@ -42,15 +42,20 @@ def activity_filter_from_query(*, campaign: OpenDayIndexPage, query: Mapping) ->
         date=date,
         activity_type=activity_type if activity_type in ActivityType.values else "",
         district=district if district in District.values else "",
-        institution=int(institution_raw) if institution_raw.isdigit() and len(institution_raw) < 12 else None,
+        institution=int(institution_raw)
+        if institution_raw.isdigit() and len(institution_raw) < 12
+        else None,
     )
 
 
-def _sessions_of(translation_key_ref) -> QuerySet[Session]:
-    """Sessions of an activity in any language: they live on the default-language page."""
+def _sessions_of(translation_key_ref, *, default_locale_id: int | None = None) -> QuerySet[Session]:
+    """Sessions of an activity in any language: they live on the default-language page.
+
+    Pass ``default_locale_id`` when building several subqueries, to look the locale up once.
+    """
     return Session.objects.filter(
         activity__translation_key=translation_key_ref,
-        activity__locale_id=Locale.get_default().pk,
+        activity__locale_id=default_locale_id or Locale.get_default().pk,
     )
 
 
@@ -60,15 +65,18 @@ def activity_list(
     """Live activities of a campaign with their next session and places left."""
     filters = filters or ActivityFilters()
     now = timezone.now()
-    upcoming = _sessions_of(OuterRef("translation_key")).filter(starts_at__gte=now)
+    default_locale_id = Locale.get_default().pk
+    upcoming = _sessions_of(
+        OuterRef("translation_key"), default_locale_id=default_locale_id
+    ).filter(starts_at__gte=now)
     qs = (
         ActivityPage.objects.child_of(campaign)
         .live()
         .select_related("cover_image")
+        # Renditions for the card images, so ``{% image %}`` does not query per card.
+        .prefetch_related("cover_image__renditions")
         .annotate(
-            next_start=Subquery(
-                upcoming.order_by("starts_at").values("starts_at")[:1]
-            ),
+            next_start=Subquery(upcoming.order_by("starts_at").values("starts_at")[:1]),
             places_left_total=Coalesce(
                 Subquery(
                     upcoming.order_by()
@@ -81,7 +89,7 @@ def activity_list(
             ),
             session_count=Coalesce(
                 Subquery(
-                    _sessions_of(OuterRef("translation_key"))
+                    _sessions_of(OuterRef("translation_key"), default_locale_id=default_locale_id)
                     .order_by()
                     .values("activity__translation_key")
                     .annotate(n=Count("id"))
@@ -91,18 +99,26 @@ def activity_list(
                 0,
             ),
         )
-        .order_by("next_start", "title")
+        # Activities without upcoming sessions last (SQLite and PostgreSQL differ by default).
+        .order_by(F("next_start").asc(nulls_last=True), "title")
     )
     if filters.activity_type:
         qs = qs.filter(activity_type=filters.activity_type)
     if filters.district:
         qs = qs.filter(district=filters.district)
     if filters.institution:
-        qs = qs.filter(institution__translation_key__in=Page.objects.filter(
-            pk=filters.institution).values("translation_key"))
+        qs = qs.filter(
+            institution__translation_key__in=Page.objects.filter(pk=filters.institution).values(
+                "translation_key"
+            )
+        )
     if filters.date:
         qs = qs.filter(
-            Exists(_sessions_of(OuterRef("translation_key")).filter(starts_at__date=filters.date))
+            Exists(
+                _sessions_of(
+                    OuterRef("translation_key"), default_locale_id=default_locale_id
+                ).filter(starts_at__date=filters.date)
+            )
         )
     activities = list(qs)
     _attach_institutions(activities)
@@ -119,9 +135,7 @@ def _attach_institutions(activities: Iterable[ActivityPage]) -> None:
         for activity in activities:
             activity.host = None
         return
-    sources = dict(
-        InstitutionPage.objects.filter(pk__in=keys).values_list("pk", "translation_key")
-    )
+    sources = dict(InstitutionPage.objects.filter(pk__in=keys).values_list("pk", "translation_key"))
     locale_ids = {a.locale_id for a in activities}
     by_key = {
         (p.translation_key, p.locale_id): p
@@ -135,12 +149,22 @@ def _attach_institutions(activities: Iterable[ActivityPage]) -> None:
 
 
 def session_list_for_activity(*, activity: ActivityPage) -> list[Session]:
-    """The activity's sessions in time order, with their registration state."""
+    """The activity's sessions in time order, with their registration ``state`` and
+    ``has_ended`` (the session is over)."""
     now = timezone.now()
     sessions = list(_sessions_of(activity.translation_key).order_by("starts_at"))
     for session in sessions:
         session.state = session.registration_state(now)
+        session.has_ended = session.ends_at <= now
     return sessions
+
+
+def activity_photo_list(*, activity: ActivityPage) -> list[ActivityPhoto]:
+    """The activity's photos with their images and renditions (three queries in all).
+
+    Goes through the page's own relation so that a page preview shows unsaved photos.
+    """
+    return list(activity.photos.all().select_related("image").prefetch_related("image__renditions"))
 
 
 def campaign_current(*, locale: Locale | None = None) -> OpenDayIndexPage | None:

@@ -26,7 +26,7 @@ from wagtail.models import (
 from wagtail.search import index
 
 from cms.models import BasePage
-from portal.choices import District
+from portal.choices import District, Field, Service
 from portal.search import CjkIndexedMixin
 
 
@@ -59,6 +59,8 @@ class InstitutionIndexPage(BasePage):
             institutions=institution_list(index=self, district=district, field=field),
             current_district=district,
             current_field=field,
+            district_choices=District.choices,
+            field_choices=Field.choices,
         )
         return context
 
@@ -337,11 +339,20 @@ class ExpertRosterPage(RoutablePageMixin, BasePage):
 
         service = request.GET.get("service", "")
         field = request.GET.get("field", "")
+        experts = list(expert_list(service=service, field=field))
+        # Same URL as expert_url(), but the roster's own URL is worked out once, not per expert.
+        roster_url = self.get_url(request)
+        for expert in experts:
+            expert.profile_url = roster_url + self.reverse_subpage(
+                "expert", kwargs={"slug": expert.slug}
+            )
         context = self.get_context(request)
         context.update(
-            experts=expert_list(service=service, field=field),
+            experts=experts,
             current_service=service,
             current_field=field,
+            service_choices=Service.choices,
+            field_choices=Field.choices,
         )
         return self.render(request, context_overrides=context)
 

@@ -15,7 +15,7 @@ def expert_list(*, service: str = "", field: str = "") -> QuerySet[Expert]:
     qs = (
         Expert.objects.filter(live=True, is_active=True)
         .select_related("photo")
-        .prefetch_related("services", "fields")
+        .prefetch_related("services", "fields", "photo__renditions")
         .order_by("sort_order", "name")
     )
     if service in Service.values:
@@ -32,7 +32,7 @@ def institution_list(
         InstitutionPage.objects.child_of(index)
         .live()
         .select_related("logo")
-        .prefetch_related("fields")
+        .prefetch_related("fields", "logo__renditions")
         .order_by("title")
     )
     if district in District.values:

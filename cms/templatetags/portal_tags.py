@@ -10,6 +10,7 @@ from django import template
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import translate_url
+from django.utils.http import urlencode
 from django.utils.translation import get_language
 from wagtail.models import Locale, Page, Site
 
@@ -32,14 +33,30 @@ def _site(request: HttpRequest | None) -> Site | None:
 
 
 def _home_for_locale(request: HttpRequest | None, locale: Locale | None) -> Page | None:
-    """The site's home page in ``locale`` (the home page itself if it has no translation)."""
+    """The site's home page in ``locale`` (the home page itself if it has no translation).
+
+    Remembered on the request: the header, the menu and the language links all ask.
+    """
     site = _site(request)
     if site is None:
         return None
-    root = site.root_page
-    if locale is None or root.locale_id == locale.pk:
-        return root
-    return root.get_translation_or_none(locale) or root
+    cache = request.__dict__.setdefault("_portal_homes", {})
+    key = locale.pk if locale is not None else None
+    if key not in cache:
+        root = site.root_page
+        if locale is None or root.locale_id == locale.pk:
+            cache[key] = root
+        else:
+            cache[key] = root.get_translation_or_none(locale) or root
+    return cache[key]
+
+
+def _active_locale(request: HttpRequest | None) -> Locale | None:
+    if request is None:
+        return Locale.get_active()
+    if not hasattr(request, "_portal_locale"):
+        request._portal_locale = Locale.get_active()
+    return request._portal_locale
 
 
 def _absolute(url: str) -> str:
@@ -93,11 +110,13 @@ def language_links(context) -> list[dict]:
             translations[translation.locale.language_code] = translation
     locales = {locale.language_code: locale for locale in Locale.objects.all()}
     for code, name in settings.LANGUAGES:
+        exists = True
         if isinstance(page, Page) and page.pk:
             target = translations.get(code)
             if target is not None:
                 url = (target.get_url(request) or "") + suffix
             else:
+                exists = False
                 home = _home_for_locale(request, locales.get(code))
                 url = home.get_url(request) if home else f"/{code}/"
         else:
@@ -110,6 +129,9 @@ def language_links(context) -> list[dict]:
                 "url": url,
                 "full_url": _absolute(url),
                 "is_current": code == current,
+                # False when the page has no translation and ``url`` is that language's
+                # home page: fine for the switcher, wrong for an hreflang alternate.
+                "exists": exists,
             }
         )
     request._portal_language_links = links
@@ -137,7 +159,7 @@ def main_menu(context) -> list[dict]:
     """
     request = _request(context)
     page = context.get("page")
-    home = _home_for_locale(request, Locale.get_active())
+    home = _home_for_locale(request, _active_locale(request))
     if home is None:
         return []
     current_path = page.url_path if isinstance(page, Page) else None
@@ -170,7 +192,7 @@ def main_menu(context) -> list[dict]:
 def home_url(context) -> str:
     """This language's home page, for the site name in the header."""
     request = _request(context)
-    home = _home_for_locale(request, Locale.get_active())
+    home = _home_for_locale(request, _active_locale(request))
     if home is not None:
         return home.get_url(request) or "/"
     return f"/{get_language()}/"
@@ -201,7 +223,7 @@ def breadcrumb_items(context, page=None, current_title: str = "") -> list[dict]:
 @register.simple_tag
 def share_image(page=None):
     """The image to show when ``page`` is shared: its social image, else its cover or hero."""
-    if page is None:
+    if not page:
         return None
     for attribute in ("social_image", "cover_image", "hero_image"):
         image = getattr(page, attribute, None)
@@ -228,3 +250,23 @@ def contact_details(context, site_settings) -> dict:
         "email": site_settings.email,
         "icp_number": site_settings.icp_number,
     }
+
+
+@register.simple_tag(takes_context=True)
+def expert_profile_url(context, roster_page, expert) -> str:
+    """Address of ``expert``'s profile on the roster page (empty without a roster page)."""
+    if roster_page is None or expert is None:
+        return ""
+    return roster_page.expert_url(expert)
+
+
+@register.simple_tag(takes_context=True)
+def news_tag_links(context, page) -> list[dict]:
+    """The article's tags, each linking to its news index filtered by that tag."""
+    request = _request(context)
+    parent = page.get_parent()
+    index_url = parent.get_url(request) if parent else ""
+    return [
+        {"name": tag.name, "url": f"{index_url}?{urlencode({'tag': tag.name})}"}
+        for tag in page.tags.all()
+    ]

@@ -1,0 +1,543 @@
+"""Builds (or brings up to date) the complete demo site in Chinese and English.
+
+``seed_demo()`` is safe to run again: pages are found by their slug under their parent,
+translations through Wagtail's translation key, snippets by slug, accounts by username,
+sessions by their position on the activity and registrations by (session, phone).
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from wagtail.models import Locale, Page, Revision, Site
+
+from cms.demo import content_events as ev
+from cms.demo import content_news as news_content
+from cms.demo import content_people as people
+from cms.demo import content_site as site_content
+from cms.demo.images import ensure_images
+from cms.demo.pages import Tally, stream, upsert_page, upsert_snippet, upsert_translation
+from cms.models import HomePage, NewsIndexPage, NewsPage, SiteSettings, StandardPage
+from events.models import ActivityPage, OpenDayIndexPage, Registration, Session
+from experts.models import Expert, ExpertRosterPage, InstitutionIndexPage, InstitutionPage, Lab
+from portal.models import SectorField, ServiceType
+
+TZ = ZoneInfo(settings.TIME_ZONE)
+# Party sizes of the demo registrations, in turn (cut to each session's maximum).
+PARTY_PATTERN = [2, 1, 3, 4, 1, 2, 2, 1]
+HELD_STATUSES = [Registration.Status.CONFIRMED, Registration.Status.CHECKED_IN]
+
+
+@dataclass
+class SeedResult:
+    tally: Tally
+    counts: dict[str, int] = field(default_factory=dict)
+    accounts: list[tuple[str, str, str, str]] = field(default_factory=list)
+    campaign_start: datetime.date | None = None
+    campaign_end: datetime.date | None = None
+
+
+def campaign_window(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """This year's open days: 10–30 September, or three weeks from a few days ahead when
+    that part of September is already too close or past, so every session lies ahead."""
+    start = datetime.date(today.year, 9, 10)
+    end = datetime.date(today.year, 9, 30)
+    if today + datetime.timedelta(days=3) > start:
+        start = today + datetime.timedelta(days=3)
+        end = start + datetime.timedelta(days=20)
+    return start, end
+
+
+def _at(day: datetime.date, hhmm: str) -> datetime.datetime:
+    hour, minute = (int(x) for x in hhmm.split(":"))
+    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=TZ)
+
+
+def _sector_fields(codes: list[str]) -> list[SectorField]:
+    # Default ordering, so the in-memory list compares equal to what is read back.
+    return list(SectorField.objects.filter(code__in=codes))
+
+
+def _services(codes: list[str]) -> list[ServiceType]:
+    return list(ServiceType.objects.filter(code__in=codes))
+
+
+class _Builder:
+    def __init__(self, *, today: datetime.date, stdout=None) -> None:
+        self.today = today
+        self.tally = Tally()
+        self.stdout = stdout
+        self.zh = Locale.get_default()
+        self.en, _ = Locale.objects.get_or_create(language_code="en")
+        self.images: dict = {}
+        self.pages: dict[str, tuple[Page, Page]] = {}
+        self.users: dict[str, object] = {}
+        self.start, self.end = campaign_window(today)
+        self.year = today.year
+
+    def log(self, message: str) -> None:
+        if self.stdout is not None:
+            self.stdout.write(message)
+
+    def pair(self, *, key, parent_key, model, slug, common, zh, en, children=None):
+        """Creates/updates a page under ``parent_key`` and its English translation."""
+        zh_parent, _ = self.pages[parent_key]
+        zh_page = upsert_page(
+            parent=zh_parent,
+            model=model,
+            slug=slug,
+            values={**common, **zh},
+            tally=self.tally,
+            children=children,
+        )
+        en_page = upsert_translation(
+            source=zh_page, locale=self.en, values={"slug": slug, **common, **en}, tally=self.tally
+        )
+        self.pages[key] = (zh_page, en_page)
+        return zh_page, en_page
+
+    # --- site and home ------------------------------------------------------------------
+
+    def home(self) -> None:
+        root = Page.get_first_root_node()
+        home = HomePage.objects.filter(depth=2, locale=self.zh).first()
+        if home is not None:
+            slug = home.slug
+        elif root.get_children().filter(slug="home").exists():
+            slug = "portal-home"  # renamed to "home" once Wagtail's welcome page is gone
+        else:
+            slug = "home"
+        zh = {
+            **site_content.HOME["zh"],
+            "hero_title": site_content.HOME["zh"]["hero_title"].format(year=self.year),
+            "hero_image": self.images["Demo: home hero"],
+        }
+        home = upsert_page(parent=root, model=HomePage, slug=slug, values=zh, tally=self.tally)
+
+        site = Site.objects.filter(is_default_site=True).first()
+        if site is None:
+            site = Site(hostname="localhost", port=80, is_default_site=True)
+        if site.root_page_id != home.pk or site.site_name != site_content.SITE_NAME:
+            site.root_page = home
+            site.site_name = site_content.SITE_NAME
+            site.save()
+        # Wagtail's "Welcome to your new Wagtail site!" page: a plain Page at the top level.
+        page_ct = ContentType.objects.get_for_model(Page)
+        for welcome in Page.objects.filter(depth=2, content_type=page_ct, numchild=0):
+            if not Site.objects.filter(root_page=welcome).exists():
+                welcome.delete()
+                self.log("Deleted Wagtail's default welcome page.")
+
+        en = {
+            **site_content.HOME["en"],
+            "slug": "home-en",
+            "hero_title": site_content.HOME["en"]["hero_title"].format(year=self.year),
+            "hero_image": self.images["Demo: home hero"],
+        }
+        en_home = upsert_translation(source=home, locale=self.en, values=en, tally=self.tally)
+        self.pages["home"] = (home, en_home)
+
+    def home_links(self) -> None:
+        """Quick links and the featured campaign, once the pages they point at exist."""
+        zh_home, en_home = self.pages["home"]
+        campaign_zh = self.pages["campaign"][0]
+        for lang, page in (("zh", zh_home), ("en", en_home)):
+            index = 0 if lang == "zh" else 1
+            links = []
+            for key, zh_label, zh_desc, en_label, en_desc in site_content.QUICK_LINKS:
+                target = self.pages[key][index]
+                links.append(
+                    (
+                        "link",
+                        {
+                            "label": zh_label if lang == "zh" else en_label,
+                            "page": target.pk,
+                            "url": "",
+                            "description": zh_desc if lang == "zh" else en_desc,
+                        },
+                    )
+                )
+            values = {
+                "quick_links": stream(f"home-links-{lang}", links),
+                "featured_campaign": campaign_zh,
+            }
+            if lang == "zh" and page.slug != "home":
+                if not page.get_parent().get_children().filter(slug="home").exists():
+                    values["slug"] = "home"
+            if lang == "zh":
+                upsert_page(
+                    parent=page.get_parent(),
+                    model=HomePage,
+                    slug=page.slug,
+                    values=values,
+                    tally=self.tally,
+                )
+            else:
+                upsert_translation(source=zh_home, locale=self.en, values=values, tally=self.tally)
+
+    def site_settings(self) -> None:
+        site = Site.objects.get(is_default_site=True)
+        obj = SiteSettings.for_site(site)
+        changed = False
+        for name, value in site_content.SITE_SETTINGS.items():
+            if getattr(obj, name) != value:
+                setattr(obj, name, value)
+                changed = True
+        if changed or obj.pk is None:
+            obj.save()
+        self.tally.record("sitesettings", "updated" if changed else "unchanged")
+
+    # --- sections -------------------------------------------------------------------------
+
+    def sections(self) -> None:
+        c = ev.CAMPAIGN
+        title = site_content.CAMPAIGN_TITLE
+        self.pair(
+            key="campaign",
+            parent_key="home",
+            model=OpenDayIndexPage,
+            slug=f"open-day-{self.year}",
+            common={
+                "year": self.year,
+                "start_date": self.start,
+                "end_date": self.end,
+                "hero_image": self.images["Demo: open-day campaign"],
+            },
+            zh={"title": title["zh"].format(year=self.year), **c["zh"]},
+            en={"title": title["en"].format(year=self.year), **c["en"]},
+        )
+        for key, spec, model in (
+            ("institutions", site_content.INSTITUTION_INDEX, InstitutionIndexPage),
+            ("experts", site_content.EXPERT_ROSTER, ExpertRosterPage),
+            ("news", site_content.NEWS_INDEX, NewsIndexPage),
+        ):
+            self.pair(
+                key=key,
+                parent_key="home",
+                model=model,
+                slug=spec["slug"],
+                common={},
+                zh=spec["zh"],
+                en=spec["en"],
+            )
+        for spec in site_content.STANDARD_PAGES:
+            slug = spec["slug"]
+            self.pair(
+                key=slug,
+                parent_key="home",
+                model=StandardPage,
+                slug=slug,
+                common={},
+                zh={**spec["zh"], "body": stream(f"{slug}-zh", spec["zh"]["body"])},
+                en={**spec["en"], "body": stream(f"{slug}-en", spec["en"]["body"])},
+            )
+
+    def institutions(self) -> None:
+        for spec in ev.INSTITUTIONS:
+
+            def set_labs(page, labs=spec["labs"]):
+                existing = {lab.name: lab for lab in page.labs.all()} if page.pk else {}
+                rows = []
+                for order, data in enumerate(labs):
+                    lab = existing.pop(data["name"], None) or Lab()
+                    for name, value in data.items():
+                        setattr(lab, name, value)
+                    lab.sort_order = order
+                    rows.append(lab)
+                page.labs = rows + list(existing.values())
+
+            common = {
+                "accreditation_number": spec["accreditation_number"],
+                "fields": _sector_fields(spec["fields"]),
+                "district": spec["district"],
+                "contact_phone": spec["contact_phone"],
+                "contact_email": spec["contact_email"],
+                "logo": self.images[spec["image"]],
+            }
+            self.pair(
+                key=f"institution:{spec['slug']}",
+                parent_key="institutions",
+                model=InstitutionPage,
+                slug=spec["slug"],
+                common=common,
+                zh=spec["zh"],
+                en=spec["en"],
+                children=set_labs,
+            )
+
+    # --- activities, sessions, registrations ----------------------------------------------
+
+    def activities(self) -> None:
+        opens = _at(self.today - datetime.timedelta(days=7), "09:00")
+        for spec in ev.ACTIVITIES:
+
+            def set_sessions(page, sessions=spec["sessions"]):
+                existing = {s.sort_order: s for s in page.sessions.all()} if page.pk else {}
+                rows = []
+                for order, (day, start, end, capacity, party, taken) in enumerate(sessions):
+                    date = self.start + datetime.timedelta(days=day)
+                    session = existing.pop(order, None)
+                    if session is None:
+                        # The demo registrations made below hold exactly these places.
+                        session = Session(places_taken=taken)
+                    else:
+                        session.places_taken = _held(session)
+                    session.sort_order = order
+                    session.starts_at = _at(date, start)
+                    session.ends_at = _at(date, end)
+                    session.capacity = max(capacity, session.places_taken)
+                    session.max_party_size = party
+                    session.registration_opens_at = opens
+                    session.registration_closes_at = _at(date - datetime.timedelta(days=1), "18:00")
+                    rows.append(session)
+                # Sessions no longer in the list are kept: people may have registered.
+                page.sessions = rows + list(existing.values())
+
+            inst_zh, inst_en = (
+                self.pages[f"institution:{spec['institution']}"]
+                if spec["institution"]
+                else (None, None)
+            )
+            common = {
+                "activity_type": spec["activity_type"],
+                "district": spec["district"],
+                "latitude": spec["latitude"],
+                "longitude": spec["longitude"],
+                "cover_image": self.images[spec["image"]],
+            }
+            self.pair(
+                key=f"activity:{spec['slug']}",
+                parent_key="campaign",
+                model=ActivityPage,
+                slug=spec["slug"],
+                common=common,
+                zh={**spec["zh"], "institution": inst_zh},
+                en={**spec["en"], "institution": inst_en},
+                children=set_sessions,
+            )
+
+    def registrations(self) -> None:
+        phone_numbers = itertools.count(1)
+        visitor = self.users.get("visitor")
+        for spec in ev.ACTIVITIES:
+            page = self.pages[f"activity:{spec['slug']}"][0]
+            sessions = {s.sort_order: s for s in Session.objects.filter(activity=page)}
+            for order, (_day, _s, _e, _cap, party_max, taken) in enumerate(spec["sessions"]):
+                session = sessions[order]
+                remaining, turn = taken, 0
+                while remaining > 0:
+                    n = next(phone_numbers)
+                    party = min(PARTY_PATTERN[turn % len(PARTY_PATTERN)], party_max, remaining)
+                    turn += 1
+                    remaining -= party
+                    self._registration(session=session, n=n, party=party, visitor=visitor)
+                held = _held(session)
+                if held != session.places_taken:
+                    Session.objects.filter(pk=session.pk).update(places_taken=held)
+
+    def _registration(self, *, session: Session, n: int, party: int, visitor) -> None:
+        phone = f"+86138{n:08d}"
+        if Registration.objects.filter(session=session, phone=phone).exists():
+            self.tally.record("registration", "unchanged")
+            return
+        # Never overbook: real registrations may have arrived since the last run.
+        if _held(session) + party > session.capacity:
+            return
+        own = n == 1 and visitor is not None
+        surname = ev.SURNAMES[n % len(ev.SURNAMES)]
+        given = ev.GIVEN_NAMES[(n * 7) % len(ev.GIVEN_NAMES)]
+        Registration.objects.create(
+            session=session,
+            user=visitor if own else None,
+            name="演示访客" if own else f"{surname}{given}",
+            phone=phone,
+            email="visitor@example.com" if own else (f"demo{n:03d}@example.com" if n % 3 else ""),
+            organisation=ev.ORGANISATIONS[n % len(ev.ORGANISATIONS)],
+            party_size=party,
+            language="en" if n % 9 == 0 else "zh-hans",
+            status=Registration.Status.CONFIRMED,
+        )
+        self.tally.record("registration", "created")
+
+    # --- news -----------------------------------------------------------------------------
+
+    def news(self) -> None:
+        activity_count = len(ev.ACTIVITIES)
+        institution_slugs = {a["institution"] for a in ev.ACTIVITIES if a["institution"]}
+        districts = {a["district"] for a in ev.ACTIVITIES}
+        announcement = news_content.campaign_article(
+            year=self.year,
+            theme_zh=ev.CAMPAIGN["zh"]["theme"],
+            theme_en=ev.CAMPAIGN["en"]["theme"],
+            date=min(self.today, self.start - datetime.timedelta(days=10)),
+            activity_count=activity_count,
+            institution_count=len(institution_slugs),
+            district_count=len(districts),
+        )
+        related = {
+            announcement["slug"]: [a["slug"] for a in ev.ACTIVITIES[:6]],
+            "quality-hub-and-baxin-expert-team": ["baxin-expert-clinic"],
+            "2025-open-day-chongqing-venue": ["whole-vehicle-lab-tour"],
+        }
+        for spec in [announcement, *news_content.ARCHIVE]:
+            slug = spec["slug"]
+            acts = [self.pages[f"activity:{s}"] for s in related.get(slug, [])]
+            common = {
+                "date": spec["date"],
+                "cover_image": self.images[spec["image"]],
+            }
+            zh = {
+                **spec["zh"],
+                "source": news_content.SOURCE_ZH,
+                "body": stream(f"{slug}-zh", spec["zh"]["body"]),
+                "related_activities": [a[0] for a in acts],
+            }
+            en = {
+                **spec["en"],
+                "source": news_content.SOURCE_EN,
+                "body": stream(f"{slug}-en", spec["en"]["body"]),
+                "related_activities": [a[1] for a in acts],
+            }
+            self.pair(
+                key=f"news:{slug}",
+                parent_key="news",
+                model=NewsPage,
+                slug=slug,
+                common=common,
+                zh=zh,
+                en=en,
+            )
+
+    # --- people -----------------------------------------------------------------------------
+
+    def accounts(self) -> None:
+        user_model = get_user_model()
+        for username, email, role, group, is_staff, is_superuser, login in people.ACCOUNTS:
+            user = user_model.objects.filter(username=username).first()
+            created = user is None
+            if created:
+                user = user_model(username=username)
+            changed = created
+            for name, value in (
+                ("email", email),
+                ("is_staff", is_staff),
+                ("is_superuser", is_superuser),
+                ("is_active", True),
+            ):
+                if getattr(user, name) != value:
+                    setattr(user, name, value)
+                    changed = True
+            if created or not user.check_password(people.DEMO_PASSWORD):
+                user.set_password(people.DEMO_PASSWORD)
+                changed = True
+            if changed:
+                user.save()
+            if group:
+                user.groups.add(Group.objects.get_or_create(name=group)[0])
+            address = EmailAddress.objects.filter(user=user, email__iexact=email).first()
+            if address is None:
+                EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+            elif not (address.verified and address.primary):
+                address.verified = address.primary = True
+                address.save(update_fields=["verified", "primary"])
+            self.tally.record("user", "created" if created else "updated" if changed else "unchanged")
+            self.users[username] = user
+            self.result_accounts.append((username, people.DEMO_PASSWORD, role, login))
+
+    def experts(self) -> None:
+        for order, spec in enumerate(people.EXPERTS):
+            values = {
+                key: spec[key]
+                for key in (
+                    "name", "name_en", "title", "title_en", "organisation", "organisation_en",
+                    "district", "bio", "bio_en",
+                )
+            }
+            values.update(
+                services=_services(spec["services"]),
+                fields=_sector_fields(spec["fields"]),
+                is_active=True,
+                sort_order=(order + 1) * 10,
+            )
+            if spec["slug"] == people.EXPERT_ACCOUNT_SLUG and "expert" in self.users:
+                values["user"] = self.users["expert"]
+            upsert_snippet(model=Expert, lookup={"slug": spec["slug"]}, values=values, tally=self.tally)
+
+    # --- run --------------------------------------------------------------------------------
+
+    def run(self) -> SeedResult:
+        self.result_accounts: list[tuple[str, str, str, str]] = []
+        self.images, created_images = ensure_images()
+        for _ in range(created_images):
+            self.tally.record("image", "created")
+        self.accounts()
+        self.experts()
+        self.home()
+        self.sections()
+        self.institutions()
+        self.activities()
+        self.registrations()
+        self.news()
+        self.home_links()
+        self.site_settings()
+        return SeedResult(
+            tally=self.tally,
+            accounts=self.result_accounts,
+            campaign_start=self.start,
+            campaign_end=self.end,
+        )
+
+
+def _held(session: Session) -> int:
+    """Places held by a session's confirmed and checked-in registrations."""
+    if session.pk is None:
+        return 0
+    total = Registration.objects.filter(session=session, status__in=HELD_STATUSES).aggregate(
+        total=Sum("party_size")
+    )["total"]
+    return total or 0
+
+
+def demo_counts() -> dict[str, int]:
+    """How many of each thing the demo site holds, for the summary and the tests."""
+    zh, en = Locale.get_default(), Locale.objects.filter(language_code="en").first()
+    counts: dict[str, int] = {}
+    for model in (
+        HomePage, OpenDayIndexPage, ActivityPage, InstitutionIndexPage, InstitutionPage,
+        ExpertRosterPage, NewsIndexPage, NewsPage, StandardPage,
+    ):
+        name = model._meta.verbose_name_plural
+        counts[f"{name} (zh-hans)"] = model.objects.live().filter(locale=zh).count()
+        counts[f"{name} (en)"] = model.objects.live().filter(locale=en).count() if en else 0
+    now = timezone.now()
+    counts["sessions"] = Session.objects.count()
+    counts["future sessions"] = Session.objects.filter(starts_at__gt=now).count()
+    counts["full sessions"] = sum(
+        1 for s in Session.objects.only("capacity", "places_taken") if s.places_left == 0
+    )
+    counts["labs"] = Lab.objects.count()
+    counts["registrations"] = Registration.objects.count()
+    counts["experts (published)"] = Expert.objects.filter(live=True).count()
+    counts["accounts"] = get_user_model().objects.count()
+    counts["revisions"] = Revision.objects.count()
+    return counts
+
+
+def seed_demo(*, today: datetime.date | None = None, stdout=None) -> SeedResult:
+    """Create or update the whole demo site; returns what was done and what now exists."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        result = _Builder(today=today, stdout=stdout).run()
+    result.counts = demo_counts()
+    return result

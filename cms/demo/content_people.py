@@ -1,0 +1,216 @@
+"""The Baxin volunteer expert team and the demo accounts.
+
+聂宗凤 and 林春景 are named in public reports as members of the team; their titles,
+organisations and biographies here are placeholders. Everyone else is invented.
+"""
+
+from __future__ import annotations
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+EXPERTS: list[dict] = [
+    {
+        "slug": "nie-zongfeng",
+        "name": "聂宗凤",
+        "name_en": "Nie Zongfeng",
+        "title": "教授",
+        "title_en": "Professor",
+        "organisation": "“巴心助检”专家服务团",
+        "organisation_en": "Baxin volunteer expert team",
+        "services": ["consulting", "certification"],
+        "fields": ["automotive", "equipment"],
+        "district": "banan",
+        "bio": (
+            "长期从事机械制造质量控制与计量测试方面的教学和研究，熟悉汽车零部件企业的"
+            "质量管理体系建设，可帮助企业梳理检测需求、准备体系认证。"
+        ),
+        "bio_en": (
+            "Teaches and researches quality control and measurement in mechanical "
+            "manufacturing; knows quality management systems in automotive supply chains and "
+            "helps companies define their testing needs and prepare for certification."
+        ),
+    },
+    {
+        "slug": "lin-chunjing",
+        "name": "林春景",
+        "name_en": "Lin Chunjing",
+        "title": "正高级工程师",
+        "title_en": "Senior engineer (professor level)",
+        "organisation": "“巴心助检”专家服务团",
+        "organisation_en": "Baxin volunteer expert team",
+        "services": ["diagnosis", "consulting"],
+        "fields": ["automotive", "materials", "energy"],
+        "district": "banan",
+        "bio": (
+            "从事汽车及摩托车动力总成检测二十余年，擅长发动机性能试验和零部件失效分析，"
+            "可到企业现场开展质量诊断，帮助查找不合格原因。"
+        ),
+        "bio_en": (
+            "More than twenty years in powertrain testing for cars and motorcycles; "
+            "specialises in engine performance tests and failure analysis of components, and "
+            "diagnoses quality problems on site."
+        ),
+    },
+    {
+        "slug": "wang-lixin",
+        "name": "王立新",
+        "name_en": "Wang Lixin",
+        "title": "高级工程师",
+        "title_en": "Senior engineer",
+        "organisation": "重庆渝南食品与农产品检验所",
+        "organisation_en": "Chongqing Yunan Food and Agricultural Products Testing Institute",
+        "services": ["diagnosis", "certification"],
+        "fields": ["food"],
+        "district": "banan",
+        "bio": (
+            "食品安全检验和食品生产许可审查经验丰富，帮助小作坊和食品企业"
+            "建立原料验收、过程控制和出厂检验制度。"
+        ),
+        "bio_en": (
+            "Experienced in food-safety testing and food production licence reviews; helps "
+            "small workshops and food companies set up incoming, process and release checks."
+        ),
+    },
+    {
+        "slug": "chen-xiaolan",
+        "name": "陈晓岚",
+        "name_en": "Chen Xiaolan",
+        "title": "高级工程师",
+        "title_en": "Senior engineer",
+        "organisation": "两江新区电子信息产品检测院",
+        "organisation_en": "Liangjiang Electronic Information Products Testing Institute",
+        "services": ["consulting", "certification"],
+        "fields": ["electronics", "consumer"],
+        "district": "liangjiang",
+        "bio": (
+            "专注电磁兼容和产品安全测试，熟悉 CCC 认证流程，"
+            "可为电子产品企业提供送检前的整改建议。"
+        ),
+        "bio_en": (
+            "Focuses on EMC and product safety; knows the CCC certification process well and "
+            "advises electronics makers on fixes before they submit products for testing."
+        ),
+    },
+    {
+        "slug": "liu-zihang",
+        "name": "刘子航",
+        "name_en": "Liu Zihang",
+        "title": "副教授",
+        "title_en": "Associate professor",
+        "organisation": "重庆西部先进材料测试中心",
+        "organisation_en": "Chongqing Western Advanced Materials Testing Centre",
+        "services": ["diagnosis", "consulting"],
+        "fields": ["materials", "equipment"],
+        "district": "gaoxin",
+        "bio": "研究金属材料疲劳与断裂，为装备制造企业提供失效分析和选材建议。",
+        "bio_en": (
+            "Researches fatigue and fracture of metals; offers failure analysis and material "
+            "selection advice to equipment makers."
+        ),
+    },
+    {
+        "slug": "zhao-min",
+        "name": "赵敏",
+        "name_en": "Zhao Min",
+        "title": "工程师",
+        "title_en": "Engineer",
+        "organisation": "重庆清源环境检测有限公司",
+        "organisation_en": "Chongqing Qingyuan Environmental Testing Co., Ltd.",
+        "services": ["consulting"],
+        "fields": ["environment"],
+        "district": "jiangbei",
+        "bio": "从事环境监测十年，可为企业解读排污许可自行监测要求，制定监测方案。",
+        "bio_en": (
+            "Ten years in environmental monitoring; explains self-monitoring duties under "
+            "discharge permits and drafts monitoring plans."
+        ),
+    },
+    {
+        "slug": "zhou-jianguo",
+        "name": "周建国",
+        "name_en": "Zhou Jianguo",
+        "title": "正高级工程师",
+        "title_en": "Senior engineer (professor level)",
+        "organisation": "重庆沙坪坝建设工程质量检测有限公司",
+        "organisation_en": "Chongqing Shapingba Construction Quality Testing Co., Ltd.",
+        "services": ["diagnosis"],
+        "fields": ["engineering", "materials"],
+        "district": "shapingba",
+        "bio": "长期从事建设工程质量检测与鉴定，擅长混凝土结构缺陷诊断。",
+        "bio_en": (
+            "Long career in construction quality testing and appraisal; specialises in "
+            "diagnosing defects in concrete structures."
+        ),
+    },
+    {
+        "slug": "he-jingyi",
+        "name": "何静怡",
+        "name_en": "He Jingyi",
+        "title": "主任药师",
+        "title_en": "Chief pharmacist",
+        "organisation": "重庆九龙医疗器械检验中心",
+        "organisation_en": "Chongqing Jiulong Medical Device Testing Centre",
+        "services": ["certification", "consulting"],
+        "fields": ["medical"],
+        "district": "jiulongpo",
+        "bio": "熟悉医疗器械注册检验和质量管理规范，指导企业准备注册资料和体系核查。",
+        "bio_en": (
+            "Knows medical device registration testing and good manufacturing practice; "
+            "guides companies through registration files and system audits."
+        ),
+    },
+    {
+        "slug": "deng-zhiyuan",
+        "name": "邓志远",
+        "name_en": "Deng Zhiyuan",
+        "title": "高级工程师",
+        "title_en": "Senior engineer",
+        "organisation": "重庆巴南智联汽车检测中心",
+        "organisation_en": "Chongqing Banan Smart Vehicle Testing Centre",
+        "services": ["diagnosis", "consulting"],
+        "fields": ["energy", "automotive", "electronics"],
+        "district": "banan",
+        "bio": "从事动力电池和新型储能产品检测，帮助企业分析电池安全测试中的问题。",
+        "bio_en": (
+            "Tests traction batteries and energy storage products; helps companies analyse "
+            "problems found in battery safety tests."
+        ),
+    },
+    {
+        "slug": "tang-xue",
+        "name": "唐雪",
+        "name_en": "Tang Xue",
+        "title": "高级工程师",
+        "title_en": "Senior engineer",
+        "organisation": "重庆渝北消费品质量检验院",
+        "organisation_en": "Chongqing Yubei Consumer Goods Inspection Institute",
+        "services": ["certification", "diagnosis"],
+        "fields": ["consumer", "materials"],
+        "district": "yubei",
+        "bio": "从事儿童用品和纺织品检验，协助小微企业开展质量管理体系认证。",
+        "bio_en": (
+            "Inspects children's products and textiles; helps small businesses obtain quality "
+            "management system certification."
+        ),
+    },
+]
+
+# The expert whose profile the "expert" demo account manages.
+EXPERT_ACCOUNT_SLUG = "lin-chunjing"
+
+# username, e-mail, role shown in the summary, group, is_staff, is_superuser, where to log in
+ACCOUNTS: list[tuple[str, str, str, str | None, bool, bool, str]] = [
+    ("admin", "admin@example.com", "superuser", None, True, True, "/cms-admin/"),
+    ("editor", "editor@example.com", "regulator editor", "Regulator editors", False, False,
+     "/cms-admin/"),
+    ("approver", "approver@example.com", "regulator approver", "Regulator approvers", False,
+     False, "/cms-admin/"),
+    ("checkin", "checkin@example.com", "check-in staff", "Check-in staff", False, False,
+     "/zh-hans/accounts/login/"),
+    ("expert", "expert@example.com", "expert (林春景)", "Experts", False, False,
+     "/zh-hans/accounts/login/"),
+    ("institution", "institution@example.com", "institution contact", "Institution contacts",
+     False, False, "/zh-hans/accounts/login/"),
+    ("visitor", "visitor@example.com", "public user", None, False, False,
+     "/zh-hans/accounts/login/"),
+]

@@ -1,0 +1,105 @@
+"""Fixtures shared by the whole suite: the bilingual page tree and staff users."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth import get_user_model
+from wagtail.models import Locale, Page, Site
+from wagtail.users.models import UserProfile
+
+from cms.models import HomePage, NewsIndexPage, StandardPage
+from events.models import OpenDayIndexPage
+from experts.models import ExpertRosterPage, InstitutionIndexPage
+from tests import factories
+
+
+@dataclass
+class LanguageTree:
+    """The pages of one language."""
+
+    home: HomePage
+    news: NewsIndexPage
+    campaign: OpenDayIndexPage
+    institutions: InstitutionIndexPage
+    roster: ExpertRosterPage
+    about: StandardPage
+
+
+@dataclass
+class SiteTree:
+    zh: LanguageTree
+    en: LanguageTree
+    site: Site
+
+
+def build_site_tree() -> SiteTree:
+    """A zh-hans home page replacing Wagtail's welcome page, its sections and their
+    English translations. Usable from transactional (live server) tests too."""
+    zh_locale = Locale.get_default()
+    en_locale, _ = Locale.objects.get_or_create(language_code="en")
+    root = Page.get_first_root_node()
+    # Wagtail's initial migration creates a "Welcome" page and a default site serving it.
+    Site.objects.all().delete()
+    for page in root.get_children():
+        page.delete()
+    root = Page.get_first_root_node()
+
+    home = factories.HomePageFactory(parent=root, locale=zh_locale)
+    site = Site.objects.create(
+        hostname="localhost", port=80, root_page=home, is_default_site=True,
+        site_name="检验检测公共服务平台",
+    )
+    zh = LanguageTree(
+        home=home,
+        news=factories.NewsIndexPageFactory(parent=home),
+        campaign=factories.OpenDayIndexPageFactory(parent=home),
+        institutions=factories.InstitutionIndexPageFactory(parent=home),
+        roster=factories.ExpertRosterPageFactory(parent=home),
+        about=factories.StandardPageFactory(parent=home, title="关于平台", slug="about"),
+    )
+    en = LanguageTree(
+        home=factories.translate(
+            zh.home, "en", title="Testing and Inspection Portal",
+            hero_title="Testing and inspection services near you",
+        ),
+        news=factories.translate(zh.news, "en", title="News"),
+        campaign=factories.translate(
+            zh.campaign, "en", title=f"{zh.campaign.year} Testing and Inspection Open Day",
+            theme="Towards the new, smart inspection",
+        ),
+        institutions=factories.translate(zh.institutions, "en", title="Institutions"),
+        roster=factories.translate(zh.roster, "en", title="Baxin volunteer expert team"),
+        about=factories.translate(zh.about, "en", title="About the portal"),
+    )
+    assert en.home.locale == en_locale
+    return SiteTree(zh=zh, en=en, site=site)
+
+
+@pytest.fixture
+def site_tree(db) -> SiteTree:
+    return build_site_tree()
+
+
+@pytest.fixture
+def superuser(db):
+    user = get_user_model().objects.create_superuser(
+        username="admin", email="admin@example.com", password="correct horse battery staple"
+    )
+    # The admin speaks English to this user whatever catalogues exist, so tests can
+    # assert on the (source) English messages.
+    profile = UserProfile.get_for_user(user)
+    profile.preferred_language = "en"
+    profile.save()
+    return user
+
+
+@pytest.fixture
+def editor(db):
+    return factories.UserFactory(username="editor", groups=["Regulator editors"])
+
+
+@pytest.fixture
+def approver(db):
+    return factories.UserFactory(username="approver", groups=["Regulator approvers"])

@@ -1,0 +1,245 @@
+"""factory_boy factories for pages, sessions, registrations, experts and staff users.
+
+Page factories need a ``parent`` page: they add the page with ``parent.add_child`` and
+publish a first revision, as an editor would. ``translate`` makes the English copy of a
+published page (its parent must have been translated first).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+from wagtail.models import Locale, Page
+
+from cms.models import HomePage, NewsIndexPage, NewsPage, StandardPage
+from events.models import ActivityPage, ActivityType, OpenDayIndexPage, Registration, Session
+from experts.models import (
+    Expert,
+    ExpertRosterPage,
+    InstitutionIndexPage,
+    InstitutionPage,
+)
+from portal.choices import District
+from portal.models import SectorField, ServiceType
+
+
+def publish(page: Page) -> Page:
+    """Publishes the page's current state as a new revision and returns it, reloaded."""
+    page.save_revision().publish()
+    return page.specific_class.objects.get(pk=page.pk)
+
+
+def translate(page: Page, language_code: str = "en", **changes) -> Page:
+    """The published translation of ``page`` into ``language_code``, with ``changes``."""
+    locale, _ = Locale.objects.get_or_create(language_code=language_code)
+    translation = page.specific.copy_for_translation(locale)
+    for name, value in changes.items():
+        setattr(translation, name, value)
+    translation.save()
+    return publish(translation)
+
+
+def paragraph(html: str) -> list[tuple[str, str]]:
+    """StreamField content with one rich-text paragraph."""
+    return [("paragraph", html)]
+
+
+class PageFactory(DjangoModelFactory):
+    """Adds the page under ``parent`` (required) and publishes it unless ``publish=False``."""
+
+    class Meta:
+        abstract = True
+
+    title = factory.Sequence(lambda n: f"页面{n}")
+    slug = factory.Sequence(lambda n: f"page-{n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, parent=None, publish=True, tags=(), **kwargs):
+        if parent is None:
+            raise TypeError(f"{cls.__name__} needs a parent page")
+        page = model_class(*args, **kwargs)
+        for tag in tags:
+            page.tags.add(tag)
+        # A page that was never published is a draft, as when created in the admin.
+        page.live = publish
+        parent.add_child(instance=page)
+        if publish:
+            page.save_revision().publish()
+        else:
+            page.save_revision()
+        return model_class.objects.get(pk=page.pk)
+
+
+class HomePageFactory(PageFactory):
+    class Meta:
+        model = HomePage
+
+    title = "检验检测公共服务平台"
+    slug = "home"
+    hero_title = "检验检测服务，就在身边"
+    hero_text = "开放日活动报名、专家服务预约，一站办理。"
+
+
+class StandardPageFactory(PageFactory):
+    class Meta:
+        model = StandardPage
+
+    title = factory.Sequence(lambda n: f"关于平台{n}")
+    slug = factory.Sequence(lambda n: f"about-{n}")
+    intro = "平台由区市场监督管理局运营。"
+
+
+class NewsIndexPageFactory(PageFactory):
+    class Meta:
+        model = NewsIndexPage
+
+    title = "新闻动态"
+    slug = "news"
+
+
+class NewsPageFactory(PageFactory):
+    class Meta:
+        model = NewsPage
+
+    title = factory.Sequence(lambda n: f"开放日新闻{n}")
+    slug = factory.Sequence(lambda n: f"news-{n}")
+    date = factory.LazyFunction(datetime.date.today)
+    summary = "检验检测机构开放日活动顺利举行。"
+    body = factory.LazyFunction(lambda: paragraph("<p>检验检测机构向公众开放实验室。</p>"))
+
+
+class OpenDayIndexPageFactory(PageFactory):
+    class Meta:
+        model = OpenDayIndexPage
+
+    title = factory.LazyAttribute(lambda o: f"{o.year}年检验检测机构开放日")
+    slug = factory.LazyAttribute(lambda o: f"open-day-{o.year}")
+    year = factory.LazyFunction(lambda: timezone.localdate().year)
+    theme = "向新而行，智检未来"
+    start_date = factory.LazyFunction(timezone.localdate)
+    end_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=60))
+
+
+class InstitutionIndexPageFactory(PageFactory):
+    class Meta:
+        model = InstitutionIndexPage
+
+    title = "检验检测机构"
+    slug = "institutions"
+
+
+class InstitutionPageFactory(PageFactory):
+    class Meta:
+        model = InstitutionPage
+
+    title = factory.Sequence(lambda n: f"重庆市质量检测研究院{n}")
+    slug = factory.Sequence(lambda n: f"institution-{n}")
+    accreditation_number = factory.Sequence(lambda n: f"2000220{n:05d}")
+    district = District.BANAN
+    address = "重庆市巴南区界石镇"
+    summary = "国家级检验检测机构。"
+
+
+class ActivityPageFactory(PageFactory):
+    class Meta:
+        model = ActivityPage
+
+    title = factory.Sequence(lambda n: f"实验室参观{n}")
+    slug = factory.Sequence(lambda n: f"activity-{n}")
+    activity_type = ActivityType.LAB_TOUR
+    summary = "走进实验室，了解检验检测。"
+    venue = "检测大楼一楼大厅"
+    address = "重庆市巴南区界石镇"
+    district = District.BANAN
+
+
+class ExpertRosterPageFactory(PageFactory):
+    class Meta:
+        model = ExpertRosterPage
+
+    title = "巴心助检专家服务团"
+    slug = "experts"
+
+
+class SessionFactory(DjangoModelFactory):
+    """A session of a published activity, three days from now unless told otherwise.
+
+    Sessions are edited inline on the activity page, so by default the factory also
+    publishes a revision of the activity that contains the new session, as the page editor
+    does (the editor shows the latest revision's sessions).
+    """
+
+    class Meta:
+        model = Session
+
+    starts_at = factory.LazyFunction(
+        lambda: (timezone.now() + datetime.timedelta(days=3)).replace(
+            minute=0, second=0, microsecond=0
+        )
+    )
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(hours=2))
+    capacity = 30
+
+    @classmethod
+    def _create(cls, model_class, *args, sync_revision=True, **kwargs):
+        session = model_class.objects.create(*args, **kwargs)
+        if sync_revision:
+            publish(ActivityPage.objects.get(pk=session.activity_id))
+        return session
+
+
+class RegistrationFactory(DjangoModelFactory):
+    class Meta:
+        model = Registration
+
+    name = factory.Sequence(lambda n: f"张三{n}")
+    phone = factory.Sequence(lambda n: f"138{n:08d}")
+    status = Registration.Status.CONFIRMED
+
+
+class ExpertFactory(DjangoModelFactory):
+    """A published expert; ``services`` and ``fields`` are lists of codes."""
+
+    class Meta:
+        model = Expert
+
+    name = factory.Sequence(lambda n: f"李专家{n}")
+    name_en = factory.Sequence(lambda n: f"Expert Li {n}")
+    slug = factory.Sequence(lambda n: f"expert-li-{n}")
+    title = "高级工程师"
+    title_en = "Senior engineer"
+    organisation = "重庆市计量质量检测研究院"
+    organisation_en = "Chongqing Academy of Metrology and Quality Inspection"
+    bio = "长期从事产品质量检验工作。"
+    bio_en = "Has worked in product quality inspection for many years."
+
+    @classmethod
+    def _create(cls, model_class, *args, services=("consulting",), fields=(), **kwargs):
+        expert = model_class(*args, **kwargs)
+        expert.services.set(list(ServiceType.objects.filter(code__in=services)))
+        expert.fields.set(list(SectorField.objects.filter(code__in=fields)))
+        expert.save()
+        expert.save_revision().publish()
+        return model_class.objects.get(pk=expert.pk)
+
+
+class UserFactory(DjangoModelFactory):
+    """A user; ``groups`` is a list of group names created by the migrations."""
+
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    password = factory.django.Password("correct horse battery staple")
+
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.groups.set(Group.objects.filter(name__in=extracted))
