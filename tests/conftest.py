@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from wagtail.models import Locale, Page, Site
 from wagtail.users.models import UserProfile
 
@@ -48,7 +49,10 @@ def build_site_tree() -> SiteTree:
 
     home = factories.HomePageFactory(parent=root, locale=zh_locale)
     site = Site.objects.create(
-        hostname="localhost", port=80, root_page=home, is_default_site=True,
+        hostname="localhost",
+        port=80,
+        root_page=home,
+        is_default_site=True,
         site_name="检验检测公共服务平台",
     )
     zh = LanguageTree(
@@ -61,12 +65,16 @@ def build_site_tree() -> SiteTree:
     )
     en = LanguageTree(
         home=factories.translate(
-            zh.home, "en", title="Testing and Inspection Portal",
+            zh.home,
+            "en",
+            title="Testing and Inspection Portal",
             hero_title="Testing and inspection services near you",
         ),
         news=factories.translate(zh.news, "en", title="News"),
         campaign=factories.translate(
-            zh.campaign, "en", title=f"{zh.campaign.year} Testing and Inspection Open Day",
+            zh.campaign,
+            "en",
+            title=f"{zh.campaign.year} Testing and Inspection Open Day",
             theme="Towards the new, smart inspection",
         ),
         institutions=factories.translate(zh.institutions, "en", title="Institutions"),
@@ -75,6 +83,17 @@ def build_site_tree() -> SiteTree:
     )
     assert en.home.locale == en_locale
     return SiteTree(zh=zh, en=en, site=site)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """With --reuse-db, a run interrupted during a transactional test leaves the test
+    database flushed: schema present, rows from data migrations (root page, locales,
+    groups, workflow) gone. Rebuild it then instead of failing every test."""
+    with django_db_blocker.unblock():
+        if not Locale.objects.exists():
+            connection.close()
+            connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
 
 
 @pytest.fixture

@@ -172,10 +172,10 @@ class _Builder:
                 "quick_links": stream(f"home-links-{lang}", links),
                 "featured_campaign": campaign_zh,
             }
-            if lang == "zh" and page.slug != "home":
-                if not page.get_parent().get_children().filter(slug="home").exists():
-                    values["slug"] = "home"
             if lang == "zh":
+                siblings = page.get_parent().get_children()
+                if page.slug != "home" and not siblings.filter(slug="home").exists():
+                    values["slug"] = "home"  # the welcome page that held the slug is gone
                 upsert_page(
                     parent=page.get_parent(),
                     model=HomePage,
@@ -451,7 +451,9 @@ class _Builder:
             elif not (address.verified and address.primary):
                 address.verified = address.primary = True
                 address.save(update_fields=["verified", "primary"])
-            self.tally.record("user", "created" if created else "updated" if changed else "unchanged")
+            self.tally.record(
+                "user", "created" if created else "updated" if changed else "unchanged"
+            )
             self.users[username] = user
             self.result_accounts.append((username, people.DEMO_PASSWORD, role, login))
 
@@ -460,8 +462,15 @@ class _Builder:
             values = {
                 key: spec[key]
                 for key in (
-                    "name", "name_en", "title", "title_en", "organisation", "organisation_en",
-                    "district", "bio", "bio_en",
+                    "name",
+                    "name_en",
+                    "title",
+                    "title_en",
+                    "organisation",
+                    "organisation_en",
+                    "district",
+                    "bio",
+                    "bio_en",
                 )
             }
             values.update(
@@ -472,7 +481,9 @@ class _Builder:
             )
             if spec["slug"] == people.EXPERT_ACCOUNT_SLUG and "expert" in self.users:
                 values["user"] = self.users["expert"]
-            upsert_snippet(model=Expert, lookup={"slug": spec["slug"]}, values=values, tally=self.tally)
+            upsert_snippet(
+                model=Expert, lookup={"slug": spec["slug"]}, values=values, tally=self.tally
+            )
 
     # --- run --------------------------------------------------------------------------------
 
@@ -514,8 +525,15 @@ def demo_counts() -> dict[str, int]:
     zh, en = Locale.get_default(), Locale.objects.filter(language_code="en").first()
     counts: dict[str, int] = {}
     for model in (
-        HomePage, OpenDayIndexPage, ActivityPage, InstitutionIndexPage, InstitutionPage,
-        ExpertRosterPage, NewsIndexPage, NewsPage, StandardPage,
+        HomePage,
+        OpenDayIndexPage,
+        ActivityPage,
+        InstitutionIndexPage,
+        InstitutionPage,
+        ExpertRosterPage,
+        NewsIndexPage,
+        NewsPage,
+        StandardPage,
     ):
         name = model._meta.verbose_name_plural
         counts[f"{name} (zh-hans)"] = model.objects.live().filter(locale=zh).count()

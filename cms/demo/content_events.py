@@ -774,7 +774,9 @@ ACTIVITIES: list[dict] = [
         ],
         "zh": {
             "title": "科普讲座：显微镜下的新材料",
-            "summary": "从碳纤维到高强钢，借助电子显微镜看材料内部结构，了解材料检测如何保障产品安全。",
+            "summary": (
+                "从碳纤维到高强钢，借助电子显微镜看材料内部结构，了解材料检测如何保障产品安全。"
+            ),
             "venue": "重庆西部先进材料测试中心 一楼多功能厅",
             "address": "重庆高新区西永街道科学大道 256 号",
             "audience": "中学生、大学生和材料行业从业者",
@@ -841,7 +843,23 @@ ACTIVITIES: list[dict] = [
 
 # Invented people for demo registrations (obviously fake phone numbers are made from these).
 SURNAMES = "张王李刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-GIVEN_NAMES = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超"]
+GIVEN_NAMES = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "磊",
+    "洋",
+    "艳",
+    "勇",
+    "军",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+]
 ORGANISATIONS = [
     "",
     "",

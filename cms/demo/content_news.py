@@ -139,7 +139,11 @@ ARCHIVE: list[dict] = [
                 _t(
                     [
                         ["实训基地", "企业方", "高校方"],
-                        ["宗申产业集团·重庆理工大学检验检测实训基地", "宗申产业集团", "重庆理工大学"],
+                        [
+                            "宗申产业集团·重庆理工大学检验检测实训基地",
+                            "宗申产业集团",
+                            "重庆理工大学",
+                        ],
                         ["美利信科技·重庆理工大学检验检测实训基地", "美利信科技", "重庆理工大学"],
                     ],
                     "2025年开放日揭牌的实训基地",
@@ -230,8 +234,16 @@ ARCHIVE: list[dict] = [
                 _t(
                     [
                         ["服务", "适合的问题", "方式"],
-                        ["技术咨询", "检测项目怎么选、标准怎么读、送检前要准备什么", "线上或到企业"],
-                        ["质量诊断", "产品一致性差、客户投诉多、抽检不合格后如何整改", "到企业现场"],
+                        [
+                            "技术咨询",
+                            "检测项目怎么选、标准怎么读、送检前要准备什么",
+                            "线上或到企业",
+                        ],
+                        [
+                            "质量诊断",
+                            "产品一致性差、客户投诉多、抽检不合格后如何整改",
+                            "到企业现场",
+                        ],
                         ["认证支持", "第一次申请体系或产品认证、证书到期复审", "线上或到企业"],
                     ],
                     "“巴心助检”专家服务团的三类服务",
@@ -735,8 +747,16 @@ ARCHIVE: list[dict] = [
 ]
 
 
-def campaign_article(*, year: int, theme_zh: str, theme_en: str, date: datetime.date,
-                     activity_count: int, institution_count: int, district_count: int) -> dict:
+def campaign_article(
+    *,
+    year: int,
+    theme_zh: str,
+    theme_en: str,
+    date: datetime.date,
+    activity_count: int,
+    institution_count: int,
+    district_count: int,
+) -> dict:
     """The announcement of this year's campaign, built from the campaign's own numbers."""
     return {
         "slug": f"open-day-{year}-registration-open",

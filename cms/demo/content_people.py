@@ -83,8 +83,7 @@ EXPERTS: list[dict] = [
         "fields": ["electronics", "consumer"],
         "district": "liangjiang",
         "bio": (
-            "专注电磁兼容和产品安全测试，熟悉 CCC 认证流程，"
-            "可为电子产品企业提供送检前的整改建议。"
+            "专注电磁兼容和产品安全测试，熟悉 CCC 认证流程，可为电子产品企业提供送检前的整改建议。"
         ),
         "bio_en": (
             "Focuses on EMC and product safety; knows the CCC certification process well and "
@@ -201,16 +200,58 @@ EXPERT_ACCOUNT_SLUG = "lin-chunjing"
 # username, e-mail, role shown in the summary, group, is_staff, is_superuser, where to log in
 ACCOUNTS: list[tuple[str, str, str, str | None, bool, bool, str]] = [
     ("admin", "admin@example.com", "superuser", None, True, True, "/cms-admin/"),
-    ("editor", "editor@example.com", "regulator editor", "Regulator editors", False, False,
-     "/cms-admin/"),
-    ("approver", "approver@example.com", "regulator approver", "Regulator approvers", False,
-     False, "/cms-admin/"),
-    ("checkin", "checkin@example.com", "check-in staff", "Check-in staff", False, False,
-     "/zh-hans/accounts/login/"),
-    ("expert", "expert@example.com", "expert (林春景)", "Experts", False, False,
-     "/zh-hans/accounts/login/"),
-    ("institution", "institution@example.com", "institution contact", "Institution contacts",
-     False, False, "/zh-hans/accounts/login/"),
-    ("visitor", "visitor@example.com", "public user", None, False, False,
-     "/zh-hans/accounts/login/"),
+    (
+        "editor",
+        "editor@example.com",
+        "regulator editor",
+        "Regulator editors",
+        False,
+        False,
+        "/cms-admin/",
+    ),
+    (
+        "approver",
+        "approver@example.com",
+        "regulator approver",
+        "Regulator approvers",
+        False,
+        False,
+        "/cms-admin/",
+    ),
+    (
+        "checkin",
+        "checkin@example.com",
+        "check-in staff",
+        "Check-in staff",
+        False,
+        False,
+        "/zh-hans/accounts/login/",
+    ),
+    (
+        "expert",
+        "expert@example.com",
+        "expert (林春景)",
+        "Experts",
+        False,
+        False,
+        "/zh-hans/accounts/login/",
+    ),
+    (
+        "institution",
+        "institution@example.com",
+        "institution contact",
+        "Institution contacts",
+        False,
+        False,
+        "/zh-hans/accounts/login/",
+    ),
+    (
+        "visitor",
+        "visitor@example.com",
+        "public user",
+        None,
+        False,
+        False,
+        "/zh-hans/accounts/login/",
+    ),
 ]

@@ -61,12 +61,27 @@ HOME = {
 
 # (key, zh label, zh description, en label, en description); the key names a page.
 QUICK_LINKS = [
-    ("campaign", "报名开放日活动", "实验室参观、便民检测等", "Register for the open day",
-     "Lab tours, convenience testing and more"),
-    ("experts", "预约专家服务", "技术咨询、质量诊断、认证支持", "Book an expert",
-     "Consulting, quality diagnosis, certification support"),
-    ("institutions", "查找检验检测机构", "按区域和领域查找 CMA 机构", "Find an institution",
-     "CMA-accredited institutions by district and field"),
+    (
+        "campaign",
+        "报名开放日活动",
+        "实验室参观、便民检测等",
+        "Register for the open day",
+        "Lab tours, convenience testing and more",
+    ),
+    (
+        "experts",
+        "预约专家服务",
+        "技术咨询、质量诊断、认证支持",
+        "Book an expert",
+        "Consulting, quality diagnosis, certification support",
+    ),
+    (
+        "institutions",
+        "查找检验检测机构",
+        "按区域和领域查找 CMA 机构",
+        "Find an institution",
+        "CMA-accredited institutions by district and field",
+    ),
     ("news", "新闻动态", "开放日和行业资讯", "News", "Open-day and sector news"),
 ]
 
@@ -236,8 +251,11 @@ STANDARD_PAGES: list[dict] = [
                 _t(
                     [
                         ["Topic", "Phone", "E-mail"],
-                        ["Open-day registration and check-in", "023-6628 3515",
-                         "openday@example.com"],
+                        [
+                            "Open-day registration and check-in",
+                            "023-6628 3515",
+                            "openday@example.com",
+                        ],
                         ["Expert bookings", "023-6628 3520", "experts@example.com"],
                         ["Institutions and lab visits", "023-6628 3526", "labs@example.com"],
                         ["Personal information", "023-6628 3531", "privacy@example.com"],
@@ -273,8 +291,11 @@ STANDARD_PAGES: list[dict] = [
                         ["活动报名", "姓名、手机号码", "必填"],
                         ["活动报名", "电子邮箱、工作单位、同行人数", "选填"],
                         ["活动签到", "签到时间、签到方式", "自动记录"],
-                        ["专家或实验室预约", "企业名称、统一社会信用代码、联系人、手机号码、问题描述",
-                         "必填"],
+                        [
+                            "专家或实验室预约",
+                            "企业名称、统一社会信用代码、联系人、手机号码、问题描述",
+                            "必填",
+                        ],
                         ["注册账号", "电子邮箱、密码（仅保存加密后的摘要）", "必填"],
                     ],
                     "本平台收集的个人信息",
@@ -320,7 +341,10 @@ STANDARD_PAGES: list[dict] = [
                     "不使用统计分析或广告 Cookie。</p>"
                 ),
                 _h("声明的更新"),
-                _p("<p>本声明如有重要变更，我们会在平台首页提示。本版本自 2026 年 1 月 1 日起生效。</p>"),
+                _p(
+                    "<p>本声明如有重要变更，我们会在平台首页提示。"
+                    "本版本自 2026 年 1 月 1 日起生效。</p>"
+                ),
             ],
         },
         "en": {
@@ -334,7 +358,7 @@ STANDARD_PAGES: list[dict] = [
                 _h("Who handles your information"),
                 _p(
                     "<p>The controller is the Banan District Administration for Market "
-                    "Regulation (\"we\"), 88 Xinshi Street, Yudong Subdistrict, Banan District, "
+                    'Regulation ("we"), 88 Xinshi Street, Yudong Subdistrict, Banan District, '
                     "Chongqing. Privacy contact: privacy@example.com, phone 023-6628 3531.</p>"
                 ),
                 _h("What we collect"),
@@ -342,14 +366,23 @@ STANDARD_PAGES: list[dict] = [
                     [
                         ["When", "Information", "Required?"],
                         ["Registering for an activity", "Name, mobile phone number", "Required"],
-                        ["Registering for an activity", "E-mail, organisation, party size",
-                         "Optional"],
+                        [
+                            "Registering for an activity",
+                            "E-mail, organisation, party size",
+                            "Optional",
+                        ],
                         ["Check-in", "Time and method of check-in", "Recorded automatically"],
-                        ["Booking an expert or lab visit",
-                         "Enterprise name, unified social credit code, contact person, mobile "
-                         "number, description of the question", "Required"],
-                        ["Creating an account", "E-mail, password (stored only as a hash)",
-                         "Required"],
+                        [
+                            "Booking an expert or lab visit",
+                            "Enterprise name, unified social credit code, contact person, mobile "
+                            "number, description of the question",
+                            "Required",
+                        ],
+                        [
+                            "Creating an account",
+                            "E-mail, password (stored only as a hash)",
+                            "Required",
+                        ],
                     ],
                     "Personal information collected by this portal",
                 ),
@@ -387,7 +420,7 @@ STANDARD_PAGES: list[dict] = [
                     "<p>Under the Personal Information Protection Law of the People's Republic "
                     "of China you may access, copy, correct and delete your information, "
                     "withdraw consent, cancel a registration or close your account. Signed-in "
-                    "users can do most of this under \"My registrations\"; otherwise contact us "
+                    'users can do most of this under "My registrations"; otherwise contact us '
                     "at the address above. We reply within 15 working days.</p>"
                 ),
                 _h("Security"),
@@ -418,7 +451,8 @@ STANDARD_PAGES: list[dict] = [
             "body": [
                 _h("遵循的标准"),
                 _p(
-                    "<p>本平台参照 GB/T 37668—2019《信息技术 互联网内容无障碍可访问性技术要求与测试方法》"
+                    "<p>本平台参照 GB/T 37668—2019"
+                    "《信息技术 互联网内容无障碍可访问性技术要求与测试方法》"
                     "和 WCAG 2.1 AA 级进行设计和测试。</p>"
                 ),
                 _h("已经做到的"),
@@ -462,7 +496,7 @@ STANDARD_PAGES: list[dict] = [
                 _h("What works"),
                 _p(
                     "<ul><li>Everything can be done with a keyboard, with a visible focus;</li>"
-                    "<li>a \"skip to main content\" link, proper headings and landmarks;</li>"
+                    '<li>a "skip to main content" link, proper headings and landmarks;</li>'
                     "<li>sufficient colour contrast, and pages work when zoomed to 200%;</li>"
                     "<li>every form field has a label and errors are clearly announced;</li>"
                     "<li>registration works without JavaScript;</li>"

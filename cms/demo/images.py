@@ -49,7 +49,9 @@ def _motif(draw: ImageDraw.ImageDraw, motif: str, rng: random.Random) -> None:
         for _ in range(7):
             x, y = rng.randint(0, WIDTH), rng.randint(0, HEIGHT)
             r = rng.randint(80, 320)
-            draw.ellipse((x - r, y - r, x + r, y + r), outline=(*white, 60), width=rng.randint(3, 9))
+            draw.ellipse(
+                (x - r, y - r, x + r, y + r), outline=(*white, 60), width=rng.randint(3, 9)
+            )
     elif motif == "dots":
         for _ in range(60):
             x, y = rng.randint(0, WIDTH), rng.randint(0, HEIGHT)

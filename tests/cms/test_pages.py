@@ -212,16 +212,25 @@ def listing(site_tree):
     soon = timezone.now() + datetime.timedelta(days=2)
     later = timezone.now() + datetime.timedelta(days=9)
     lab_tour = factories.ActivityPageFactory(
-        parent=zh.campaign, title="汽车检测实验室参观", activity_type=ActivityType.LAB_TOUR,
-        district=District.BANAN, institution=host_a,
+        parent=zh.campaign,
+        title="汽车检测实验室参观",
+        activity_type=ActivityType.LAB_TOUR,
+        district=District.BANAN,
+        institution=host_a,
     )
     lecture = factories.ActivityPageFactory(
-        parent=zh.campaign, title="食品安全科普讲座", activity_type=ActivityType.LECTURE,
-        district=District.YUZHONG, institution=host_b,
+        parent=zh.campaign,
+        title="食品安全科普讲座",
+        activity_type=ActivityType.LECTURE,
+        district=District.YUZHONG,
+        institution=host_b,
     )
     clinic = factories.ActivityPageFactory(
-        parent=zh.campaign, title="质量专家问诊", activity_type=ActivityType.CLINIC,
-        district=District.YUZHONG, institution=host_a,
+        parent=zh.campaign,
+        title="质量专家问诊",
+        activity_type=ActivityType.CLINIC,
+        district=District.YUZHONG,
+        institution=host_a,
     )
     factories.SessionFactory(activity=lab_tour, starts_at=soon, capacity=30, places_taken=12)
     factories.SessionFactory(activity=lecture, starts_at=later, capacity=50)
@@ -357,13 +366,9 @@ def add_activities(campaign, institutions, count: int) -> None:
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_campaign_listing_query_count_does_not_grow_with_activities(
-    client, site_tree, language
-):
+def test_campaign_listing_query_count_does_not_grow_with_activities(client, site_tree, language):
     zh, en = site_tree.zh, site_tree.en
-    institutions = [
-        factories.InstitutionPageFactory(parent=zh.institutions) for _ in range(3)
-    ]
+    institutions = [factories.InstitutionPageFactory(parent=zh.institutions) for _ in range(3)]
     for institution in institutions:
         factories.translate(institution, "en")
     campaign = zh.campaign if language == "zh-hans" else en.campaign

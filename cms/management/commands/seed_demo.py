@@ -8,13 +8,31 @@ Every demo account uses the password printed at the end.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import logging
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from cms.demo.builder import seed_demo
 from cms.models import HomePage
+
+# Loggers that report every page edit and background task at INFO level.
+NOISY_LOGGERS = ["wagtail", "django_tasks", "modelsearch"]
+
+
+@contextlib.contextmanager
+def _quiet(enabled: bool):
+    loggers = [logging.getLogger(name) for name in NOISY_LOGGERS] if enabled else []
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 class Command(BaseCommand):
@@ -37,9 +55,11 @@ class Command(BaseCommand):
             self.stdout.write("A home page exists already; nothing to do (--if-empty).")
             return
 
-        result = seed_demo(stdout=self.stdout if options["verbosity"] > 1 else None)
-        if not options["skip_index"]:
-            call_command("update_index", stdout=io.StringIO(), stderr=io.StringIO())
+        verbose = options["verbosity"] > 1
+        with _quiet(not verbose):
+            result = seed_demo(stdout=self.stdout if verbose else None)
+            if not options["skip_index"]:
+                call_command("update_index", stdout=io.StringIO(), stderr=io.StringIO())
 
         self.stdout.write(self.style.SUCCESS("Demo site is ready."))
         self.stdout.write(
@@ -61,11 +81,15 @@ class Command(BaseCommand):
         for name, count in result.counts.items():
             self.stdout.write(f"  {name:<{width}}  {count:>5}")
         self.stdout.write("")
-        self.stdout.write("Demo accounts (for demonstration only; change or delete them in production):")
+        self.stdout.write(
+            "Demo accounts (for demonstration only; change or delete them in production):"
+        )
         rows = [("username", "password", "role", "log in at"), *result.accounts]
         widths = [max(len(str(r[i])) for r in rows) for i in range(4)]
         for row in rows:
-            self.stdout.write("  " + "  ".join(f"{v:<{w}}" for v, w in zip(row, widths, strict=True)))
+            self.stdout.write(
+                "  " + "  ".join(f"{v:<{w}}" for v, w in zip(row, widths, strict=True))
+            )
         self.stdout.write(
             "  The public user can also sign in with the e-mail address visitor@example.com."
         )
