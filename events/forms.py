@@ -12,7 +12,7 @@ class ActivityPageForm(WagtailAdminPageForm):
             return cleaned
         for form in formset.forms:
             session = form.instance
-            if not session.pk or not formset._should_delete_form(form):
+            if not session.pk or not _marked_for_deletion(form):
                 continue
             if session.registrations.exists():
                 form.add_error(
@@ -27,3 +27,13 @@ class ActivityPageForm(WagtailAdminPageForm):
                     _("A session with registrations cannot be deleted (see the sessions below)."),
                 )
         return cleaned
+
+
+def _marked_for_deletion(form) -> bool:
+    """Whether the editor ticked a formset row's delete box (read from the raw data, as the
+    row itself may not have been validated yet when the page form is cleaned)."""
+    field = form.fields.get("DELETE")
+    if field is None:
+        return False
+    raw = field.widget.value_from_datadict(form.data, form.files, form.add_prefix("DELETE"))
+    return bool(field.clean(raw))

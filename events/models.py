@@ -12,7 +12,8 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -201,17 +202,37 @@ class ActivityPhoto(Orderable):
     panels = [FieldPanel("image"), FieldPanel("caption")]
 
 
+# Registrations in these states hold places in their session.
+PLACE_HOLDING_STATUSES = ("confirmed", "checked_in", "no_show")
+
+
+class SessionQuerySet(models.QuerySet):
+    def with_places(self) -> SessionQuerySet:
+        """Annotate ``places_taken``: people of the registrations that hold a place."""
+        return self.annotate(
+            places_taken=Coalesce(
+                Sum(
+                    "registrations__party_size",
+                    filter=Q(registrations__status__in=PLACE_HOLDING_STATUSES),
+                ),
+                0,
+            )
+        )
+
+
 class Session(Orderable, TimeStampedModel):
-    """A time slot of an activity with a limited number of places (people, not parties)."""
+    """A time slot of an activity with a limited number of places (people, not parties).
+
+    Places taken are counted from the registrations, never stored: a stored counter would
+    be written back from stale page revisions whenever an editor publishes the activity.
+    Registration services lock the session row before counting, so two requests cannot
+    both take the last place.
+    """
 
     activity = ParentalKey(ActivityPage, on_delete=models.CASCADE, related_name="sessions")
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     capacity = models.PositiveIntegerField(_("places"))
-    # Places held by confirmed registrations. Changed only by conditional UPDATEs in the
-    # registration services; the check constraints make overbooking impossible even if
-    # two requests race.
-    places_taken = models.PositiveIntegerField(_("places taken"), default=0, editable=False)
     registration_opens_at = models.DateTimeField(_("registration opens"), null=True, blank=True)
     registration_closes_at = models.DateTimeField(_("registration closes"), null=True, blank=True)
     max_party_size = models.PositiveSmallIntegerField(
@@ -233,9 +254,6 @@ class Session(Orderable, TimeStampedModel):
         verbose_name_plural = _("sessions")
         constraints = [
             models.CheckConstraint(
-                condition=Q(places_taken__lte=F("capacity")), name="session_not_overbooked"
-            ),
-            models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"
             ),
             models.CheckConstraint(
@@ -248,9 +266,24 @@ class Session(Orderable, TimeStampedModel):
         local = timezone.localtime(self.starts_at)
         return f"{self.activity.title} · {local:%Y-%m-%d %H:%M}"
 
+    objects = SessionQuerySet.as_manager()
+
+    def count_places_taken(self) -> int:
+        """People holding places; uses the ``with_places()`` annotation when present."""
+        if "places_taken" in self.__dict__:
+            return self.__dict__["places_taken"]
+        if self.pk is None:
+            return 0
+        return (
+            self.registrations.filter(status__in=PLACE_HOLDING_STATUSES).aggregate(
+                n=Sum("party_size")
+            )["n"]
+            or 0
+        )
+
     @property
     def places_left(self) -> int:
-        return max(self.capacity - self.places_taken, 0)
+        return max(self.capacity - self.count_places_taken(), 0)
 
     def registration_state(self, now=None) -> str:
         """'upcoming' (not yet open), 'open', 'full', 'closed' (deadline or start passed)."""

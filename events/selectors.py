@@ -7,12 +7,19 @@ import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from wagtail.models import Locale, Page
 
-from events.models import ActivityPage, ActivityPhoto, ActivityType, OpenDayIndexPage, Session
+from events.models import (
+    PLACE_HOLDING_STATUSES,
+    ActivityPage,
+    ActivityPhoto,
+    ActivityType,
+    OpenDayIndexPage,
+    Session,
+)
 from portal.choices import District
 
 
@@ -81,7 +88,16 @@ def activity_list(
                 Subquery(
                     upcoming.order_by()
                     .values("activity__translation_key")
-                    .annotate(left=Sum("capacity") - Sum("places_taken"))
+                    .annotate(
+                        left=Sum("capacity")
+                        - Coalesce(
+                            Sum(
+                                "registrations__party_size",
+                                filter=Q(registrations__status__in=PLACE_HOLDING_STATUSES),
+                            ),
+                            0,
+                        )
+                    )
                     .values("left")[:1],
                     output_field=IntegerField(),
                 ),
@@ -152,7 +168,7 @@ def session_list_for_activity(*, activity: ActivityPage) -> list[Session]:
     """The activity's sessions in time order, with their registration ``state`` and
     ``has_ended`` (the session is over)."""
     now = timezone.now()
-    sessions = list(_sessions_of(activity.translation_key).order_by("starts_at"))
+    sessions = list(_sessions_of(activity.translation_key).with_places().order_by("starts_at"))
     for session in sessions:
         session.state = session.registration_state(now)
         session.has_ended = session.ends_at <= now

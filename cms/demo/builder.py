@@ -18,7 +18,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from wagtail.models import Locale, Page, Revision, Site
 
@@ -36,7 +35,6 @@ from portal.models import SectorField, ServiceType
 TZ = ZoneInfo(settings.TIME_ZONE)
 # Party sizes of the demo registrations, in turn (cut to each session's maximum).
 PARTY_PATTERN = [2, 1, 3, 4, 1, 2, 2, 1]
-HELD_STATUSES = [Registration.Status.CONFIRMED, Registration.Status.CHECKED_IN]
 
 
 @dataclass
@@ -285,18 +283,16 @@ class _Builder:
             def set_sessions(page, sessions=spec["sessions"]):
                 existing = {s.sort_order: s for s in page.sessions.all()} if page.pk else {}
                 rows = []
-                for order, (day, start, end, capacity, party, taken) in enumerate(sessions):
+                for order, (day, start, end, capacity, party, _taken) in enumerate(sessions):
                     date = self.start + datetime.timedelta(days=day)
                     session = existing.pop(order, None)
                     if session is None:
-                        # The demo registrations made below hold exactly these places.
-                        session = Session(places_taken=taken)
-                    else:
-                        session.places_taken = _held(session)
+                        session = Session()
                     session.sort_order = order
                     session.starts_at = _at(date, start)
                     session.ends_at = _at(date, end)
-                    session.capacity = max(capacity, session.places_taken)
+                    # Never below the places real registrations already hold.
+                    session.capacity = max(capacity, session.count_places_taken())
                     session.max_party_size = party
                     session.registration_opens_at = opens
                     session.registration_closes_at = _at(date - datetime.timedelta(days=1), "18:00")
@@ -342,9 +338,6 @@ class _Builder:
                     turn += 1
                     remaining -= party
                     self._registration(session=session, n=n, party=party, visitor=visitor)
-                held = _held(session)
-                if held != session.places_taken:
-                    Session.objects.filter(pk=session.pk).update(places_taken=held)
 
     def _registration(self, *, session: Session, n: int, party: int, visitor) -> None:
         phone = f"+86138{n:08d}"
@@ -352,7 +345,7 @@ class _Builder:
             self.tally.record("registration", "unchanged")
             return
         # Never overbook: real registrations may have arrived since the last run.
-        if _held(session) + party > session.capacity:
+        if session.count_places_taken() + party > session.capacity:
             return
         own = n == 1 and visitor is not None
         surname = ev.SURNAMES[n % len(ev.SURNAMES)]
@@ -510,15 +503,6 @@ class _Builder:
         )
 
 
-def _held(session: Session) -> int:
-    """Places held by a session's confirmed and checked-in registrations."""
-    if session.pk is None:
-        return 0
-    total = Registration.objects.filter(session=session, status__in=HELD_STATUSES).aggregate(
-        total=Sum("party_size")
-    )["total"]
-    return total or 0
-
 
 def demo_counts() -> dict[str, int]:
     """How many of each thing the demo site holds, for the summary and the tests."""
@@ -542,7 +526,7 @@ def demo_counts() -> dict[str, int]:
     counts["sessions"] = Session.objects.count()
     counts["future sessions"] = Session.objects.filter(starts_at__gt=now).count()
     counts["full sessions"] = sum(
-        1 for s in Session.objects.only("capacity", "places_taken") if s.places_left == 0
+        1 for s in Session.objects.with_places() if s.places_left == 0
     )
     counts["labs"] = Lab.objects.count()
     counts["registrations"] = Registration.objects.count()
