@@ -7,7 +7,7 @@ import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from wagtail.models import Locale, Page
@@ -18,6 +18,7 @@ from events.models import (
     ActivityPhoto,
     ActivityType,
     OpenDayIndexPage,
+    Registration,
     Session,
 )
 from portal.choices import District
@@ -84,21 +85,30 @@ def activity_list(
         .prefetch_related("cover_image__renditions")
         .annotate(
             next_start=Subquery(upcoming.order_by("starts_at").values("starts_at")[:1]),
+            # Capacity and places taken are summed in separate subqueries: summing both
+            # over one join would count each session's capacity once per registration.
             places_left_total=Coalesce(
                 Subquery(
                     upcoming.order_by()
                     .values("activity__translation_key")
-                    .annotate(
-                        left=Sum("capacity")
-                        - Coalesce(
-                            Sum(
-                                "registrations__party_size",
-                                filter=Q(registrations__status__in=PLACE_HOLDING_STATUSES),
-                            ),
-                            0,
-                        )
+                    .annotate(total=Sum("capacity"))
+                    .values("total")[:1],
+                    output_field=IntegerField(),
+                ),
+                0,
+            )
+            - Coalesce(
+                Subquery(
+                    Registration.objects.filter(
+                        session__activity__translation_key=OuterRef("translation_key"),
+                        session__activity__locale_id=default_locale_id,
+                        session__starts_at__gte=now,
+                        status__in=PLACE_HOLDING_STATUSES,
                     )
-                    .values("left")[:1],
+                    .order_by()
+                    .values("session__activity__translation_key")
+                    .annotate(total=Sum("party_size"))
+                    .values("total")[:1],
                     output_field=IntegerField(),
                 ),
                 0,

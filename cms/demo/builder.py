@@ -91,6 +91,11 @@ class _Builder:
     def pair(self, *, key, parent_key, model, slug, common, zh, en, children=None):
         """Creates/updates a page under ``parent_key`` and its English translation."""
         zh_parent, _ = self.pages[parent_key]
+        if parent_key == "home":
+            # Sections under the home page make up the main menu; the privacy notice and
+            # accessibility statement are linked from the footer instead.
+            in_menu = slug not in ("privacy", "accessibility")
+            common = {"show_in_menus": in_menu, **common}
         zh_page = upsert_page(
             parent=zh_parent,
             model=model,
