@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.shortcuts import get_object_or_404
+from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -268,6 +269,7 @@ class Expert(
         index.SearchField("bio"),
         index.SearchField("bio_en"),
         index.SearchField("cjk_index"),
+        index.SearchField("labels_text"),
         index.FilterField("live"),
         index.FilterField("is_active"),
     ]
@@ -286,9 +288,17 @@ class Expert(
         super().save(*args, **kwargs)
 
     def cjk_search_parts(self) -> list[str]:
-        services = " ".join(s.get_code_display() for s in self.services.all())
-        fields = " ".join(f.get_code_display() for f in self.fields.all())
-        return [self.name, self.title, self.organisation, self.bio, services, fields]
+        return [self.name, self.title, self.organisation, self.bio, self.labels_text()]
+
+    def labels_text(self) -> str:
+        """Service and field names in every language, whatever language the editor uses."""
+        codes = [s.get_code_display for s in self.services.all()]
+        codes += [f.get_code_display for f in self.fields.all()]
+        words = []
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                words.extend(str(display()) for display in codes)
+        return " ".join(words)
 
     @property
     def display_name(self) -> str:

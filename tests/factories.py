@@ -171,7 +171,8 @@ class SessionFactory(DjangoModelFactory):
 
     Sessions are edited inline on the activity page, so by default the factory also
     publishes a revision of the activity that contains the new session, as the page editor
-    does (the editor shows the latest revision's sessions).
+    does (the editor shows the latest revision's sessions). Places taken are counted from
+    registrations: pass ``taken=n`` for n confirmed one-person registrations.
     """
 
     class Meta:
@@ -186,8 +187,11 @@ class SessionFactory(DjangoModelFactory):
     capacity = 30
 
     @classmethod
-    def _create(cls, model_class, *args, sync_revision=True, **kwargs):
+    def _create(cls, model_class, *args, sync_revision=True, taken=0, **kwargs):
+        """``taken``: that many people have a confirmed registration for the session."""
         session = model_class.objects.create(*args, **kwargs)
+        for _ in range(taken):
+            RegistrationFactory(session=session)
         if sync_revision:
             publish(ActivityPage.objects.get(pk=session.activity_id))
         return session

@@ -232,9 +232,9 @@ def listing(site_tree):
         district=District.YUZHONG,
         institution=host_a,
     )
-    factories.SessionFactory(activity=lab_tour, starts_at=soon, capacity=30, places_taken=12)
+    factories.SessionFactory(activity=lab_tour, starts_at=soon, capacity=30, taken=12)
     factories.SessionFactory(activity=lecture, starts_at=later, capacity=50)
-    factories.SessionFactory(activity=clinic, starts_at=later, capacity=5, places_taken=5)
+    factories.SessionFactory(activity=clinic, starts_at=later, capacity=5, taken=5)
     return {
         "campaign": zh.campaign,
         "hosts": (host_a, host_b),
@@ -303,7 +303,7 @@ def test_campaign_shows_places_left_and_full_activities(client, site_tree, listi
 
 def test_activity_page_shows_places_left_per_session_in_both_languages(client, site_tree):
     activity = factories.ActivityPageFactory(parent=site_tree.zh.campaign, title="便民检测")
-    factories.SessionFactory(activity=activity, capacity=40, places_taken=15)
+    factories.SessionFactory(activity=activity, capacity=40, taken=15)
     activity_en = factories.translate(activity, "en", title="Free testing for residents")
 
     zh_html = client.get(activity.url).content.decode()

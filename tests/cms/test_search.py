@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
+from experts.models import Expert
+from portal.models import ServiceType
 from portal.search import cjk_index_text, cjk_terms, prepare_query
 from tests import factories
 
@@ -166,3 +169,20 @@ def test_search_with_empty_or_garbage_queries_answers(client, searchable, query)
     html = search(client, "zh-hans", query)
 
     assert "隐私政策" not in html
+
+
+def test_expert_found_by_a_service_added_in_a_later_revision(client, searchable):
+    expert = Expert.objects.get(pk=searchable["expert"].pk)
+    expert.services.set(list(ServiceType.objects.filter(code__in=["diagnosis", "certification"])))
+    # As the snippet editor does: save a revision from the form, then publish it.
+    expert.save_revision().publish()
+
+    assert "陈思远" in search(client, "zh-hans", "认证支持")
+
+
+def test_expert_published_from_the_english_admin_is_found_by_chinese_service(client, site_tree):
+    # An editor whose admin is in English publishes the expert.
+    with translation.override("en"):
+        factories.ExpertFactory(name="周明", slug="zhou-ming", services=["diagnosis"])
+
+    assert "周明" in search(client, "zh-hans", "质量诊断")
