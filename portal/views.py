@@ -6,6 +6,7 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from kombu import Connection
 
 from portal.celery_app import app as celery_app
 
@@ -24,8 +25,14 @@ def database_status() -> str:
 
 
 def broker_status() -> str:
+    conf = celery_app.conf
     try:
-        with celery_app.connection_for_write() as conn:
+        # A new connection each time: a pooled one could hide a broker that went away.
+        with Connection(
+            conf.broker_url,
+            transport_options=conf.broker_transport_options or {},
+            connect_timeout=2,
+        ) as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
     except Exception as exc:  # kombu raises a variety of transport errors
         logger.warning("health check: broker unreachable: %s", type(exc).__name__)

@@ -35,6 +35,8 @@ def test_healthz_answers_503_when_the_database_is_down(client, db, monkeypatch):
 def test_healthz_answers_503_when_the_broker_is_down(client, db, monkeypatch):
     # Nothing listens on port 1: the Redis transport fails to connect, as with a dead broker.
     monkeypatch.setattr(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    # Celery reads CELERY_BROKER_URL from the environment before its own configuration.
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
 
     response = client.get("/healthz")
 
