@@ -205,7 +205,9 @@ class NewsPage(BasePage):
     body = StreamField(BaseStreamBlock(), verbose_name=_("body"))
     tags = ClusterTaggableManager(through=NewsPageTag, blank=True, verbose_name=_("tags"))
     related_activities = ParentalManyToManyField(
-        "events.ActivityPage", blank=True, verbose_name=_("related activities"),
+        "events.ActivityPage",
+        blank=True,
+        verbose_name=_("related activities"),
         related_name="+",
     )
 
@@ -242,9 +244,7 @@ class NewsPage(BasePage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["related"] = [
-            a.localized for a in self.related_activities.live().specific()
-        ]
+        context["related"] = [a.localized for a in self.related_activities.live().specific()]
         return context
 
 
@@ -256,7 +256,8 @@ class SiteSettings(BaseSiteSetting):
         _("organisation"), max_length=120, default="巴南区市场监督管理局"
     )
     organisation_en = models.CharField(
-        _("organisation (English)"), max_length=120,
+        _("organisation (English)"),
+        max_length=120,
         default="Banan District Administration for Market Regulation",
     )
     phone = models.CharField(_("service phone"), max_length=40, blank=True)

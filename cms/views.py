@@ -19,6 +19,10 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cms/search_results.html",
-        {"query": query, "page_obj": page_obj, "results": page_obj.object_list,
-         "result_count": len(results)},
+        {
+            "query": query,
+            "page_obj": page_obj,
+            "results": page_obj.object_list,
+            "result_count": len(results),
+        },
     )

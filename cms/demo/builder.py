@@ -508,7 +508,6 @@ class _Builder:
         )
 
 
-
 def demo_counts() -> dict[str, int]:
     """How many of each thing the demo site holds, for the summary and the tests."""
     zh, en = Locale.get_default(), Locale.objects.filter(language_code="en").first()
@@ -530,9 +529,7 @@ def demo_counts() -> dict[str, int]:
     now = timezone.now()
     counts["sessions"] = Session.objects.count()
     counts["future sessions"] = Session.objects.filter(starts_at__gt=now).count()
-    counts["full sessions"] = sum(
-        1 for s in Session.objects.with_places() if s.places_left == 0
-    )
+    counts["full sessions"] = sum(1 for s in Session.objects.with_places() if s.places_left == 0)
     counts["labs"] = Lab.objects.count()
     counts["registrations"] = Registration.objects.count()
     counts["experts (published)"] = Expert.objects.filter(live=True).count()
