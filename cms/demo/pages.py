@@ -116,18 +116,7 @@ def upsert_page(
         tally.record(kind, "created")
         return page
 
-    before = snapshot(page)
-    _assign(page, values)
-    if children:
-        children(page)
-    page.full_clean()
-    if before != snapshot(page) or not page.live or page.has_unpublished_changes:
-        page.save()
-        _publish(page)
-        tally.record(kind, "updated")
-    else:
-        tally.record(kind, "unchanged")
-    return page
+    return _update_page(page, values=values, children=children, tally=tally, kind=kind)
 
 
 def upsert_translation(
@@ -148,9 +137,15 @@ def upsert_translation(
         tally.record(kind, "created")
         return page
 
-    page = page.specific
+    return _update_page(page.specific, values=values, children=None, tally=tally, kind=kind)
+
+
+def _update_page(page: Page, *, values, children, tally: Tally, kind: str) -> Page:
+    """Apply ``values`` (and child rows); publish a new revision only if something changed."""
     before = snapshot(page)
     _assign(page, values)
+    if children:
+        children(page)
     page.full_clean()
     if before != snapshot(page) or not page.live or page.has_unpublished_changes:
         page.save()
