@@ -333,11 +333,17 @@ class Registration(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.CONFIRMED
     )
+    ticket_code = models.CharField(
+        _("ticket code"), max_length=12, unique=True, null=True, blank=True, editable=False
+    )
+    consent_at = models.DateTimeField(_("privacy consent given at"), null=True, blank=True)
+    consent_version = models.CharField(_("privacy notice version"), max_length=20, blank=True)
 
     class Meta:
         verbose_name = _("registration")
         verbose_name_plural = _("registrations")
-        ordering = ["created_at"]
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["session", "status"])]
         constraints = [
             models.CheckConstraint(
                 condition=Q(party_size__gte=1), name="registration_party_size_positive"
@@ -352,3 +358,31 @@ class Registration(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.session} · {self.get_status_display()}"
+
+
+class StatusChange(models.Model):
+    """One step of a registration's history: who changed its state, when, from what to what."""
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(_("from"), max_length=20, blank=True)
+    to_status = models.CharField(_("to"), max_length=20)
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} → {self.to_status}"

@@ -122,3 +122,13 @@ def editor(db):
 @pytest.fixture
 def approver(db):
     return factories.UserFactory(username="approver", groups=["Regulator approvers"])
+
+
+@pytest.fixture
+def transactional_site_tree(transactional_db, django_db_serialized_rollback) -> SiteTree:
+    """The site tree for tests whose threads or live server need committed data.
+
+    Serialized rollback puts the data-migration rows (root page, locales, groups) back
+    after the flush that ends a transactional test.
+    """
+    return build_site_tree()

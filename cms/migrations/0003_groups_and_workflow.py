@@ -20,9 +20,13 @@ def _ensure_permissions(apps):
     from django.contrib.auth.management import create_permissions
 
     for app_config in global_apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        # create_permissions skips apps without a models module; restore it afterwards.
+        original = app_config.models_module
+        app_config.models_module = original or True
+        try:
+            create_permissions(app_config, apps=apps, verbosity=0)
+        finally:
+            app_config.models_module = original
 
 
 def forwards(apps, schema_editor):

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-from django.db import connections
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -21,22 +20,6 @@ CHROMIUM_ARGS = [
 # Playwright's sync API runs an event loop in this thread; Django refuses database access
 # from a thread with a running loop unless told it is safe (it is: the loop is Playwright's).
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _restore_migration_data(django_db_blocker):
-    """Puts back the rows created by data migrations (root page, locales, groups, ...)
-    after transactional tests flushed them, so the --reuse-db database stays usable for
-    the next run.
-
-    Module scope: torn down after the function-scoped database fixture has flushed.
-    """
-    yield
-    connection = connections["default"]
-    contents = getattr(connection, "_test_serialized_contents", None)
-    if contents:
-        with django_db_blocker.unblock():
-            connection.creation.deserialize_db_from_string(contents)
 
 
 @pytest.fixture

@@ -5,17 +5,13 @@ from __future__ import annotations
 import pytest
 
 from tests import factories
-from tests.conftest import build_site_tree
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def published_activity():
-    tree = build_site_tree()
+def published_activity(transactional_site_tree):
+    tree = transactional_site_tree
     activity = factories.ActivityPageFactory(
         parent=tree.zh.campaign, title="走进食品检测实验室", slug="food-lab"
     )

@@ -1,0 +1,20 @@
+"""Domain errors of the open-day services. Views turn them into form errors; tests assert
+on ``code``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from events.models import Registration
+
+
+class RegistrationError(Exception):
+    """A registration rule refused the request. ``code`` is machine-readable."""
+
+    def __init__(self, message: str, *, code: str, registration: Registration | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        # For code "duplicate": the phone's existing registration, to show its ticket.
+        self.registration = registration

@@ -1,0 +1,179 @@
+"""The registration rules: capacity in people, waiting list, duplicates, cancellation."""
+
+import datetime
+import threading
+
+import pytest
+from django.db import close_old_connections, connection
+from django.utils import timezone
+
+from events.exceptions import RegistrationError
+from events.models import Registration, Session, StatusChange
+from events.services import phone_normalise, registration_cancel, registration_create
+from tests import factories
+
+
+@pytest.fixture
+def session(site_tree):
+    activity = factories.ActivityPageFactory(parent=site_tree.zh.campaign)
+    return factories.SessionFactory(activity=activity, capacity=10, max_party_size=4)
+
+
+def register(session, phone, party_size=1, **kwargs):
+    return registration_create(
+        session_id=session.pk, name="李四", phone=phone, party_size=party_size, **kwargs
+    )
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("13812345678", "+8613812345678"),
+        ("138 1234 5678", "+8613812345678"),
+        ("+86 138-1234-5678", "+8613812345678"),
+        ("008613812345678", "+8613812345678"),
+        ("8613812345678", "+8613812345678"),
+    ],
+)
+def test_phone_normalised_to_plus_86(raw, expected):
+    assert phone_normalise(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw", ["", "12812345678", "1381234567", "138123456789", "abc", "+1 415 555 0100"]
+)
+def test_phone_rejected_unless_mainland_mobile(raw):
+    with pytest.raises(RegistrationError) as error:
+        phone_normalise(raw)
+    assert error.value.code == "invalid_phone"
+
+
+def test_registration_confirmed_with_ticket_consent_and_history(session):
+    registration = register(session, "13800000001", party_size=3, consent_version="2026-01")
+
+    assert registration.status == Registration.Status.CONFIRMED
+    assert len(registration.ticket_code) == 8
+    assert registration.consent_version == "2026-01" and registration.consent_at is not None
+    assert session.places_left == 7
+    change = StatusChange.objects.get(registration=registration)
+    assert (change.from_status, change.to_status) == ("", "confirmed")
+
+
+def test_registration_counts_people_not_parties(session):
+    register(session, "13800000001", party_size=4)
+    register(session, "13800000002", party_size=4)
+    with pytest.raises(RegistrationError) as error:
+        register(session, "13800000003", party_size=3)
+    assert error.value.code == "full"
+    assert register(session, "13800000004", party_size=2).status == "confirmed"
+    assert Session.objects.with_places().get(pk=session.pk).places_taken == 10
+
+
+def test_registration_waitlisted_when_session_full(session):
+    for n in range(10):
+        register(session, f"1380000{n:04d}")
+    waiting = register(session, "13900000000", join_waitlist=True)
+    assert waiting.status == Registration.Status.WAITLISTED
+    assert session.places_left == 0
+
+
+def test_second_registration_of_a_phone_returns_the_existing_one(session):
+    first = register(session, "13800000001")
+    with pytest.raises(RegistrationError) as error:
+        register(session, "+86 138 0000 0001")
+    assert error.value.code == "duplicate"
+    assert error.value.registration == first
+
+
+def test_phone_may_register_again_after_cancelling(session):
+    first = register(session, "13800000001")
+    registration_cancel(registration_id=first.pk)
+    assert register(session, "13800000001").status == "confirmed"
+
+
+def test_party_larger_than_the_session_allows_is_refused(session):
+    with pytest.raises(RegistrationError) as error:
+        register(session, "13800000001", party_size=5)
+    assert error.value.code == "party_too_large"
+
+
+def test_registration_refused_before_opening_and_after_closing(session):
+    now = timezone.now()
+    session.registration_opens_at = now + datetime.timedelta(days=1)
+    session.save()
+    with pytest.raises(RegistrationError) as error:
+        register(session, "13800000001")
+    assert error.value.code == "not_open"
+    session.registration_opens_at = None
+    session.registration_closes_at = now - datetime.timedelta(minutes=1)
+    session.save()
+    with pytest.raises(RegistrationError) as error:
+        register(session, "13800000001")
+    assert error.value.code == "closed"
+
+
+def test_cancellation_promotes_waitlist_first_come_skipping_parties_that_do_not_fit(session):
+    held = register(session, "13800000001", party_size=2)
+    for n in range(2, 6):
+        register(session, f"1380000000{n}", party_size=2)  # full: 10 of 10
+    big = register(session, "13900000001", party_size=3, join_waitlist=True)
+    small = register(session, "13900000002", party_size=1, join_waitlist=True)
+    pair = register(session, "13900000003", party_size=2, join_waitlist=True)
+
+    promoted = registration_cancel(registration_id=held.pk)
+
+    # Two places free: the party of 3 does not fit and keeps its place in the queue; the
+    # party of 1 behind it is promoted, then there is one place left, too few for the pair.
+    assert [r.pk for r in promoted] == [small.pk]
+    big.refresh_from_db()
+    pair.refresh_from_db()
+    assert big.status == pair.status == Registration.Status.WAITLISTED
+    assert Session.objects.with_places().get(pk=session.pk).places_taken == 9
+
+
+def test_cancelling_twice_is_refused(session):
+    registration = register(session, "13800000001")
+    registration_cancel(registration_id=registration.pk)
+    with pytest.raises(RegistrationError) as error:
+        registration_cancel(registration_id=registration.pk)
+    assert error.value.code == "not_cancellable"
+
+
+def test_rush_of_50_concurrent_registrations_never_overbooks(transactional_site_tree):
+    """50 threads with their own database connections race for 10 places."""
+    tree_activity = factories.ActivityPageFactory(parent=transactional_site_tree.zh.campaign)
+    session = factories.SessionFactory(activity=tree_activity, capacity=10, max_party_size=1)
+    outcomes: list[str] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    start = threading.Barrier(50)
+
+    def attempt(n: int) -> None:
+        try:
+            start.wait()
+            registration = register(session, f"1370000{n:04d}", join_waitlist=n % 2 == 0)
+            result = registration.status
+        except RegistrationError as error:
+            result = error.code
+        except BaseException as error:  # a server error: the test must fail
+            with lock:
+                errors.append(error)
+            return
+        finally:
+            close_old_connections()
+            connection.close()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert errors == []
+    assert len(outcomes) == 50
+    assert outcomes.count("confirmed") == 10
+    assert set(outcomes) <= {"confirmed", "waitlisted", "full"}
+    assert Session.objects.with_places().get(pk=session.pk).places_taken == 10
+    assert Registration.objects.filter(session=session, status="confirmed").count() == 10
