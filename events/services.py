@@ -14,12 +14,11 @@ import re
 import secrets
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from events.exceptions import RegistrationError
-from events.models import PLACE_HOLDING_STATUSES, Registration, Session, StatusChange
+from events.models import Registration, Session, StatusChange
 
 MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 TICKET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the door
@@ -45,15 +44,6 @@ def phone_normalise(raw: str) -> str:
 
 def _new_ticket_code() -> str:
     return "".join(secrets.choice(TICKET_ALPHABET) for _ in range(8))
-
-
-def _places_taken(session: Session) -> int:
-    return (
-        Registration.objects.filter(session=session, status__in=PLACE_HOLDING_STATUSES).aggregate(
-            n=Sum("party_size")
-        )["n"]
-        or 0
-    )
 
 
 def _record(registration: Registration, *, from_status: str, by=None, note: str = "") -> None:
@@ -123,7 +113,7 @@ def registration_create(
                     code="duplicate",
                     registration=existing,
                 )
-            fits = _places_taken(session) + party_size <= session.capacity
+            fits = session.count_places_taken() + party_size <= session.capacity
             if not fits and not join_waitlist:
                 raise RegistrationError(
                     _("This session is full. You can join the waiting list."), code="full"
@@ -194,7 +184,7 @@ def waitlist_promote(*, session: Session, by=None) -> list[Registration]:
     A party larger than the places left is skipped (it keeps its position) so that smaller
     parties behind it are not blocked. Call inside a transaction holding the session lock.
     """
-    free = session.capacity - _places_taken(session)
+    free = session.capacity - session.count_places_taken()
     promoted: list[Registration] = []
     if free <= 0:
         return promoted
