@@ -267,6 +267,15 @@ class SiteSettings(BaseSiteSetting):
     service_hours = models.CharField(_("service hours"), max_length=120, blank=True)
     service_hours_en = models.CharField(_("service hours (English)"), max_length=120, blank=True)
     icp_number = models.CharField(_("ICP licence number"), max_length=60, blank=True)
+    privacy_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("privacy notice"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Linked from registration forms and the footer, in the visitor's language."),
+    )
 
     panels = [
         FieldPanel("organisation"),
@@ -278,6 +287,7 @@ class SiteSettings(BaseSiteSetting):
         FieldPanel("service_hours"),
         FieldPanel("service_hours_en"),
         FieldPanel("icp_number"),
+        FieldPanel("privacy_page"),
     ]
 
     class Meta:

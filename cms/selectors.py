@@ -58,3 +58,12 @@ def home_page_context(*, page: HomePage) -> dict:
         "news_index": news_index,
         "latest_news": news_latest(locale=page.locale),
     }
+
+
+def privacy_notice_url(*, site_settings) -> str:
+    """Address of the privacy notice in the active language ("" when none is chosen)."""
+    page = getattr(site_settings, "privacy_page", None) if site_settings is not None else None
+    if page is None:
+        return ""
+    page = page.specific.localized
+    return page.url if page.live else ""

@@ -9,6 +9,7 @@ their source page (``exclude_fields_in_copy``), so a session's places are never 
 from __future__ import annotations
 
 import datetime
+from urllib.parse import quote
 
 from django.conf import settings
 from django.db import models
@@ -182,6 +183,16 @@ class ActivityPage(BasePage):
     def meta_description(self) -> str:
         return self.search_description or self.summary
 
+    @property
+    def map_url(self) -> str:
+        """Amap (高德地图) link to the venue: a marker when coordinates are set, else a search."""
+        if self.latitude is not None and self.longitude is not None:
+            return (
+                f"https://uri.amap.com/marker?position={self.longitude},{self.latitude}"
+                f"&name={quote(self.venue)}"
+            )
+        return f"https://uri.amap.com/search?keyword={quote(self.address)}"
+
     def get_context(self, request, *args, **kwargs):
         from events.selectors import activity_photo_list, session_list_for_activity
 
@@ -309,6 +320,11 @@ class Registration(TimeStampedModel):
         CHECKED_IN = "checked_in", _("Checked in")
         NO_SHOW = "no_show", _("No-show")
 
+    class Source(models.TextChoices):
+        ONLINE = "online", _("Online")
+        WALK_IN = "walk_in", _("Walk-in")
+        STAFF = "staff", _("Entered by staff")
+
     ACTIVE_STATUSES = (Status.CONFIRMED, Status.WAITLISTED, Status.CHECKED_IN)
 
     session = models.ForeignKey(
@@ -338,20 +354,41 @@ class Registration(TimeStampedModel):
     )
     consent_at = models.DateTimeField(_("privacy consent given at"), null=True, blank=True)
     consent_version = models.CharField(_("privacy notice version"), max_length=20, blank=True)
+    source = models.CharField(
+        _("source"), max_length=10, choices=Source.choices, default=Source.ONLINE
+    )
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("checked in by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("registration")
         verbose_name_plural = _("registrations")
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["session", "status"])]
+        indexes = [
+            models.Index(fields=["session", "status"]),
+            # The no-show policy looks up a phone's recent no-shows.
+            models.Index(fields=["phone", "status"]),
+        ]
+        permissions = [
+            ("view_full_phone", _("Can see registrants' full phone numbers")),
+            ("check_in", _("Can check visitors in at the door")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(party_size__gte=1), name="registration_party_size_positive"
             ),
-            # One phone number holds at most one active registration per session.
+            # One phone number holds at most one active registration per session. Walk-ins
+            # recorded without a phone number are not covered.
             models.UniqueConstraint(
                 fields=["session", "phone"],
-                condition=Q(status__in=["confirmed", "waitlisted", "checked_in"]),
+                condition=Q(status__in=["confirmed", "waitlisted", "checked_in"]) & ~Q(phone=""),
                 name="registration_one_active_per_phone",
             ),
         ]
@@ -386,3 +423,27 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '-'} → {self.to_status}"
+
+
+class NoShowWaiver(models.Model):
+    """Staff lifted the no-show restriction of a phone number: earlier no-shows no longer count."""
+
+    phone = models.CharField(_("mobile phone"), max_length=20, db_index=True)
+    note = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("lifted at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("lifted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("no-show restriction lifted")
+        verbose_name_plural = _("no-show restrictions lifted")
+
+    def __str__(self) -> str:
+        return f"{self.phone[:-8]}****{self.phone[-4:]} · {self.created_at:%Y-%m-%d}"

@@ -221,3 +221,97 @@ def institution_choices(*, campaign: OpenDayIndexPage) -> list[Page]:
         .filter(locale_id=campaign.locale_id, translation_key__in=keys)
         .order_by("title")
     )
+
+
+def activity_in_language(*, activity: ActivityPage, language: str) -> ActivityPage:
+    """The live translation of ``activity`` in ``language``, else the activity itself."""
+    locale = Locale.objects.filter(language_code=language).first()
+    if locale is None or activity.locale_id == locale.pk:
+        return activity
+    translation = (
+        ActivityPage.objects.live().filter(translation_key=activity.translation_key, locale=locale)
+    ).first()
+    return translation or activity
+
+
+def activities_in_language(
+    *, activities: Iterable[ActivityPage], language: str
+) -> dict[int, ActivityPage]:
+    """``activity_in_language`` for many activities in two queries: {activity pk: page}."""
+    activities = list(activities)
+    result = {activity.pk: activity for activity in activities}
+    locale = Locale.objects.filter(language_code=language).first()
+    if locale is None:
+        return result
+    keys = {a.translation_key: a.pk for a in activities if a.locale_id != locale.pk}
+    translations = ActivityPage.objects.live().filter(translation_key__in=keys, locale=locale)
+    for translation in translations:
+        result[keys[translation.translation_key]] = translation
+    return result
+
+
+def registration_list_for_user(*, user) -> QuerySet[Registration]:
+    """A signed-in user's registrations, the next sessions first, then the past ones."""
+    return (
+        Registration.objects.filter(user=user)
+        .select_related("session__activity")
+        .order_by("-session__starts_at", "-pk")
+    )
+
+
+def ticket_details(*, registration: Registration) -> dict:
+    """What a ticket shows, on the page and in e-mails, in the registrant's language.
+
+    Call with the registrant's language active. ``manage_url`` and ``qr_token`` are signed
+    tokens, never the database id. The QR code is only for registrations that hold places.
+    """
+    from django.conf import settings
+    from django.urls import reverse
+
+    from events.tickets import manage_token_make, qr_token_make
+
+    session = registration.session
+    activity = activity_in_language(activity=session.activity, language=registration.language)
+    manage_path = reverse(
+        "events:registration_manage",
+        kwargs={"token": manage_token_make(registration.ticket_code)},
+    )
+    holds_place = registration.status in (
+        Registration.Status.CONFIRMED,
+        Registration.Status.CHECKED_IN,
+    )
+    return {
+        "registration": registration,
+        "session": session,
+        "activity": activity,
+        "activity_url": settings.SITE_URL.rstrip("/") + activity.url if activity.live else "",
+        "manage_url": settings.SITE_URL.rstrip("/") + manage_path,
+        "manage_path": manage_path,
+        "qr_token": qr_token_make(registration.ticket_code) if holds_place else "",
+        "map_url": activity.map_url,
+        "holds_place": holds_place,
+    }
+
+
+def session_list_for_campaign(*, campaign: OpenDayIndexPage) -> list[Session]:
+    """Every session of the campaign's live, public activities in time order (four queries).
+
+    Sessions live on the default-language pages; each session gets ``activity_page``, its
+    activity in the campaign's language, for titles, places and links.
+    """
+    activities = {
+        page.translation_key: page
+        for page in ActivityPage.objects.child_of(campaign).live().public()
+    }
+    if not activities:
+        return []
+    sessions = list(
+        Session.objects.filter(
+            activity__translation_key__in=activities, activity__locale_id=Locale.get_default().pk
+        )
+        .annotate(activity_translation_key=F("activity__translation_key"))
+        .order_by("starts_at", "pk")
+    )
+    for session in sessions:
+        session.activity_page = activities[session.activity_translation_key]
+    return sessions

@@ -245,7 +245,32 @@ CELERY_BEAT_SCHEDULE = {
     # Wagtail's scheduled publishing: pages and snippets whose go-live or expiry time has
     # passed are published or unpublished within a minute.
     "publish-scheduled": {"task": "cms.tasks.publish_scheduled_task", "schedule": 60.0},
+    # Registrations still confirmed after their session ended become no-shows.
+    "mark-no-shows": {
+        "task": "events.tasks.registrations_mark_no_show_task",
+        "schedule": 15 * 60.0,
+    },
 }
+
+# --- Open-day registration ---------------------------------------------------------------
+# Version of the privacy notice registrants consent to; recorded with each registration.
+PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-09")
+# How long a "manage your registration" link in an e-mail keeps working (seconds).
+REGISTRATION_MANAGE_LINK_MAX_AGE = int(
+    os.environ.get("REGISTRATION_MANAGE_LINK_MAX_AGE", str(180 * 24 * 3600))
+)
+# No-show policy: a phone number with this many no-shows within the look-back window may
+# only join waiting lists until this many days after its latest no-show. Staff can lift it.
+NOSHOW_THRESHOLD = int(os.environ.get("NOSHOW_THRESHOLD", "2"))
+NOSHOW_LOOKBACK_DAYS = int(os.environ.get("NOSHOW_LOOKBACK_DAYS", "365"))
+NOSHOW_RESTRICTION_DAYS = int(os.environ.get("NOSHOW_RESTRICTION_DAYS", "90"))
+# Registration attempts allowed per client IP and per phone number, as "count/seconds".
+# The counters live in the default cache: set CACHE_URL (Redis) so every worker shares them.
+REGISTRATION_RATE_IP = os.environ.get("REGISTRATION_RATE_IP", "20/600")
+REGISTRATION_RATE_PHONE = os.environ.get("REGISTRATION_RATE_PHONE", "5/600")
+# Reverse proxies in front of the portal that append to X-Forwarded-For (0: none; the
+# client address is then the socket's). Used to find the client address for rate limits.
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
 
 # --- Wagtail ------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "检验检测公共服务平台"

@@ -13,12 +13,16 @@ import datetime
 import re
 import secrets
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import Max
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from events.exceptions import RegistrationError
-from events.models import Registration, Session, StatusChange
+from events.models import NoShowWaiver, Registration, Session, StatusChange
+from events.notifications import registration_notify_on_commit
 
 MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 TICKET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the door
@@ -42,7 +46,47 @@ def phone_normalise(raw: str) -> str:
     return "+86" + digits
 
 
-def _new_ticket_code() -> str:
+def noshow_restricted_until(
+    *, phone: str, now: datetime.datetime | None = None
+) -> datetime.datetime | None:
+    """Until when ``phone`` may only join waiting lists, or None when it is not restricted.
+
+    The rule: ``NOSHOW_THRESHOLD`` or more no-shows within the last ``NOSHOW_LOOKBACK_DAYS``
+    restrict the number for ``NOSHOW_RESTRICTION_DAYS`` after its latest no-show. No-shows
+    before a staff waiver (``NoShowWaiver``) do not count.
+    """
+    now = now or timezone.now()
+    threshold = settings.NOSHOW_THRESHOLD
+    if threshold <= 0:
+        return None
+    since = now - datetime.timedelta(days=settings.NOSHOW_LOOKBACK_DAYS)
+    waiver = NoShowWaiver.objects.filter(phone=phone).aggregate(last=Max("created_at"))["last"]
+    if waiver is not None and waiver > since:
+        since = waiver
+    no_shows = Registration.objects.filter(
+        phone=phone, status=Registration.Status.NO_SHOW, session__starts_at__gte=since
+    )
+    stats = no_shows.aggregate(latest=Max("session__starts_at"))
+    if stats["latest"] is None or no_shows.count() < threshold:
+        return None
+    until = stats["latest"] + datetime.timedelta(days=settings.NOSHOW_RESTRICTION_DAYS)
+    return until if until > now else None
+
+
+def _noshow_error(until: datetime.datetime) -> RegistrationError:
+    return RegistrationError(
+        _(
+            "This phone number missed several sessions without cancelling, so until "
+            "%(date)s it can only join waiting lists. If you think this is wrong, contact "
+            "the service desk to have the restriction reviewed."
+        )
+        % {"date": formats.date_format(timezone.localtime(until), "DATE_FORMAT")},
+        code="noshow_restricted",
+    )
+
+
+def ticket_code_new() -> str:
+    """8 characters from an alphabet without look-alikes (0/O, 1/I): 32^8 codes."""
     return "".join(secrets.choice(TICKET_ALPHABET) for _ in range(8))
 
 
@@ -66,6 +110,31 @@ def _check_window(session: Session, now: datetime.datetime) -> None:
         raise RegistrationError(_("Registration for this session has closed."), code="closed")
 
 
+def check_party_size(*, session: Session, party_size: int) -> None:
+    """Raises ``party_too_large`` unless 1 <= party_size <= the session's maximum."""
+    if not 1 <= party_size <= session.max_party_size:
+        raise RegistrationError(
+            _("A registration for this session may bring 1 to %(max)d people.")
+            % {"max": session.max_party_size},
+            code="party_too_large",
+        )
+
+
+def check_phone_not_registered(*, session: Session, phone: str) -> None:
+    """Raises ``duplicate`` (carrying the registration) if ``phone`` already holds an
+    active registration for ``session``. Call under the session lock; the partial unique
+    index is the backstop for a request that slips past it."""
+    existing = Registration.objects.filter(
+        session=session, phone=phone, status__in=Registration.ACTIVE_STATUSES
+    ).first()
+    if existing is not None:
+        raise RegistrationError(
+            _("This phone number is already registered for this session."),
+            code="duplicate",
+            registration=existing,
+        )
+
+
 def registration_create(
     *,
     session_id: int,
@@ -84,11 +153,15 @@ def registration_create(
 
     Error codes: ``invalid_phone``, ``not_found``, ``not_open``, ``closed``,
     ``party_too_large``, ``full`` (no places and ``join_waitlist`` is false),
-    ``duplicate`` (the phone already holds an active registration; carried in
-    ``error.registration``).
+    ``noshow_restricted`` (the no-show policy allows this phone only the waiting list, and
+    ``join_waitlist`` is false), ``duplicate`` (the phone already holds an active
+    registration; carried in ``error.registration``).
+
+    The registrant is e-mailed the ticket (or the waiting-list notice) after commit.
     """
     phone = phone_normalise(phone)
     now = now or timezone.now()
+    restricted_until = noshow_restricted_until(phone=phone, now=now)
     try:
         with transaction.atomic():
             try:
@@ -98,22 +171,13 @@ def registration_create(
                     _("This session does not exist."), code="not_found"
                 ) from None
             _check_window(session, now)
-            if not 1 <= party_size <= session.max_party_size:
-                raise RegistrationError(
-                    _("A registration for this session may bring 1 to %(max)d people.")
-                    % {"max": session.max_party_size},
-                    code="party_too_large",
-                )
-            existing = Registration.objects.filter(
-                session=session, phone=phone, status__in=Registration.ACTIVE_STATUSES
-            ).first()
-            if existing is not None:
-                raise RegistrationError(
-                    _("This phone number is already registered for this session."),
-                    code="duplicate",
-                    registration=existing,
-                )
+            check_party_size(session=session, party_size=party_size)
+            check_phone_not_registered(session=session, phone=phone)
             fits = session.count_places_taken() + party_size <= session.capacity
+            if restricted_until is not None:
+                if not join_waitlist:
+                    raise _noshow_error(restricted_until)
+                fits = False
             if not fits and not join_waitlist:
                 raise RegistrationError(
                     _("This session is full. You can join the waiting list."), code="full"
@@ -128,11 +192,15 @@ def registration_create(
                 party_size=party_size,
                 language=language,
                 status=Registration.Status.CONFIRMED if fits else Registration.Status.WAITLISTED,
-                ticket_code=_new_ticket_code(),
+                ticket_code=ticket_code_new(),
                 consent_at=now,
                 consent_version=consent_version,
             )
             _record(registration, from_status="", by=user)
+            registration_notify_on_commit(
+                registration=registration,
+                kind="confirmed" if fits else "waitlisted",
+            )
             return registration
     except IntegrityError:
         # The partial unique index caught a second active registration of the same phone
@@ -153,6 +221,8 @@ def registration_cancel(*, registration_id: int, by=None, note: str = "") -> lis
     """Cancel a registration; freed places go to the waiting list. Returns those promoted.
 
     Error codes: ``not_found``, ``not_cancellable`` (already cancelled, checked in or past).
+    The registrant is sent a cancellation notice (with a METHOD:CANCEL calendar file) and
+    everyone promoted gets their ticket.
     """
     with transaction.atomic():
         registration = (
@@ -173,6 +243,7 @@ def registration_cancel(*, registration_id: int, by=None, note: str = "") -> lis
         registration.status = Registration.Status.CANCELLED
         registration.save(update_fields=["status", "updated_at"])
         _record(registration, from_status=previous, by=by, note=note)
+        registration_notify_on_commit(registration=registration, kind="cancelled")
         if previous != Registration.Status.CONFIRMED:
             return []
         return waitlist_promote(session=session, by=by)
@@ -183,6 +254,7 @@ def waitlist_promote(*, session: Session, by=None) -> list[Registration]:
 
     A party larger than the places left is skipped (it keeps its position) so that smaller
     parties behind it are not blocked. Call inside a transaction holding the session lock.
+    Each promoted registrant is e-mailed the ticket after commit.
     """
     free = session.capacity - session.count_places_taken()
     promoted: list[Registration] = []
@@ -202,8 +274,66 @@ def waitlist_promote(*, session: Session, by=None) -> list[Registration]:
             by=by,
             note="promoted from the waiting list",
         )
+        registration_notify_on_commit(registration=registration, kind="promoted")
         promoted.append(registration)
         free -= registration.party_size
         if free == 0:
             break
     return promoted
+
+
+def registration_change_party_size(
+    *, registration_id: int, party_size: int, by=None, now: datetime.datetime | None = None
+) -> Registration:
+    """Change how many people a registration brings, within the session's limits.
+
+    Growing a confirmed party needs free places (counted under the session lock); a
+    shrinking one frees places for the waiting list. Error codes: ``not_found``,
+    ``not_changeable`` (not confirmed or waitlisted, or the session has started),
+    ``party_too_large``, ``full``.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        registration = Registration.objects.filter(pk=registration_id).first()
+        if registration is None:
+            raise RegistrationError(_("This registration does not exist."), code="not_found")
+        session = Session.objects.select_for_update().get(pk=registration.session_id)
+        registration.refresh_from_db()
+        if (
+            registration.status
+            not in (Registration.Status.CONFIRMED, Registration.Status.WAITLISTED)
+            or now >= session.starts_at
+        ):
+            raise RegistrationError(
+                _("This registration can no longer be changed."), code="not_changeable"
+            )
+        check_party_size(session=session, party_size=party_size)
+        previous = registration.party_size
+        if party_size == previous:
+            return registration
+        confirmed = registration.status == Registration.Status.CONFIRMED
+        grows_beyond_capacity = (
+            session.count_places_taken() - previous + party_size > session.capacity
+        )
+        if confirmed and party_size > previous and grows_beyond_capacity:
+            raise RegistrationError(
+                ngettext(
+                    "Not enough places are left for %(n)d person.",
+                    "Not enough places are left for %(n)d people.",
+                    party_size,
+                )
+                % {"n": party_size},
+                code="full",
+            )
+        registration.party_size = party_size
+        registration.save(update_fields=["party_size", "updated_at"])
+        _record(
+            registration,
+            from_status=registration.status,
+            by=by,
+            note=f"party size {previous} -> {party_size}",
+        )
+        registration_notify_on_commit(registration=registration, kind="changed")
+        if confirmed and party_size < previous:
+            waitlist_promote(session=session, by=by)
+        return registration

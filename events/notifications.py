@@ -1,0 +1,83 @@
+"""E-mails to registrants: the ticket, waiting-list notices, changes and cancellations.
+
+Services call ``registration_notify_on_commit``; the e-mail is sent by a Celery task after
+the transaction commits, so a rolled-back registration never sends a ticket and a slow mail
+server never holds a database lock. Every message is in the registrant's language and
+carries the calendar file (METHOD:CANCEL for a cancelled registration).
+"""
+
+from __future__ import annotations
+
+from email.mime.image import MIMEImage
+
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from events.models import Registration
+
+KINDS = ("confirmed", "waitlisted", "promoted", "changed", "cancelled", "moved")
+
+
+def registration_notify_on_commit(*, registration: Registration, kind: str) -> None:
+    """Queue an e-mail about ``registration`` once the current transaction commits."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    if not registration.email:
+        return
+    from events.tasks import registration_notify_task
+
+    registration_id = registration.pk
+    transaction.on_commit(
+        lambda: registration_notify_task.delay(registration_id=registration_id, kind=kind)
+    )
+
+
+def _subject(kind: str, activity_title: str) -> str:
+    subjects = {
+        "confirmed": _("Your ticket: %(activity)s"),
+        "waitlisted": _("You are on the waiting list: %(activity)s"),
+        "promoted": _("A place is now yours: %(activity)s"),
+        "changed": _("Your registration has changed: %(activity)s"),
+        "cancelled": _("Registration cancelled: %(activity)s"),
+        "moved": _("Your registration has been moved: %(activity)s"),
+    }
+    return subjects[kind] % {"activity": activity_title}
+
+
+def registration_notify(*, registration_id: int, kind: str) -> bool:
+    """Send the e-mail now. Returns False when there is no one to send it to."""
+    from events.calendar import registration_ics
+    from events.selectors import ticket_details
+    from events.tickets import qr_png
+
+    registration = (
+        Registration.objects.select_related("session__activity").filter(pk=registration_id).first()
+    )
+    if registration is None or not registration.email:
+        return False
+    with translation.override(registration.language):
+        context = {**ticket_details(registration=registration), "kind": kind}
+        subject = _subject(kind, context["activity"].title)
+        text = render_to_string("emails/registration.txt", context)
+        html = render_to_string("emails/registration.html", context)
+        message = EmailMultiAlternatives(subject, text, to=[registration.email])
+        message.attach_alternative(html, "text/html")
+        if context["qr_token"]:
+            # The PNG is referenced from the HTML part (cid:) and is also an ordinary
+            # attachment for clients that do not show inline images; the ticket code is
+            # printed beside it for anyone who cannot use either.
+            image = MIMEImage(qr_png(context["qr_token"]), "png")
+            image.add_header("Content-ID", "<ticket-qr>")
+            image.add_header("Content-Disposition", "inline", filename="ticket-qr.png")
+            message.attach(image)
+        method = "CANCEL" if registration.status == Registration.Status.CANCELLED else "PUBLISH"
+        message.attach(
+            "open-day.ics",
+            registration_ics(registration=registration),
+            f"text/calendar; method={method}; charset=utf-8",
+        )
+        message.send()
+    return True

@@ -1,0 +1,402 @@
+"""Check-in at the door, walk-ins and marking no-shows after a session.
+
+Every interface (the check-in screen, its camera scanner, a management command, the Celery
+beat job) goes through these functions. Check-ins and walk-ins lock the session row first
+(``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's IMMEDIATE transaction takes the write
+lock), the same lock the registration services take, so a check-in cannot interleave with a
+cancellation, a party-size change or another scan of the same ticket.
+
+No-show rule: the beat job marks every registration still *confirmed* when its session
+ended more than ``grace_minutes`` ago. A ticket marked as a no-show may still be checked
+in while its session has not ended (a late arrival after staff marked it by hand, or a job
+run with a short grace period); once the session is over the no-show stands and the
+ticket is refused with code ``no_show``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.models import Locale
+
+from events.exceptions import RegistrationError
+from events.models import PLACE_HOLDING_STATUSES, ActivityPage, Registration, Session, StatusChange
+from events.services.registration import (
+    _record,
+    check_party_size,
+    check_phone_not_registered,
+    phone_normalise,
+    ticket_code_new,
+)
+from events.tickets import TokenInvalid, qr_token_read
+
+# Typed codes: letters and digits only once spaces and dashes are gone.
+TICKET_CODE = re.compile(r"^[A-Z0-9]{4,12}$")
+SEARCH_LIMIT = 20
+NO_SHOW_BATCH = 500
+
+Status = Registration.Status
+
+
+def _ticket_code(ticket: str) -> str:
+    """The ticket code in a scanned QR token (``CODE:signature``) or a typed code.
+
+    Typed codes are forgiving: ``" k7m2-p9qx "`` reads as ``K7M2P9QX``. Raises
+    ``RegistrationError`` (``unknown_ticket``) for a forged token or text that cannot be a code.
+    """
+    ticket = (ticket or "").strip()
+    if ":" in ticket:
+        try:
+            return qr_token_read(ticket)
+        except TokenInvalid:
+            raise RegistrationError(
+                _("This QR code is not a valid ticket of this portal."), code="unknown_ticket"
+            ) from None
+    code = re.sub(r"[\s\-]", "", ticket).upper()
+    if not TICKET_CODE.match(code):
+        raise RegistrationError(_("No ticket has this code."), code="unknown_ticket")
+    return code
+
+
+def _staff_name(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def _local_time(moment: datetime.datetime, now: datetime.datetime) -> str:
+    """``09:42`` on the day of ``now``, else ``09-21 09:42``."""
+    local = timezone.localtime(moment)
+    if local.date() == timezone.localtime(now).date():
+        return f"{local:%H:%M}"
+    return f"{local:%m-%d %H:%M}"
+
+
+def _activity_title(activity: ActivityPage) -> str:
+    """The activity's title in the active language when a live translation exists."""
+    translated = (
+        ActivityPage.objects.live()
+        .filter(translation_key=activity.translation_key, locale=Locale.get_active())
+        .values_list("title", flat=True)
+        .first()
+    )
+    return translated or activity.title
+
+
+def _lock_session(session_id: int) -> Session:
+    try:
+        return Session.objects.select_for_update().get(pk=session_id)
+    except Session.DoesNotExist:
+        raise RegistrationError(_("This session does not exist."), code="not_found") from None
+
+
+def checkin_perform(
+    *,
+    session_id: int,
+    ticket: str = "",
+    by,
+    registration_id: int | None = None,
+    now: datetime.datetime | None = None,
+) -> Registration:
+    """Check a ticket in at the door of a session: the party has arrived.
+
+    ``ticket`` is a scanned QR token or a typed ticket code; staff who found the
+    registration by searching pass ``registration_id`` instead (registrations entered
+    without a ticket code can be checked in too). Error codes: ``not_found``
+    (no such session), ``unknown_ticket``, ``cancelled``, ``wrong_session`` (the message
+    names the ticket's session), ``already_checked_in`` (carried in ``error.registration``;
+    a repeated scan changes nothing and writes no history), ``waitlisted``, ``no_show``
+    (the session has ended; before its end a no-show is checked in as a late arrival).
+    """
+    now = now or timezone.now()
+    lookup = {"pk": registration_id} if registration_id is not None else {}
+    if not lookup:
+        lookup = {"ticket_code": _ticket_code(ticket)}
+    with transaction.atomic():
+        session = _lock_session(session_id)
+        # Lock order: session, then registration, as in the registration services. Two
+        # scans of one ticket at two doors queue here; the second one then reads the
+        # first one's check-in and is refused as "already checked in".
+        registration = (
+            Registration.objects.select_for_update(of=("self",))
+            .select_related("session__activity", "checked_in_by")
+            .filter(**lookup)
+            .first()
+        )
+        if registration is None:
+            raise RegistrationError(_("No ticket has this code."), code="unknown_ticket")
+        if registration.status == Status.CANCELLED:
+            raise RegistrationError(
+                _("This ticket was cancelled."), code="cancelled", registration=registration
+            )
+        if registration.session_id != session.pk:
+            other = registration.session
+            raise RegistrationError(
+                _("This ticket is for another session: %(activity)s, %(when)s.")
+                % {
+                    "activity": _activity_title(other.activity),
+                    "when": f"{timezone.localtime(other.starts_at):%Y-%m-%d %H:%M}",
+                },
+                code="wrong_session",
+                registration=registration,
+            )
+        if registration.status == Status.CHECKED_IN:
+            staff = _staff_name(registration.checked_in_by)
+            when = _local_time(registration.checked_in_at or now, now)
+            if staff:
+                message = _("Already checked in at %(time)s by %(staff)s.") % {
+                    "time": when,
+                    "staff": staff,
+                }
+            else:
+                message = _("Already checked in at %(time)s.") % {"time": when}
+            raise RegistrationError(message, code="already_checked_in", registration=registration)
+        if registration.status == Status.WAITLISTED:
+            raise RegistrationError(
+                _("This ticket is on the waiting list and has no place in this session."),
+                code="waitlisted",
+                registration=registration,
+            )
+        note = ""
+        if registration.status == Status.NO_SHOW:
+            if now >= session.ends_at:
+                raise RegistrationError(
+                    _("This ticket was marked as a no-show: the session has ended."),
+                    code="no_show",
+                    registration=registration,
+                )
+            note = "late arrival after being marked as a no-show"
+        previous = registration.status
+        registration.status = Status.CHECKED_IN
+        registration.checked_in_at = now
+        registration.checked_in_by = by if by is not None and by.is_authenticated else None
+        registration.save(update_fields=["status", "checked_in_at", "checked_in_by", "updated_at"])
+        _record(registration, from_status=previous, by=by, note=note)
+        return registration
+
+
+def walk_in_record(
+    *,
+    session_id: int,
+    party_size: int,
+    name: str = "",
+    phone: str = "",
+    by,
+    now: datetime.datetime | None = None,
+) -> Registration:
+    """Record a party that arrived without registering, checked in at once, if places remain.
+
+    The phone number is optional (normalised when given). Error codes: ``invalid_phone``,
+    ``not_found``, ``party_too_large`` (outside 1 to the session's maximum), ``full`` (fewer
+    places left than people), ``duplicate`` (the phone already holds an active registration
+    for the session: check that ticket in instead; carried in ``error.registration``).
+    """
+    now = now or timezone.now()
+    phone = phone_normalise(phone) if (phone or "").strip() else ""
+    try:
+        with transaction.atomic():
+            # Counting under the session lock: two walk-ins recorded at two doors cannot
+            # both take the last place, nor race an online registration.
+            session = _lock_session(session_id)
+            check_party_size(session=session, party_size=party_size)
+            if phone:
+                check_phone_not_registered(session=session, phone=phone)
+            left = session.capacity - session.count_places_taken()
+            if party_size > left:
+                raise RegistrationError(
+                    _("Not enough places left for this party: %(left)d left.")
+                    % {"left": max(left, 0)},
+                    code="full",
+                )
+            checked_in_by = by if by is not None and by.is_authenticated else None
+            registration = Registration.objects.create(
+                session=session,
+                name=name.strip(),
+                phone=phone,
+                party_size=party_size,
+                status=Status.CHECKED_IN,
+                source=Registration.Source.WALK_IN,
+                ticket_code=ticket_code_new(),
+                checked_in_at=now,
+                checked_in_by=checked_in_by,
+            )
+            _record(registration, from_status="", by=by, note="walk-in")
+            return registration
+    except IntegrityError:
+        # The partial unique index caught the same phone registering at the same moment.
+        existing = Registration.objects.filter(
+            session_id=session_id, phone=phone, status__in=Registration.ACTIVE_STATUSES
+        ).first()
+        if not phone or existing is None:
+            raise
+        raise RegistrationError(
+            _("This phone number is already registered for this session."),
+            code="duplicate",
+            registration=existing,
+        ) from None
+
+
+def checkin_search(*, session_id: int, query: str) -> list[Registration]:
+    """Active registrations of a session by name (contains) or phone (ends with the digits
+    typed, usually the last four), at most ``SEARCH_LIMIT``, names in order."""
+    query = (query or "").replace("\x00", "").strip()[:60]
+    if not query:
+        return []
+    qs = Registration.objects.filter(session_id=session_id, status__in=Registration.ACTIVE_STATUSES)
+    digits = re.sub(r"[\s\-]", "", query)
+    if digits.isdigit() and len(digits) >= 4:
+        qs = qs.filter(phone__endswith=digits)
+    else:
+        qs = qs.filter(name__icontains=query)
+    return list(qs.order_by("name", "pk")[:SEARCH_LIMIT])
+
+
+def checkin_counts(*, session_id: int) -> dict[str, int]:
+    """The door's counters in people, from one query.
+
+    ``registered``: people registered in advance who hold a place (confirmed, arrived or
+    no-show); ``arrived``: people checked in, walk-ins included; ``expected``: registered
+    people not arrived yet; ``walk_ins``: people who came without registering;
+    ``waitlisted``: people on the waiting list; ``places_left`` and ``capacity``.
+    Raises ``RegistrationError`` (``not_found``).
+    """
+
+    def people(condition: Q):
+        return Coalesce(Sum("registrations__party_size", filter=condition), 0)
+
+    walk_in = Q(registrations__source=Registration.Source.WALK_IN)
+    row = (
+        Session.objects.filter(pk=session_id)
+        .annotate(
+            registered=people(Q(registrations__status__in=PLACE_HOLDING_STATUSES) & ~walk_in),
+            arrived=people(Q(registrations__status=Status.CHECKED_IN)),
+            expected=people(Q(registrations__status=Status.CONFIRMED)),
+            walk_ins=people(Q(registrations__status=Status.CHECKED_IN) & walk_in),
+            waitlisted=people(Q(registrations__status=Status.WAITLISTED)),
+            taken=people(Q(registrations__status__in=PLACE_HOLDING_STATUSES)),
+        )
+        .values("capacity", "registered", "arrived", "expected", "walk_ins", "waitlisted", "taken")
+        .first()
+    )
+    if row is None:
+        raise RegistrationError(_("This session does not exist."), code="not_found")
+    taken = row.pop("taken")
+    row["places_left"] = max(row["capacity"] - taken, 0)
+    return row
+
+
+def registrations_mark_no_show(
+    *, now: datetime.datetime | None = None, grace_minutes: int = 30
+) -> int:
+    """Mark as no-shows the registrations still confirmed when their session ended more than
+    ``grace_minutes`` ago, each with a history row. Returns how many were marked.
+
+    Idempotent: a second run finds nothing left to mark. Checked-in, cancelled and
+    waitlisted registrations are never touched.
+    """
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(minutes=grace_minutes)
+    due = Registration.objects.filter(status=Status.CONFIRMED, session__ends_at__lt=cutoff)
+    marked = 0
+    while True:
+        with transaction.atomic():
+            # The rows are locked before they change: a late check-in (which locks its
+            # registration after its session) waits for this batch, then sees the no-show
+            # and decides by the session's end. Confirmed and no-show both hold a place,
+            # so the count of places does not change and no session lock is needed.
+            ids = list(
+                due.select_for_update(of=("self",))
+                .order_by("pk")
+                .values_list("pk", flat=True)[:NO_SHOW_BATCH]
+            )
+            if not ids:
+                return marked
+            Registration.objects.filter(pk__in=ids, status=Status.CONFIRMED).update(
+                status=Status.NO_SHOW, updated_at=now
+            )
+            StatusChange.objects.bulk_create(
+                StatusChange(
+                    registration_id=pk,
+                    from_status=Status.CONFIRMED,
+                    to_status=Status.NO_SHOW,
+                    changed_at=now,
+                    note="marked automatically after the session",
+                )
+                for pk in ids
+            )
+            marked += len(ids)
+
+
+@dataclass(frozen=True)
+class CheckinSession:
+    """A session on the check-in picker, with its activity title in the active language."""
+
+    session: Session
+    title: str
+    venue: str
+    registered: int
+    arrived: int
+
+
+def checkin_session_list(
+    *, now: datetime.datetime | None = None, past_days: int = 14
+) -> tuple[list[CheckinSession], list[CheckinSession]]:
+    """Sessions for the check-in picker: (today and later, soonest first; the last
+    ``past_days`` days, latest first). Three queries whatever the number of sessions."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    walk_in = Q(registrations__source=Registration.Source.WALK_IN)
+    sessions = list(
+        Session.objects.filter(ends_at__gte=today - datetime.timedelta(days=past_days))
+        .select_related("activity")
+        .annotate(
+            registered=Coalesce(
+                Sum(
+                    "registrations__party_size",
+                    filter=Q(registrations__status__in=PLACE_HOLDING_STATUSES) & ~walk_in,
+                ),
+                0,
+            ),
+            arrived=Coalesce(
+                Sum(
+                    "registrations__party_size",
+                    filter=Q(registrations__status=Status.CHECKED_IN),
+                ),
+                0,
+            ),
+        )
+        .order_by("starts_at", "pk")
+    )
+    keys = {s.activity.translation_key for s in sessions}
+    translated = {
+        key: (title, venue)
+        for key, title, venue in ActivityPage.objects.live()
+        .filter(translation_key__in=keys, locale=Locale.get_active())
+        .values_list("translation_key", "title", "venue")
+    }
+    rows = []
+    for s in sessions:
+        title, venue = translated.get(
+            s.activity.translation_key, (s.activity.title, s.activity.venue)
+        )
+        rows.append(
+            CheckinSession(
+                session=s, title=title, venue=venue, registered=s.registered, arrived=s.arrived
+            )
+        )
+    upcoming = [r for r in rows if r.session.ends_at >= today]
+    earlier = [r for r in rows if r.session.ends_at < today]
+    earlier.reverse()
+    return upcoming, earlier
+
+
+def checkin_session_title(*, session: Session) -> str:
+    """The session's activity title in the active language."""
+    return _activity_title(session.activity)
