@@ -1,5 +1,11 @@
+from django import forms
+from django.conf import settings
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.admin.forms import WagtailAdminPageForm
+
+from events.exceptions import RegistrationError
 
 
 class ActivityPageForm(WagtailAdminPageForm):
@@ -37,3 +43,126 @@ def _marked_for_deletion(form) -> bool:
         return False
     raw = field.widget.value_from_datadict(form.data, form.files, form.add_prefix("DELETE"))
     return bool(field.clean(raw))
+
+
+class RegistrationForm(forms.Form):
+    """The public registration form of one session. Rules are checked by the service; the
+    form only checks what can be told from the input itself."""
+
+    name = forms.CharField(
+        label=gettext_lazy("Name"),
+        max_length=60,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    phone = forms.CharField(
+        label=gettext_lazy("Mobile phone"),
+        max_length=30,
+        help_text=gettext_lazy(
+            "A mainland China mobile number, e.g. 138 1234 5678. It identifies your ticket "
+            "at the entrance; one number can register once per session."
+        ),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+    )
+    email = forms.EmailField(
+        label=gettext_lazy("E-mail (optional)"),
+        required=False,
+        max_length=254,
+        help_text=gettext_lazy(
+            "Optional, but without it we cannot send you the ticket, changes or reminders "
+            "by e-mail."
+        ),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    organisation = forms.CharField(
+        label=gettext_lazy("Organisation (optional)"),
+        max_length=120,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    party_size = forms.TypedChoiceField(label=gettext_lazy("Number of people"), coerce=int)
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language for e-mails"),
+        choices=settings.LANGUAGES,
+    )
+    join_waitlist = forms.BooleanField(
+        label=gettext_lazy("If no places are left, put me on the waiting list"),
+        required=False,
+    )
+    consent = forms.BooleanField(
+        required=True,
+        error_messages={
+            "required": gettext_lazy(
+                "Please agree to the privacy notice: we need your consent to keep your "
+                "registration."
+            )
+        },
+    )
+    # Honeypot: hidden from people (CSS and aria-hidden), filled in by naive bots.
+    website = forms.CharField(
+        label=gettext_lazy("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(self, *args, session, privacy_url: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.session = session
+        self.fields["party_size"].choices = [
+            (n, str(n)) for n in range(1, session.max_party_size + 1)
+        ]
+        if session.max_party_size == 1:
+            self.fields["party_size"].widget = forms.HiddenInput()
+            self.fields["party_size"].initial = 1
+        if privacy_url:
+            label = format_html(
+                _("I have read and agree to the {link}privacy notice{end}."),
+                link=format_html('<a href="{}" target="_blank" rel="noopener">', privacy_url),
+                end=format_html("</a>"),
+            )
+        else:
+            label = _("I agree that my details are kept to manage this registration.")
+        self.fields["consent"].label = label
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError(_("Please enter your name."))
+        return name
+
+    def clean_phone(self) -> str:
+        from events.services.registration import phone_normalise
+
+        try:
+            return phone_normalise(self.cleaned_data["phone"])
+        except RegistrationError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.cleaned_data.get("website"))
+
+
+class PartySizeForm(forms.Form):
+    party_size = forms.TypedChoiceField(label=gettext_lazy("Number of people"), coerce=int)
+
+    def __init__(self, *args, session, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["party_size"].choices = [
+            (n, str(n)) for n in range(1, session.max_party_size + 1)
+        ]
+
+
+class TicketResendForm(forms.Form):
+    phone = forms.CharField(
+        label=gettext_lazy("Mobile phone you registered with"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+    )
+
+    def clean_phone(self) -> str:
+        from events.services.registration import phone_normalise
+
+        try:
+            return phone_normalise(self.cleaned_data["phone"])
+        except RegistrationError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None

@@ -21,6 +21,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("search/", cms_views.search, name="search"),
     path("accounts/", include("allauth.urls")),
+    path("open-day/", include("events.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

@@ -29,6 +29,7 @@ from cms.demo.images import ensure_images
 from cms.demo.pages import Tally, stream, upsert_page, upsert_snippet, upsert_translation
 from cms.models import HomePage, NewsIndexPage, NewsPage, SiteSettings, StandardPage
 from events.models import ActivityPage, OpenDayIndexPage, Registration, Session
+from events.services.registration import ticket_code_new
 from experts.models import Expert, ExpertRosterPage, InstitutionIndexPage, InstitutionPage, Lab
 from portal.models import SectorField, ServiceType
 
@@ -197,6 +198,10 @@ class _Builder:
             if getattr(obj, name) != value:
                 setattr(obj, name, value)
                 changed = True
+        privacy = self.pages.get("privacy", (None,))[0]
+        if privacy is not None and obj.privacy_page_id != privacy.pk:
+            obj.privacy_page = privacy
+            changed = True
         if changed or obj.pk is None:
             obj.save()
         self.tally.record("sitesettings", "updated" if changed else "unchanged")
@@ -365,6 +370,9 @@ class _Builder:
             party_size=party,
             language="en" if n % 9 == 0 else "zh-hans",
             status=Registration.Status.CONFIRMED,
+            ticket_code=ticket_code_new(),
+            consent_at=timezone.now(),
+            consent_version=settings.PRIVACY_NOTICE_VERSION,
         )
         self.tally.record("registration", "created")
 

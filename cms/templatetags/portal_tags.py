@@ -14,6 +14,8 @@ from django.utils.http import urlencode
 from django.utils.translation import get_language
 from wagtail.models import Locale, Page, Site
 
+from cms.selectors import privacy_notice_url
+
 register = template.Library()
 
 # BCP 47 tags for hreflang and <html lang>; Django's language codes are lower-case.
@@ -249,6 +251,7 @@ def contact_details(context, site_settings) -> dict:
         "phone": site_settings.phone,
         "email": site_settings.email,
         "icp_number": site_settings.icp_number,
+        "privacy_url": privacy_notice_url(site_settings=site_settings),
     }
 
 

@@ -1,0 +1,530 @@
+"""Staff views in the Wagtail admin: registrations per session, exports, cancel and move.
+
+Registered by ``events/wagtail_hooks.py`` under the admin menu group "Open day". Seeing
+registrations needs ``events.view_registration``; cancelling or moving one needs
+``events.change_registration``. Phone numbers are masked (138****1234) for anyone without
+``events.view_full_phone``, on the pages and in the downloaded lists alike.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView, TemplateView
+from wagtail.admin import messages
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views import generic
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.mixins import SpreadsheetExportMixin
+
+from events.exceptions import RegistrationError
+from events.models import NoShowWaiver, Registration, Session, StatusChange
+from events.services.registration import phone_normalise, registration_cancel
+from events.services.transfer import registration_move
+from events.tickets import phone_mask
+
+Status = Registration.Status
+URL_NAMESPACE = "open_day_registrations"
+
+
+def url(name: str, *args) -> str:
+    return reverse(f"{URL_NAMESPACE}:{name}", args=args)
+
+
+# --- Showing personal data ---------------------------------------------------------------
+
+
+def can_see_full_phone(user) -> bool:
+    return user.has_perm("events.view_full_phone")
+
+
+def phone_display(phone: str, *, user) -> str:
+    """The phone as staff may see it: ``13812341234`` in full, else ``138****1234``."""
+    if not phone:
+        return ""
+    if can_see_full_phone(user):
+        return phone.removeprefix("+86")
+    return phone_mask(phone)
+
+
+def email_display(email: str, *, user) -> str:
+    """The e-mail in full for those who may see full phone numbers, else ``v***@example.com``."""
+    if not email or can_see_full_phone(user):
+        return email
+    local, _sep, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def local_time(moment: datetime.datetime | None) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}" if moment else ""
+
+
+# --- Reads for these pages ---------------------------------------------------------------
+
+
+def _people(*statuses: str) -> Coalesce:
+    return Coalesce(
+        Sum("registrations__party_size", filter=Q(registrations__status__in=statuses)), 0
+    )
+
+
+def staff_session_list(*, include_past: bool = False) -> QuerySet[Session]:
+    """Sessions with their counts in people, grouped by activity (tree order), one query."""
+    sessions = (
+        Session.objects.with_places()
+        .annotate(
+            people_waiting=_people(Status.WAITLISTED),
+            people_checked_in=_people(Status.CHECKED_IN),
+        )
+        .select_related("activity")
+        .order_by("activity__path", "starts_at", "pk")
+    )
+    if not include_past:
+        sessions = sessions.filter(ends_at__gte=timezone.now())
+    return sessions
+
+
+def staff_session_get(*, session_id: int) -> Session:
+    return get_object_or_404(
+        staff_session_list(include_past=True),
+        pk=session_id,
+    )
+
+
+@dataclass
+class RegistrationRow:
+    """A registration as staff see it: values prepared for the template and the exports."""
+
+    registration: Registration
+    phone: str
+    position: int | None = None  # place in the waiting list, 1-based
+
+    @property
+    def pk(self) -> int:
+        return self.registration.pk
+
+
+@dataclass
+class SessionSections:
+    confirmed: list[RegistrationRow]
+    waiting: list[RegistrationRow]
+    checked_in: list[RegistrationRow]
+    ended: list[RegistrationRow]  # cancelled or no-show
+
+
+def session_sections(*, session: Session, user) -> SessionSections:
+    registrations = session.registrations.select_related("checked_in_by").order_by(
+        "created_at", "pk"
+    )
+    sections = SessionSections(confirmed=[], waiting=[], checked_in=[], ended=[])
+    for registration in registrations:
+        row = RegistrationRow(registration, phone_display(registration.phone, user=user))
+        if registration.status == Status.CONFIRMED:
+            sections.confirmed.append(row)
+        elif registration.status == Status.WAITLISTED:
+            # Promotion order is first come first served: created_at, then pk.
+            row.position = len(sections.waiting) + 1
+            sections.waiting.append(row)
+        elif registration.status == Status.CHECKED_IN:
+            sections.checked_in.append(row)
+        else:
+            sections.ended.append(row)
+    sections.checked_in.sort(
+        key=lambda row: row.registration.checked_in_at or row.registration.created_at
+    )
+    return sections
+
+
+# --- Views ---------------------------------------------------------------------------------
+
+
+class StaffPermissionMixin:
+    """Refuse (403) users without ``permission_required``; every user reaching here already
+    passed Wagtail's ``access_admin`` check."""
+
+    permission_required = "events.view_registration"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm(self.permission_required):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def can_change(self) -> bool:
+        return self.request.user.has_perm("events.change_registration")
+
+
+class StaffPageMixin(StaffPermissionMixin, WagtailAdminTemplateMixin):
+    header_icon = "list-ul"
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": url("index"), "label": _("Registrations")},
+        ]
+
+
+class SessionIndexView(StaffPageMixin, TemplateView):
+    """Pick a session: every session grouped by activity, with its counts."""
+
+    template_name = "events/admin/session_index.html"
+    page_title = gettext_lazy("Registrations")
+
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": _("Registrations")}]
+
+    def get_context_data(self, **kwargs):
+        include_past = self.request.GET.get("show") == "all"
+        return super().get_context_data(
+            sessions=staff_session_list(include_past=include_past),
+            include_past=include_past,
+            **kwargs,
+        )
+
+
+class ExportColumnsMixin(SpreadsheetExportMixin):
+    """CSV and XLSX of a session's registrations, through Wagtail's spreadsheet export.
+
+    Numbers stay numbers; times are local; phones follow the viewer's masking rule.
+    """
+
+    list_export = [
+        "ticket_code",
+        "name",
+        "phone",
+        "party_size",
+        "status",
+        "source",
+        "created_at",
+        "checked_in_at",
+    ]
+    export_headings = {
+        "ticket_code": gettext_lazy("Ticket code"),
+        "name": gettext_lazy("Name"),
+        "phone": gettext_lazy("Mobile phone"),
+        "party_size": gettext_lazy("Party size"),
+        "status": gettext_lazy("Status"),
+        "source": gettext_lazy("Source"),
+        "created_at": gettext_lazy("Registered at"),
+        "checked_in_at": gettext_lazy("Checked in at"),
+    }
+    custom_value_preprocess = {
+        **SpreadsheetExportMixin.custom_value_preprocess,
+        # Wagtail writes aware datetimes to XLSX in UTC; staff read local times.
+        datetime.datetime: {
+            SpreadsheetExportMixin.FORMAT_XLSX: lambda value: timezone.make_naive(value),
+            SpreadsheetExportMixin.FORMAT_CSV: local_time,
+        },
+        # Names are typed by the public. Wagtail already keeps XLSX cells that look like
+        # formulas as text; in CSV such a value is prefixed with ' so that a spreadsheet
+        # program does not run it ("CSV injection").
+        str: {SpreadsheetExportMixin.FORMAT_CSV: lambda value: _csv_text(value)},
+    }
+
+    def to_row_dict(self, item: Registration) -> dict:
+        return {
+            "ticket_code": item.ticket_code or "",
+            "name": item.name,
+            "phone": phone_display(item.phone, user=self.request.user),
+            "party_size": item.party_size,
+            "status": item.get_status_display(),
+            "source": item.get_source_display(),
+            "created_at": item.created_at,
+            "checked_in_at": item.checked_in_at,
+        }
+
+    def write_csv_response(self, queryset):
+        response = super().write_csv_response(queryset)
+        response.streaming_content = _csv_stream(
+            response.streaming_content, language=translation.get_language()
+        )
+        return response
+
+
+def _csv_text(value: str) -> str:
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _csv_stream(chunks, *, language: str):
+    """The CSV rows, in the viewer's admin language (the stream is consumed after the view
+    has returned and the admin's per-user language is no longer active), after a
+    byte-order mark so that spreadsheet programs read the UTF-8 (Chinese names)."""
+    yield "\ufeff".encode()
+    with translation.override(language):
+        yield from chunks
+
+
+class SessionRegistrationsView(ExportColumnsMixin, StaffPageMixin, TemplateView):
+    """One session's registrations: confirmed, waiting list, checked in, cancelled/no-show.
+    ``?export=csv`` or ``?export=xlsx`` downloads the whole list."""
+
+    template_name = "events/admin/session_registrations.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.session = staff_session_get(session_id=kwargs["session_id"])
+
+    def get(self, request, *args, **kwargs):
+        if self.is_export:
+            registrations = self.session.registrations.order_by("created_at", "pk")
+            return self.as_spreadsheet(registrations, request.GET["export"])
+        return super().get(request, *args, **kwargs)
+
+    def get_filename(self) -> str:
+        start = timezone.localtime(self.session.starts_at)
+        return f"registrations-{start:%Y%m%d-%H%M}-session-{self.session.pk}"
+
+    def get_page_title(self):
+        return str(self.session)
+
+    def get_breadcrumbs_items(self):
+        return [*super().get_breadcrumbs_items(), {"url": "", "label": str(self.session)}]
+
+    def get_context_data(self, **kwargs):
+        sections = session_sections(session=self.session, user=self.request.user)
+        return super().get_context_data(
+            session=self.session,
+            sections=[
+                ("confirmed", _("Confirmed"), sections.confirmed),
+                ("waiting", _("Waiting list"), sections.waiting),
+                ("checked-in", _("Checked in"), sections.checked_in),
+                ("ended", _("Cancelled or no-show"), sections.ended),
+            ],
+            can_change=self.can_change,
+            full_phone=can_see_full_phone(self.request.user),
+            csv_url=self.csv_export_url,
+            xlsx_url=self.xlsx_export_url,
+            **kwargs,
+        )
+
+
+class RegistrationMixin(StaffPageMixin):
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.registration = get_object_or_404(
+            Registration.objects.select_related("session__activity", "checked_in_by", "user"),
+            pk=kwargs["pk"],
+        )
+
+    def get_page_title(self):
+        return _("Registration %(code)s") % {"code": self.registration.ticket_code or "-"}
+
+    def get_breadcrumbs_items(self):
+        session = self.registration.session
+        return [
+            *super().get_breadcrumbs_items(),
+            {"url": url("session", session.pk), "label": str(session)},
+            {"url": url("registration", self.registration.pk), "label": self.get_page_title()},
+        ]
+
+    def get_context_data(self, **kwargs):
+        registration = self.registration
+        return super().get_context_data(
+            registration=registration,
+            session=registration.session,
+            phone=phone_display(registration.phone, user=self.request.user),
+            email=email_display(registration.email, user=self.request.user),
+            movable=registration.status in (Status.CONFIRMED, Status.WAITLISTED),
+            can_change=self.can_change,
+            **kwargs,
+        )
+
+
+class RegistrationDetailView(RegistrationMixin, TemplateView):
+    """A registration and its history: who changed it, when, from what to what."""
+
+    template_name = "events/admin/registration_detail.html"
+
+    def get_breadcrumbs_items(self):
+        items = super().get_breadcrumbs_items()
+        items[-1] = {"url": "", "label": items[-1]["label"]}
+        return items
+
+    def get_context_data(self, **kwargs):
+        history = StatusChange.objects.filter(registration=self.registration).select_related(
+            "changed_by"
+        )
+        status_labels = dict(Status.choices)
+        return super().get_context_data(
+            history=[
+                {
+                    "changed_at": change.changed_at,
+                    "changed_by": _user_name(change.changed_by),
+                    "from_status": str(status_labels.get(change.from_status, change.from_status)),
+                    "to_status": str(status_labels.get(change.to_status, change.to_status)),
+                    "note": change.note,
+                }
+                for change in history
+            ],
+            checked_in_by=_user_name(self.registration.checked_in_by),
+            **kwargs,
+        )
+
+
+def _user_name(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name().strip() or user.get_username()
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=200,
+        help_text=gettext_lazy("Kept in the registration's history."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class SessionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, session: Session) -> str:
+        return _("%(when)s (%(left)d of %(capacity)d places left)") % {
+            "when": local_time(session.starts_at),
+            "left": session.places_left,
+            "capacity": session.capacity,
+        }
+
+
+class MoveForm(forms.Form):
+    to_session = SessionChoiceField(
+        label=gettext_lazy("Move to session"), queryset=Session.objects.none()
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note"),
+        max_length=100,
+        required=False,
+        help_text=gettext_lazy("Optional; kept in the registration's history."),
+    )
+
+    def __init__(self, *args, registration: Registration, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_session"].queryset = (
+            Session.objects.with_places()
+            .filter(activity_id=registration.session.activity_id)
+            .exclude(pk=registration.session_id)
+            .order_by("starts_at", "pk")
+        )
+
+
+class RegistrationActionView(RegistrationMixin, FormView):
+    """GET shows the confirmation form; POST (CSRF-protected) calls the service."""
+
+    permission_required = "events.change_registration"
+
+    def form_valid(self, form):
+        try:
+            message = self.perform(form)
+        except RegistrationError as error:
+            form.add_error(None, error.message)
+            return self.form_invalid(form)
+        messages.success(self.request, message)
+        return redirect(self.get_success_url())
+
+    def get_success_url(self) -> str:
+        return url("registration", self.registration.pk)
+
+
+class RegistrationCancelView(RegistrationActionView):
+    template_name = "events/admin/registration_cancel.html"
+    form_class = CancelForm
+
+    def get_page_title(self):
+        return _("Cancel registration %(code)s") % {"code": self.registration.ticket_code or "-"}
+
+    def perform(self, form) -> str:
+        # The service notifies the registrant ("cancelled") and everyone it promotes
+        # ("promoted") after commit.
+        promoted = registration_cancel(
+            registration_id=self.registration.pk,
+            by=self.request.user,
+            note=form.cleaned_data["reason"],
+        )
+        if promoted:
+            return _(
+                "Registration %(code)s cancelled; %(count)d promoted from the waiting list."
+            ) % {"code": self.registration.ticket_code, "count": len(promoted)}
+        return _("Registration %(code)s cancelled.") % {"code": self.registration.ticket_code}
+
+
+class RegistrationMoveView(RegistrationActionView):
+    template_name = "events/admin/registration_move.html"
+    form_class = MoveForm
+
+    def get_page_title(self):
+        return _("Move registration %(code)s") % {"code": self.registration.ticket_code or "-"}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "registration": self.registration}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["has_targets"] = context["form"].fields["to_session"].queryset.exists()
+        return context
+
+    def perform(self, form) -> str:
+        moved = registration_move(
+            registration_id=self.registration.pk,
+            to_session_id=form.cleaned_data["to_session"].pk,
+            by=self.request.user,
+            note=form.cleaned_data["note"],
+        )
+        return _("Registration %(code)s moved to %(session)s.") % {
+            "code": moved.ticket_code,
+            "session": local_time(moved.session.starts_at),
+        }
+
+
+# --- No-show restrictions lifted (a ModelViewSet's index and create views) ---------------
+
+
+class MaskedPhoneColumn(Column):
+    """A phone column that follows the viewer's masking rule."""
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        request = parent_context.get("request")
+        context["value"] = phone_display(context["raw_value"] or "", user=request.user)
+        return context
+
+
+class NoShowWaiverForm(forms.ModelForm):
+    class Meta:
+        model = NoShowWaiver
+        fields = ["phone", "note"]
+        help_texts = {
+            "phone": gettext_lazy(
+                "Earlier no-shows of this number stop counting: it may register normally again."
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        kwargs.pop("for_user", None)
+        super().__init__(*args, **kwargs)
+        self.fields["note"].required = True
+
+    def clean_phone(self) -> str:
+        try:
+            return phone_normalise(self.cleaned_data["phone"])
+        except RegistrationError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
+
+
+class NoShowWaiverCreateView(generic.CreateView):
+    def save_instance(self):
+        self.form.instance.created_by = self.request.user
+        return super().save_instance()
+
+    def get_success_buttons(self):
+        # Waivers are not edited after the fact; there is no edit view to link to.
+        return []

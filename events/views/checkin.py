@@ -1,0 +1,242 @@
+"""The check-in screen at the door, for check-in staff (permission ``events.check_in``).
+
+Pick a session, then check tickets in by typed code, camera scan (the QR token) or a search
+by name / last phone digits, and record walk-ins. Every action is a plain POST form that
+redirects back with a message (works without JavaScript); ``static/js/checkin.js`` posts
+the same forms with ``Accept: application/json`` and shows the answer in a live region.
+The rules live in ``events.services.checkin``.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from events.exceptions import RegistrationError
+from events.models import Registration, Session
+from events.services.checkin import (
+    checkin_counts,
+    checkin_perform,
+    checkin_search,
+    checkin_session_list,
+    checkin_session_title,
+    walk_in_record,
+)
+from events.tickets import name_mask, phone_mask
+
+
+def checkin_staff_required(view):
+    """Anonymous visitors are sent to sign in; signed-in users without the permission get 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.has_perm("events.check_in"):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return never_cache(wrapper)
+
+
+class TicketForm(forms.Form):
+    """A typed code or scanned QR token, or the registration picked from search results."""
+
+    ticket = forms.CharField(label=gettext_lazy("Ticket code"), max_length=200, required=False)
+    registration = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    # The search the staff member came from, to show its results again afterwards.
+    q = forms.CharField(required=False, max_length=60)
+
+
+class WalkInForm(forms.Form):
+    party_size = forms.IntegerField(
+        label=gettext_lazy("Party size"), min_value=1, max_value=99, initial=1
+    )
+    name = forms.CharField(label=gettext_lazy("Name (optional)"), max_length=60, required=False)
+    phone = forms.CharField(
+        label=gettext_lazy("Mobile phone (optional)"), max_length=20, required=False
+    )
+
+
+# Which walk-in form field a service error belongs to.
+WALK_IN_ERROR_FIELDS = {
+    "invalid_phone": "phone",
+    "duplicate": "phone",
+    "party_too_large": "party_size",
+    "full": "party_size",
+}
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _party_welcome(registration: Registration) -> str:
+    n = registration.party_size
+    welcome = ngettext("Party of %(count)d — welcome", "Party of %(count)d — welcome", n) % {
+        "count": n
+    }
+    who = name_mask(registration.name) or _("walk-in")
+    return _("%(welcome)s! %(who)s, ticket %(code)s.") % {
+        "welcome": welcome,
+        "who": who,
+        "code": registration.ticket_code,
+    }
+
+
+def _session_url(session_id: int, query: str = "") -> str:
+    url = reverse("events:checkin_session", kwargs={"session_id": session_id})
+    if query:
+        url += "?" + urlencode({"q": query}) + "#search-results"
+    return url
+
+
+def _result_rows(registrations: list[Registration]) -> list[dict]:
+    """What the search results show: masked personal data, never the full name or phone."""
+    return [
+        {
+            "name": name_mask(r.name) or _("walk-in"),
+            "phone": phone_mask(r.phone) if r.phone else "",
+            "party_size": r.party_size,
+            "status": r.status,
+            "status_label": r.get_status_display(),
+            "pk": r.pk,
+            "checked_in_at": r.checked_in_at,
+            "can_check_in": r.status == Registration.Status.CONFIRMED,
+        }
+        for r in registrations
+    ]
+
+
+def _render_session(
+    request: HttpRequest, session: Session, *, walk_in_form: WalkInForm | None = None
+) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:60]
+    results = checkin_search(session_id=session.pk, query=query) if query else None
+    counts = checkin_counts(session_id=session.pk)
+    return render(
+        request,
+        "events/checkin/session.html",
+        {
+            "session": session,
+            "title": checkin_session_title(session=session),
+            "counts": counts,
+            "query": query,
+            "results": _result_rows(results) if results is not None else None,
+            "walk_in_form": walk_in_form or WalkInForm(),
+            "has_ended": session.ends_at <= timezone.now(),
+        },
+    )
+
+
+@require_GET
+@checkin_staff_required
+def checkin_home(request: HttpRequest) -> HttpResponse:
+    upcoming, earlier = checkin_session_list()
+    return render(request, "events/checkin/home.html", {"upcoming": upcoming, "earlier": earlier})
+
+
+@require_GET
+@checkin_staff_required
+def checkin_session(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = get_object_or_404(Session.objects.select_related("activity"), pk=session_id)
+    return _render_session(request, session)
+
+
+@require_POST
+@checkin_staff_required
+def checkin_ticket(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Check a typed code or a scanned QR token in."""
+    session = get_object_or_404(Session, pk=session_id)
+    form = TicketForm(request.POST)
+    query = request.POST.get("q", "").strip()[:60]
+    registration = None
+    if not form.is_valid() or not (
+        form.cleaned_data["ticket"] or form.cleaned_data["registration"]
+    ):
+        ok, code, message = False, "invalid", _("Type a ticket code or scan the QR code.")
+    else:
+        try:
+            registration = checkin_perform(
+                session_id=session.pk,
+                ticket=form.cleaned_data["ticket"],
+                registration_id=form.cleaned_data["registration"],
+                by=request.user,
+            )
+        except RegistrationError as error:
+            ok, code, message = False, error.code, error.message
+            registration = error.registration
+        else:
+            ok, code, message = True, "checked_in", _party_welcome(registration)
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "ok": ok,
+                "code": code,
+                "message": message,
+                "party_size": registration.party_size if registration is not None else None,
+                "counts": checkin_counts(session_id=session.pk),
+            },
+            status=200 if ok else 400 if code == "invalid" else 409,
+        )
+    if ok:
+        messages.success(request, message)
+    else:
+        messages.error(request, message)
+    return redirect(_session_url(session.pk, query))
+
+
+@require_POST
+@checkin_staff_required
+def checkin_walk_in(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Record a walk-in party (checked in at once) when places remain."""
+    session = get_object_or_404(Session.objects.select_related("activity"), pk=session_id)
+    form = WalkInForm(request.POST)
+    if form.is_valid():
+        try:
+            registration = walk_in_record(
+                session_id=session.pk,
+                party_size=form.cleaned_data["party_size"],
+                name=form.cleaned_data["name"],
+                phone=form.cleaned_data["phone"],
+                by=request.user,
+            )
+        except RegistrationError as error:
+            form.add_error(WALK_IN_ERROR_FIELDS.get(error.code), error.message)
+        else:
+            messages.success(
+                request,
+                _("Walk-in recorded. %(welcome)s") % {"welcome": _party_welcome(registration)},
+            )
+            return redirect(_session_url(session.pk))
+    return _render_session(request, session, walk_in_form=form)
+
+
+@require_GET
+@checkin_staff_required
+def checkin_counts_json(request: HttpRequest, session_id: int) -> JsonResponse:
+    """The live counters, polled by the check-in screen."""
+    session = get_object_or_404(Session, pk=session_id)
+    return JsonResponse(checkin_counts(session_id=session.pk))
+
+
+urlpatterns = [
+    path("", checkin_home, name="checkin_home"),
+    path("<int:session_id>/", checkin_session, name="checkin_session"),
+    path("<int:session_id>/ticket/", checkin_ticket, name="checkin_ticket"),
+    path("<int:session_id>/walk-in/", checkin_walk_in, name="checkin_walk_in"),
+    path("<int:session_id>/counts.json", checkin_counts_json, name="checkin_counts"),
+]

@@ -1,0 +1,383 @@
+"""Public registration: the form, the ticket and its self-service page, "My registrations".
+
+Views parse input, call one service and render or redirect. A registrant without an
+account manages the registration through a signed link (``events.tickets``); the browser
+session also remembers the tickets it registered, so a second attempt with the same phone
+number shows that ticket again instead of an error.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from wagtail.models import Site
+
+from cms.models import SiteSettings
+from cms.selectors import privacy_notice_url
+from events.calendar import registration_ics
+from events.exceptions import RegistrationError
+from events.forms import PartySizeForm, RegistrationForm, TicketResendForm
+from events.models import Registration, Session
+from events.notifications import registration_notify_on_commit
+from events.selectors import (
+    activities_in_language,
+    activity_in_language,
+    registration_list_for_user,
+    ticket_details,
+)
+from events.services.registration import (
+    registration_cancel,
+    registration_change_party_size,
+    registration_create,
+)
+from events.tickets import TokenInvalid, manage_token_make, manage_token_read, qr_svg
+from portal.ratelimit import client_ip, rate_limit_hit
+
+SESSION_TICKETS_KEY = "events.tickets"
+
+
+def _privacy_url(request: HttpRequest) -> str:
+    site = Site.find_for_request(request)
+    return privacy_notice_url(site_settings=SiteSettings.for_site(site)) if site else ""
+
+
+def _remember_ticket(request: HttpRequest, ticket_code: str) -> None:
+    codes = request.session.get(SESSION_TICKETS_KEY, [])
+    if ticket_code not in codes:
+        request.session[SESSION_TICKETS_KEY] = [*codes[-49:], ticket_code]
+
+
+def _owns(request: HttpRequest, registration: Registration, *, name: str = "") -> bool:
+    """Whether this visitor may see ``registration``'s ticket after a duplicate attempt:
+    the account that made it, the browser that made it, or the same name typed again."""
+    if request.user.is_authenticated and registration.user_id == request.user.pk:
+        return True
+    if registration.ticket_code in request.session.get(SESSION_TICKETS_KEY, []):
+        return True
+    return bool(name) and name.casefold() == " ".join(registration.name.split()).casefold()
+
+
+def _manage_url(registration: Registration) -> str:
+    return reverse(
+        "events:registration_manage",
+        kwargs={"token": manage_token_make(registration.ticket_code)},
+    )
+
+
+def _initial(request: HttpRequest) -> dict:
+    initial = {"language": get_language(), "party_size": 1}
+    user = request.user
+    if user.is_authenticated:
+        last = Registration.objects.filter(user=user).order_by("-created_at").first()
+        initial.update(
+            name=user.get_full_name() or (last.name if last else ""),
+            email=user.email,
+            phone=last.phone.removeprefix("+86") if last else "",
+            organisation=last.organisation if last else "",
+        )
+    return initial
+
+
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = get_object_or_404(
+        Session.objects.with_places().select_related("activity"), pk=session_id
+    )
+    if not session.activity.live:
+        raise Http404
+    activity = activity_in_language(activity=session.activity, language=get_language())
+    state = session.registration_state()
+    privacy_url = _privacy_url(request)
+    context = {"session": session, "activity": activity, "state": state, "page": None}
+    if state in ("upcoming", "closed"):
+        return render(request, "events/registration/register.html", context)
+
+    status = 200
+    if request.method == "POST":
+        form = RegistrationForm(request.POST, session=session, privacy_url=privacy_url)
+        if rate_limit_hit(
+            scope="register-ip", key=client_ip(request), rate=settings.REGISTRATION_RATE_IP
+        ):
+            form.is_valid()
+            form.add_error(None, _rate_limited_message())
+            status = 429
+        elif form.is_valid():
+            response = _register_submit(request, form=form, session=session)
+            if response is not None:
+                return response
+            status = 400
+        else:
+            status = 400
+    else:
+        form = RegistrationForm(
+            initial={**_initial(request), "join_waitlist": state == "full"},
+            session=session,
+            privacy_url=privacy_url,
+        )
+    context.update(form=form, privacy_url=privacy_url)
+    return render(request, "events/registration/register.html", context, status=status)
+
+
+def _rate_limited_message() -> str:
+    return _(
+        "Too many registration attempts. Please wait a few minutes and try again, or call "
+        "the service desk."
+    )
+
+
+def _register_submit(
+    request: HttpRequest, *, form: RegistrationForm, session: Session
+) -> HttpResponse | None:
+    """Registers, or puts the reason on the form and returns None."""
+    data = form.cleaned_data
+    if form.is_bot:
+        form.add_error(None, _("Your registration could not be accepted. Please try again."))
+        return None
+    if rate_limit_hit(
+        scope="register-phone", key=data["phone"], rate=settings.REGISTRATION_RATE_PHONE
+    ):
+        form.add_error(None, _rate_limited_message())
+        return None
+    try:
+        registration = registration_create(
+            session_id=session.pk,
+            name=data["name"],
+            phone=data["phone"],
+            party_size=data["party_size"],
+            email=data["email"],
+            organisation=data["organisation"],
+            language=data["language"],
+            consent_version=settings.PRIVACY_NOTICE_VERSION,
+            user=request.user,
+            join_waitlist=data["join_waitlist"],
+        )
+    except RegistrationError as error:
+        if error.code == "duplicate" and _owns(request, error.registration, name=data["name"]):
+            messages.info(
+                request,
+                _("This phone number is already registered for this session. Here is the ticket."),
+            )
+            _remember_ticket(request, error.registration.ticket_code)
+            return redirect(_manage_url(error.registration))
+        field = {
+            "party_too_large": "party_size",
+            "full": "join_waitlist",
+            "noshow_restricted": "join_waitlist",
+            "invalid_phone": "phone",
+            "duplicate": "phone",
+        }.get(error.code)
+        message = error.message
+        if error.code == "duplicate":
+            message = _(
+                "This phone number is already registered for this session. Enter the name "
+                "you registered with to see the ticket, or have it sent again below."
+            )
+        form.add_error(field, message)
+        if error.code in ("full", "noshow_restricted"):
+            # Offer the waiting list with the box ticked; everything typed is kept.
+            form.data = form.data.copy()
+            form.data["join_waitlist"] = "on"
+        form.duplicate = error.code == "duplicate"
+        return None
+    _remember_ticket(request, registration.ticket_code)
+    if registration.status == Registration.Status.CONFIRMED:
+        messages.success(request, _("You are registered. Your ticket is below."))
+    else:
+        messages.info(
+            request,
+            _(
+                "You are on the waiting list. If places become free you move up in order, "
+                "and we tell you by e-mail."
+            ),
+        )
+    return redirect(_manage_url(registration))
+
+
+@require_POST
+def ticket_resend(request: HttpRequest, session_id: int) -> HttpResponse:
+    """E-mail the ticket of a phone number's registration again, to the address on file.
+
+    The answer is the same whether or not the number is registered, so the form cannot be
+    used to find out who registered.
+    """
+    session = get_object_or_404(Session.objects.select_related("activity"), pk=session_id)
+    form = TicketResendForm(request.POST)
+    limited = rate_limit_hit(
+        scope="resend-ip", key=client_ip(request), rate=settings.REGISTRATION_RATE_IP
+    )
+    if limited or not form.is_valid():
+        messages.error(
+            request, _rate_limited_message() if limited else _("Enter a valid mobile number.")
+        )
+        return redirect("events:register", session_id=session.pk)
+    if not rate_limit_hit(
+        scope="resend-phone", key=form.cleaned_data["phone"], rate=settings.REGISTRATION_RATE_PHONE
+    ):
+        registration = Registration.objects.filter(
+            session=session,
+            phone=form.cleaned_data["phone"],
+            status__in=Registration.ACTIVE_STATUSES,
+        ).first()
+        if registration is not None and registration.email:
+            kind = (
+                "waitlisted"
+                if registration.status == Registration.Status.WAITLISTED
+                else ("confirmed")
+            )
+            registration_notify_on_commit(registration=registration, kind=kind)
+    messages.info(
+        request,
+        _(
+            "If this number is registered for the session and an e-mail address was given, "
+            "the ticket has been sent to that address again."
+        ),
+    )
+    return redirect("events:register", session_id=session.pk)
+
+
+def _registration_from_token(request: HttpRequest, token: str) -> Registration | HttpResponse:
+    try:
+        code = manage_token_read(token)
+    except TokenInvalid as error:
+        return render(
+            request,
+            "events/registration/link_invalid.html",
+            {"expired": error.expired},
+            status=410 if error.expired else 404,
+        )
+    registration = (
+        Registration.objects.select_related("session__activity").filter(ticket_code=code).first()
+    )
+    if registration is None:
+        return render(
+            request, "events/registration/link_invalid.html", {"expired": False}, status=404
+        )
+    return registration
+
+
+def manage(request: HttpRequest, token: str) -> HttpResponse:
+    registration = _registration_from_token(request, token)
+    if isinstance(registration, HttpResponse):
+        return registration
+    details = ticket_details(registration=registration)
+    session = registration.session
+    changeable = (
+        registration.status in (Registration.Status.CONFIRMED, Registration.Status.WAITLISTED)
+        and session.registration_state() != "closed"
+    )
+    party_form = None
+    if changeable and session.max_party_size > 1:
+        party_form = PartySizeForm(initial={"party_size": registration.party_size}, session=session)
+    context = {
+        **details,
+        "token": token,
+        "qr": qr_svg(details["qr_token"], title=_("Ticket QR code")) if details["qr_token"] else "",
+        "changeable": changeable,
+        "party_form": party_form,
+        "waitlist_position": _waitlist_position(registration),
+    }
+    return render(request, "events/registration/ticket.html", context)
+
+
+def _waitlist_position(registration: Registration) -> int | None:
+    if registration.status != Registration.Status.WAITLISTED:
+        return None
+    ahead = Registration.objects.filter(
+        session_id=registration.session_id,
+        status=Registration.Status.WAITLISTED,
+        created_at__lt=registration.created_at,
+    ).count()
+    return ahead + 1
+
+
+def manage_ics(request: HttpRequest, token: str) -> HttpResponse:
+    registration = _registration_from_token(request, token)
+    if isinstance(registration, HttpResponse):
+        return registration
+    response = HttpResponse(
+        registration_ics(registration=registration), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="open-day-{registration.ticket_code}.ics"'
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def manage_party_size(request: HttpRequest, token: str) -> HttpResponse:
+    registration = _registration_from_token(request, token)
+    if isinstance(registration, HttpResponse):
+        return registration
+    form = PartySizeForm(request.POST, session=registration.session)
+    if not form.is_valid():
+        messages.error(request, _("Choose a number of people from the list."))
+        return redirect("events:registration_manage", token=token)
+    try:
+        registration_change_party_size(
+            registration_id=registration.pk,
+            party_size=form.cleaned_data["party_size"],
+            by=request.user,
+        )
+    except RegistrationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The number of people has been changed."))
+    return redirect("events:registration_manage", token=token)
+
+
+@require_http_methods(["GET", "POST"])
+def manage_cancel(request: HttpRequest, token: str) -> HttpResponse:
+    registration = _registration_from_token(request, token)
+    if isinstance(registration, HttpResponse):
+        return registration
+    if request.method == "POST":
+        try:
+            registration_cancel(
+                registration_id=registration.pk, by=request.user, note="cancelled by registrant"
+            )
+        except RegistrationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("Your registration has been cancelled. Thank you for freeing your place."),
+            )
+        return redirect("events:registration_manage", token=token)
+    context = {**ticket_details(registration=registration), "token": token}
+    return render(request, "events/registration/cancel_confirm.html", context)
+
+
+@login_required
+def my_registrations(request: HttpRequest) -> HttpResponse:
+    registrations = list(registration_list_for_user(user=request.user))
+    activities = activities_in_language(
+        activities={r.session.activity for r in registrations}, language=get_language()
+    )
+    items = [
+        {
+            "registration": registration,
+            "activity": activities[registration.session.activity_id],
+            "manage_url": _manage_url(registration),
+        }
+        for registration in registrations
+    ]
+    return render(request, "events/registration/mine.html", {"items": items})
+
+
+urlpatterns = [
+    path("session/<int:session_id>/", register, name="register"),
+    path("session/<int:session_id>/resend/", ticket_resend, name="ticket_resend"),
+    path("ticket/<str:token>/", manage, name="registration_manage"),
+    path("ticket/<str:token>/calendar.ics", manage_ics, name="registration_ics"),
+    path("ticket/<str:token>/party-size/", manage_party_size, name="registration_party_size"),
+    path("ticket/<str:token>/cancel/", manage_cancel, name="registration_cancel"),
+    path("mine/", my_registrations, name="my_registrations"),
+]

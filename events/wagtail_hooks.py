@@ -1,0 +1,118 @@
+"""The admin menu group "Open day": registrations per session, and no-show restrictions
+lifted by staff; and a menu link to the check-in screen for check-in staff."""
+
+from django.contrib.auth.models import Permission
+from django.urls import path, reverse_lazy
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import DateColumn, UserColumn
+from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from events.models import NoShowWaiver
+from events.views import admin as views
+
+
+class RegistrationViewSet(ViewSet):
+    """Per-session lists of registrations with exports, cancel and move (custom views)."""
+
+    name = views.URL_NAMESPACE
+    url_prefix = "open-day/registrations"
+    icon = "list-ul"
+    menu_label = _("Registrations")
+
+    @cached_property
+    def menu_item_class(self):
+        def is_shown(_self, request):
+            return request.user.has_perm("events.view_registration")
+
+        return type("RegistrationMenuItem", (MenuItem,), {"is_shown": is_shown})
+
+    def get_urlpatterns(self):
+        return [
+            path("", views.SessionIndexView.as_view(), name="index"),
+            path(
+                "session/<int:session_id>/",
+                views.SessionRegistrationsView.as_view(),
+                name="session",
+            ),
+            path("<int:pk>/", views.RegistrationDetailView.as_view(), name="registration"),
+            path("<int:pk>/cancel/", views.RegistrationCancelView.as_view(), name="cancel"),
+            path("<int:pk>/move/", views.RegistrationMoveView.as_view(), name="move"),
+        ]
+
+
+class NoShowWaiverViewSet(ModelViewSet):
+    """Staff lift a phone number's no-show restriction: a list and a create form only
+    (a waiver is a record of a decision, not edited or deleted afterwards)."""
+
+    model = NoShowWaiver
+    name = "open_day_noshow_waivers"
+    url_prefix = "open-day/no-show-waivers"
+    icon = "lock-open"
+    menu_label = _("No-show restrictions lifted")
+    add_view_class = views.NoShowWaiverCreateView
+    copy_view_enabled = False
+    add_to_reference_index = False
+    list_display = [
+        views.MaskedPhoneColumn("phone", label=_("Mobile phone")),
+        "note",
+        DateColumn("created_at", label=_("Lifted at"), sort_key="created_at"),
+        UserColumn("created_by", label=_("Lifted by")),
+    ]
+
+    def get_form_class(self, for_update=False):
+        return views.NoShowWaiverForm
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(
+            edit_url_name=None,
+            delete_url_name=None,
+            history_url_name=None,
+            usage_url_name=None,
+            **kwargs,
+        )
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("new/", self.add_view, name="add"),
+        ]
+
+    def get_permissions_to_register(self):
+        # The list needs "view", the form "add": offer both in the group editor.
+        return Permission.objects.filter(
+            content_type__app_label="events",
+            codename__in=["add_noshowwaiver", "view_noshowwaiver"],
+        )
+
+
+class OpenDayViewSetGroup(ViewSetGroup):
+    menu_label = _("Open day")
+    menu_icon = "calendar-alt"
+    menu_order = 205
+    items = (RegistrationViewSet, NoShowWaiverViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_open_day_viewsets():
+    return OpenDayViewSetGroup()
+
+
+class CheckinMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("events.check_in")
+
+
+@hooks.register("register_admin_menu_item")
+def register_checkin_menu_item():
+    """The check-in screen is a mobile page on the public site, in the staff's language."""
+    return CheckinMenuItem(
+        _("Check-in at the door"),
+        reverse_lazy("events:checkin_home"),
+        icon_name="tick-inverse",
+        order=206,
+    )

@@ -1,0 +1,278 @@
+/*
+ * Check-in screen: camera QR scanner, ticket forms posted in the background, live counters.
+ *
+ * Everything here is an enhancement: without JavaScript the forms post and redirect back
+ * with a message. The camera needs a secure context (HTTPS, or localhost); the typed code
+ * always works. QR decoding uses the browser's BarcodeDetector when it reads QR codes,
+ * else jsQR (static/vendor/jsqr/), loaded only when the camera is first started.
+ */
+(function () {
+  "use strict";
+
+  var root = document.querySelector("[data-checkin]");
+  if (!root || !window.fetch) {
+    return;
+  }
+
+  var resultBox = document.getElementById("checkin-result");
+  var ticketForm = root.querySelector("[data-ticket-form]");
+  var POLL_MS = 10000;
+  var REPEAT_MS = 4000; // the same QR in front of the camera is not posted again within this
+
+  function text(name) {
+    return root.getAttribute("data-text-" + name) || "";
+  }
+
+  // ---- Result region and counters ---------------------------------------------------
+
+  // ok: true (checked in), false (refused) or null (still checking).
+  function showResult(message, ok) {
+    var state = ok === null ? "" : ok ? " checkin-result--ok" : " checkin-result--refused";
+    resultBox.className = "checkin-result" + state;
+    resultBox.textContent = message;
+  }
+
+  function updateCounts(counts) {
+    if (!counts) {
+      return;
+    }
+    Object.keys(counts).forEach(function (name) {
+      var node = root.querySelector('[data-count="' + name + '"]');
+      if (node) {
+        node.textContent = counts[name];
+      }
+    });
+  }
+
+  function pollCounts() {
+    if (document.hidden) {
+      return;
+    }
+    fetch(root.getAttribute("data-counts-url"), {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+      cache: "no-store",
+    })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(updateCounts)
+      .catch(function () {
+        /* The next poll tries again. */
+      });
+  }
+
+  window.setInterval(pollCounts, POLL_MS);
+  document.addEventListener("visibilitychange", pollCounts);
+
+  // ---- Posting a ticket -------------------------------------------------------------
+
+  function postTicket(form, ticket) {
+    var data = new FormData(form);
+    if (ticket !== undefined) {
+      data.set("ticket", ticket);
+    }
+    showResult(text("checking"), null);
+    return fetch(form.action, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    })
+      .then(function (response) {
+        return response.json();
+      })
+      .then(function (answer) {
+        showResult(answer.message, answer.ok);
+        updateCounts(answer.counts);
+        if (navigator.vibrate) {
+          navigator.vibrate(answer.ok ? 80 : [60, 60, 60]);
+        }
+        return answer;
+      })
+      .catch(function () {
+        showResult(text("offline"), false);
+        return null;
+      });
+  }
+
+  root.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute("data-checkin-ajax")) {
+      return;
+    }
+    event.preventDefault();
+    var button = form.querySelector('button[type="submit"]');
+    if (button) {
+      button.disabled = true;
+    }
+    postTicket(form).then(function (answer) {
+      if (button) {
+        button.disabled = false;
+      }
+      if (form === ticketForm) {
+        if (answer) {
+          form.elements.ticket.value = "";
+        }
+        form.elements.ticket.focus();
+      } else if (answer && (answer.ok || answer.code === "already_checked_in")) {
+        // A search result: it is checked in now, so its button has done its job.
+        var item = form.closest("li");
+        var status = item && item.querySelector("[data-status]");
+        if (status) {
+          status.textContent = text("checked-in");
+        }
+        form.remove();
+      }
+    });
+  });
+
+  // ---- Camera scanner ---------------------------------------------------------------
+
+  var scanner = root.querySelector("[data-scanner]");
+  var startButton = scanner.querySelector("[data-scanner-start]");
+  var stopButton = scanner.querySelector("[data-scanner-stop]");
+  var view = scanner.querySelector("[data-scanner-view]");
+  var video = scanner.querySelector("[data-scanner-video]");
+  var hint = scanner.querySelector("[data-scanner-hint]");
+  var canvas = document.createElement("canvas");
+  var context = canvas.getContext("2d", { willReadFrequently: true });
+  var stream = null;
+  var detector = null;
+  var busy = false;
+  var lastToken = "";
+  var lastTokenAt = 0;
+
+  scanner.hidden = false;
+  if (!window.isSecureContext || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    startButton.hidden = true;
+    hint.textContent = window.isSecureContext ? text("no-camera") : text("insecure");
+    return;
+  }
+
+  function loadDecoder() {
+    if ("BarcodeDetector" in window) {
+      return window.BarcodeDetector.getSupportedFormats()
+        .then(function (formats) {
+          if (formats.indexOf("qr_code") !== -1) {
+            detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+            return;
+          }
+          return loadJsQR();
+        })
+        .catch(loadJsQR);
+    }
+    return loadJsQR();
+  }
+
+  function loadJsQR() {
+    if (window.jsQR) {
+      return Promise.resolve();
+    }
+    return new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = root.getAttribute("data-jsqr-src");
+      script.onload = resolve;
+      script.onerror = reject;
+      document.head.appendChild(script);
+    });
+  }
+
+  function decodeFrame() {
+    if (detector) {
+      return detector.detect(video).then(function (codes) {
+        return codes.length ? codes[0].rawValue : "";
+      });
+    }
+    var width = video.videoWidth;
+    var height = video.videoHeight;
+    if (!width || !height) {
+      return Promise.resolve("");
+    }
+    // Decoding a smaller picture is faster and still reads a ticket held up to the camera.
+    var scale = Math.min(1, 640 / Math.max(width, height));
+    canvas.width = Math.round(width * scale);
+    canvas.height = Math.round(height * scale);
+    context.drawImage(video, 0, 0, canvas.width, canvas.height);
+    var image = context.getImageData(0, 0, canvas.width, canvas.height);
+    var code = window.jsQR(image.data, image.width, image.height, {
+      inversionAttempts: "dontInvert",
+    });
+    return Promise.resolve(code ? code.data : "");
+  }
+
+  function scan() {
+    if (!stream) {
+      return;
+    }
+    if (busy || video.readyState < 2) {
+      window.requestAnimationFrame(scan);
+      return;
+    }
+    busy = true;
+    decodeFrame()
+      .then(function (token) {
+        var now = Date.now();
+        if (!token || (token === lastToken && now - lastTokenAt < REPEAT_MS)) {
+          return null;
+        }
+        lastToken = token;
+        lastTokenAt = now;
+        return postTicket(ticketForm, token);
+      })
+      .catch(function () {
+        /* An unreadable frame: try the next one. */
+      })
+      .then(function () {
+        busy = false;
+        window.requestAnimationFrame(scan);
+      });
+  }
+
+  function stop() {
+    if (stream) {
+      stream.getTracks().forEach(function (track) {
+        track.stop();
+      });
+    }
+    stream = null;
+    video.srcObject = null;
+    view.hidden = true;
+    startButton.hidden = false;
+    hint.textContent = "";
+    startButton.focus();
+  }
+
+  startButton.addEventListener("click", function () {
+    startButton.disabled = true;
+    loadDecoder()
+      .then(function () {
+        return navigator.mediaDevices.getUserMedia({
+          video: { facingMode: "environment" },
+          audio: false,
+        });
+      })
+      .then(function (mediaStream) {
+        stream = mediaStream;
+        video.srcObject = stream;
+        return video.play();
+      })
+      .then(function () {
+        view.hidden = false;
+        startButton.hidden = true;
+        hint.textContent = text("scanning");
+        stopButton.focus();
+        window.requestAnimationFrame(scan);
+      })
+      .catch(function () {
+        stop();
+        hint.textContent = text("no-camera");
+      })
+      .then(function () {
+        startButton.disabled = false;
+      });
+  });
+
+  stopButton.addEventListener("click", stop);
+  window.addEventListener("pagehide", stop);
+})();
