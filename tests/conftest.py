@@ -132,3 +132,24 @@ def transactional_site_tree(transactional_db, django_db_serialized_rollback) -> 
     after the flush that ends a transactional test.
     """
     return build_site_tree()
+
+
+@pytest.fixture(autouse=True)
+def _celery_runs_tasks_inline(settings):
+    """Tasks run in the test's own process and raise their errors. The suite's real-worker
+    tests start a worker themselves and switch this off."""
+    from portal.celery_app import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = False
+    app.conf.task_eager_propagates = False
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Attempt counters live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()

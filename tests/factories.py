@@ -202,8 +202,10 @@ class RegistrationFactory(DjangoModelFactory):
         model = Registration
 
     name = factory.Sequence(lambda n: f"张三{n}")
-    phone = factory.Sequence(lambda n: f"138{n:08d}")
+    phone = factory.Sequence(lambda n: f"+86138{n:08d}")
     status = Registration.Status.CONFIRMED
+    ticket_code = factory.Sequence(lambda n: f"T{n:07d}")
+    email = factory.Sequence(lambda n: f"visitor{n}@example.com")
 
 
 class ExpertFactory(DjangoModelFactory):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from events.exceptions import RegistrationError
 from events.models import Registration, Session, StatusChange
-from events.services import phone_normalise, registration_cancel, registration_create
+from events.services.registration import phone_normalise, registration_cancel, registration_create
 from tests import factories
 
 
@@ -177,3 +177,33 @@ def test_rush_of_50_concurrent_registrations_never_overbooks(transactional_site_
     assert set(outcomes) <= {"confirmed", "waitlisted", "full"}
     assert Session.objects.with_places().get(pk=session.pk).places_taken == 10
     assert Registration.objects.filter(session=session, status="confirmed").count() == 10
+
+
+def test_party_size_change_rules(session):
+    from events.services.registration import registration_change_party_size
+
+    session.capacity, session.max_party_size = 4, 3
+    session.save()
+    first = register(session, "13800000001", party_size=3)
+    waiting = register(session, "13800000002", party_size=2, join_waitlist=True)
+    assert waiting.status == Registration.Status.WAITLISTED
+
+    with pytest.raises(RegistrationError) as error:
+        registration_change_party_size(registration_id=first.pk, party_size=4)
+    assert error.value.code == "party_too_large"
+
+    # Shrinking frees places; the waiting party that now fits is promoted.
+    registration_change_party_size(registration_id=first.pk, party_size=2)
+    waiting.refresh_from_db()
+    assert waiting.status == Registration.Status.CONFIRMED
+    assert session.count_places_taken() == 4
+
+    with pytest.raises(RegistrationError) as error:
+        registration_change_party_size(registration_id=first.pk, party_size=3)
+    assert error.value.code == "full"
+    assert StatusChange.objects.filter(registration=first, note="party size 3 -> 2").exists()
+
+    registration_cancel(registration_id=first.pk)
+    with pytest.raises(RegistrationError) as error:
+        registration_change_party_size(registration_id=first.pk, party_size=1)
+    assert error.value.code == "not_changeable"

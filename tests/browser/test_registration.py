@@ -1,0 +1,65 @@
+"""A visitor registers for a session, opens the e-mailed manage link and cancels."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+
+from events.models import Registration
+from tests import factories
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def nearly_full_session(transactional_site_tree):
+    tree = transactional_site_tree
+    activity = factories.ActivityPageFactory(
+        parent=tree.zh.campaign, title="走进智能网联汽车检测中心", slug="vehicle-lab"
+    )
+    factories.translate(activity, "en", title="Inside the connected-vehicle testing centre")
+    return factories.SessionFactory(activity=activity, capacity=3, max_party_size=2, taken=1)
+
+
+def test_register_open_emailed_link_and_cancel(live_server, browser_page, nearly_full_session):
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/en/")
+    page.get_by_role("link", name="Inside the connected-vehicle testing centre").first.click()
+    page.get_by_role("link", name=re.compile("^Register")).first.click()
+    assert page.locator("h1").inner_text().strip() == "Inside the connected-vehicle testing centre"
+
+    # A mistake first: the form explains it and keeps what was typed.
+    page.get_by_label("Name").fill("Li Hua")
+    page.get_by_label("Mobile phone").fill("12345")
+    page.get_by_label("E-mail (optional)").fill("lihua@example.com")
+    page.get_by_role("button", name="Register").click()
+    assert page.get_by_role("alert").is_visible()
+    assert "mainland China mobile number" in page.get_by_role("alert").inner_text()
+    assert page.get_by_label("Name").input_value() == "Li Hua"
+
+    page.get_by_label("Mobile phone").fill("139 0000 1234")
+    page.get_by_label("Number of people").select_option("2")
+    page.get_by_label("Language for e-mails").select_option("en")
+    page.locator("#id_consent").check()
+    page.get_by_role("button", name="Register").click()
+
+    page.wait_for_url(re.compile(r".*/open-day/registration/ticket/.+"))
+    registration = Registration.objects.get(phone="+8613900001234")
+    assert registration.status == Registration.Status.CONFIRMED
+    assert page.get_by_role("heading", name="Your place is confirmed").is_visible()
+    assert registration.ticket_code in page.locator(".ticket__code").inner_text()
+    assert page.locator(".ticket__qr svg").is_visible()
+
+    (message,) = mail.outbox
+    link = re.search(r"https?://\S+/ticket/\S+/", message.body).group(0)
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    page.goto(f"{live_server.url}/{path}")
+    page.get_by_role("link", name="Cancel my registration").click()
+    page.get_by_role("button", name="Yes, cancel my registration").click()
+    assert page.get_by_role("heading", name="This registration is cancelled").is_visible()
+    registration.refresh_from_db()
+    assert registration.status == Registration.Status.CANCELLED
+    assert len(mail.outbox) == 2
