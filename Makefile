@@ -34,7 +34,7 @@ messages: $(VENV)/.installed
 
 # Refresh the catalogues from the code and templates (needs GNU gettext).
 makemessages: $(VENV)/.installed
-	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var --no-obsolete
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --no-obsolete
 
 migrate: $(VENV)/.installed
 	$(PY) manage.py migrate --no-input
