@@ -22,6 +22,10 @@ urlpatterns += i18n_patterns(
     path("search/", cms_views.search, name="search"),
     path("accounts/", include("allauth.urls")),
     path("open-day/", include("events.urls")),
+    path("enterprise/", include("enterprises.urls")),
+    path("consultations/", include("consultations.urls")),
+    path("lab-visits/", include("labvisits.urls")),
+    path("notifications/", include("inbox.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

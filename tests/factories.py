@@ -17,14 +17,18 @@ from factory.django import DjangoModelFactory
 from wagtail.models import Locale, Page
 
 from cms.models import HomePage, NewsIndexPage, NewsPage, StandardPage
+from consultations.models import Consultation, Mode, Slot
+from enterprises.models import Enterprise, Membership
 from events.models import ActivityPage, ActivityType, OpenDayIndexPage, Registration, Session
 from experts.models import (
     Expert,
     ExpertRosterPage,
     InstitutionIndexPage,
     InstitutionPage,
+    Lab,
 )
-from portal.choices import District
+from labvisits.models import InstitutionContact, LabVisit, VisitSlot
+from portal.choices import District, Field, Service
 from portal.models import SectorField, ServiceType
 
 
@@ -249,3 +253,136 @@ class UserFactory(DjangoModelFactory):
     def groups(self, create, extracted, **kwargs):
         if create and extracted:
             self.groups.set(Group.objects.filter(name__in=extracted))
+
+
+# --- Enterprises, expert consultations and lab visits ---------------------------------------
+
+
+def credit_code_for(n: int) -> str:
+    """A valid credit code, different for each ``n`` (computed with python-stdnum)."""
+    from stdnum.cn import uscc
+
+    base = f"9150000{n:010d}"[:17]
+    return base + uscc.calc_check_digit(base)
+
+
+class EnterpriseFactory(DjangoModelFactory):
+    """An enterprise; ``owner=user`` also creates the owner's approved membership."""
+
+    class Meta:
+        model = Enterprise
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"重庆示例汽车零部件有限公司{n}")
+    credit_code = factory.Sequence(credit_code_for)
+    industry = Field.AUTOMOTIVE
+    district = District.BANAN
+    size = Enterprise.Size.SMALL
+    address = "重庆市巴南区界石镇"
+    contact_name = "王经理"
+    contact_phone = "+8613800001111"
+
+    @factory.post_generation
+    def owner(self, create, extracted, **kwargs):
+        if create and extracted:
+            Membership.objects.create(
+                enterprise=self,
+                user=extracted,
+                role=Membership.Role.OWNER,
+                status=Membership.Status.APPROVED,
+            )
+
+
+class SlotFactory(DjangoModelFactory):
+    """A free slot of an expert, two days from now at 09:00 local time unless told."""
+
+    class Meta:
+        model = Slot
+        skip_postgeneration_save = True
+
+    expert = factory.SubFactory(ExpertFactory, services=("consulting", "certification"))
+    starts_at = factory.Sequence(
+        lambda n: (
+            timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
+            + datetime.timedelta(days=2, hours=n)
+        )
+    )
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(hours=1))
+    mode = Mode.AT_CENTRE
+
+    @factory.post_generation
+    def services(self, create, extracted, **kwargs):
+        if create:
+            codes = (
+                extracted if extracted is not None else [Service.CONSULTING, Service.CERTIFICATION]
+            )
+            self.services.set(ServiceType.objects.filter(code__in=codes))
+
+
+class ConsultationFactory(DjangoModelFactory):
+    """A requested consultation on a slot, by the owner of a new enterprise."""
+
+    class Meta:
+        model = Consultation
+
+    reference = factory.Sequence(lambda n: f"C{n:07d}")
+    requested_by = factory.SubFactory(UserFactory)
+    enterprise = factory.LazyAttribute(lambda o: EnterpriseFactory(owner=o.requested_by))
+    slot = factory.SubFactory(SlotFactory)
+    expert = factory.LazyAttribute(lambda o: o.slot.expert if o.slot else None)
+    starts_at = factory.LazyAttribute(lambda o: o.slot.starts_at if o.slot else None)
+    ends_at = factory.LazyAttribute(lambda o: o.slot.ends_at if o.slot else None)
+    mode = factory.LazyAttribute(lambda o: o.slot.mode if o.slot else "")
+    service = Service.CERTIFICATION
+    field = Field.AUTOMOTIVE
+    topic = "汽车零部件CCC认证"
+    description = "我公司生产的汽车安全带需要办理认证，想了解流程和检测项目。"
+    contact_name = "王经理"
+    contact_phone = "+8613800001111"
+
+
+class LabFactory(DjangoModelFactory):
+    """A lab on an institution page (pass ``institution``) that accepts visits."""
+
+    class Meta:
+        model = Lab
+
+    name = factory.Sequence(lambda n: f"汽车零部件实验室{n}")
+    name_en = factory.Sequence(lambda n: f"Automotive parts lab {n}")
+    visit_capacity = 20
+    accepts_visits = True
+
+
+class InstitutionContactFactory(DjangoModelFactory):
+    class Meta:
+        model = InstitutionContact
+
+    user = factory.SubFactory(UserFactory, groups=["Institution contacts"])
+
+
+class VisitSlotFactory(DjangoModelFactory):
+    class Meta:
+        model = VisitSlot
+
+    starts_at = factory.LazyFunction(
+        lambda: (
+            timezone.localtime().replace(hour=14, minute=0, second=0, microsecond=0)
+            + datetime.timedelta(days=5)
+        )
+    )
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(hours=2))
+    capacity = 20
+
+
+class LabVisitFactory(DjangoModelFactory):
+    class Meta:
+        model = LabVisit
+
+    requested_by = factory.SubFactory(UserFactory)
+    enterprise = factory.LazyAttribute(lambda o: EnterpriseFactory(owner=o.requested_by))
+    group_size = 3
+    purpose = "了解汽车零部件检测流程"
+    visitor_names = "王一\n李二\n张三"
+    contact_name = "王经理"
+    contact_phone = "+8613800001111"
+    ticket_code = factory.Sequence(lambda n: f"V{n:07d}")

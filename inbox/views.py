@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from inbox.selectors import notification_list
+from inbox.services import notification_mark_read
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    page = Paginator(notification_list(user=request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "inbox/notification_list.html", {"page_obj": page})
+
+
+@require_POST
+@login_required
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    raw_id = request.POST.get("notification", "")
+    notification_mark_read(
+        user=request.user, notification_id=int(raw_id) if raw_id.isdigit() else None
+    )
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("inbox:notifications")

@@ -1,0 +1,141 @@
+"""Enterprise visits to accredited labs.
+
+A lab that accepts visits (``experts.Lab.accepts_visits``) offers ``VisitSlot`` rows with a
+capacity in people. An enterprise requests a visit for a group; a contact of the lab's
+institution approves or declines it. Places are held from the request on, so approving
+never overbooks a slot (the service counts requested + approved people under a row lock).
+An approved visit carries a ticket code whose signed QR token the door check-in accepts.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import TimeStampedModel
+
+
+class InstitutionContact(models.Model):
+    """A user (in the "Institution contacts" group) who handles visits to an institution's
+    labs. Linked to the default-language institution page, which owns the labs."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="institution_contacts"
+    )
+    institution = models.ForeignKey(
+        "experts.InstitutionPage", on_delete=models.CASCADE, related_name="contacts"
+    )
+
+    class Meta:
+        verbose_name = _("institution contact")
+        verbose_name_plural = _("institution contacts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "institution"], name="institution_contact_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.institution}"
+
+
+class VisitSlot(TimeStampedModel):
+    lab = models.ForeignKey("experts.Lab", on_delete=models.CASCADE, related_name="visit_slots")
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    capacity = models.PositiveSmallIntegerField(_("visitors in total"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("visit slot")
+        verbose_name_plural = _("visit slots")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="visit_slot_order"
+            ),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="visit_slot_capacity"),
+        ]
+
+
+HOLDING_STATES = ("requested", "approved")
+
+
+class LabVisit(TimeStampedModel):
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+        CANCELLED = "cancelled", _("Cancelled")
+        NO_SHOW = "no_show", _("No-show")
+
+    slot = models.ForeignKey(VisitSlot, on_delete=models.PROTECT, related_name="visits")
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.PROTECT, related_name="lab_visits"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="lab_visits_requested"
+    )
+    group_size = models.PositiveSmallIntegerField(_("number of visitors"))
+    purpose = models.TextField(_("purpose of the visit"), max_length=2000)
+    visitor_names = models.TextField(_("names of the visitors"), max_length=2000)
+    contact_name = models.CharField(_("contact person"), max_length=60)
+    contact_phone = models.CharField(_("contact phone"), max_length=20)
+    state = models.CharField(
+        _("state"), max_length=12, choices=State.choices, default=State.REQUESTED
+    )
+    ticket_code = models.CharField(_("ticket code"), max_length=12, unique=True)
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    language = models.CharField(max_length=10, default=settings.LANGUAGE_CODE)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("lab visit")
+        verbose_name_plural = _("lab visits")
+        constraints = [
+            models.CheckConstraint(condition=Q(group_size__gte=1), name="lab_visit_group_size"),
+            # One open request or approved visit per enterprise and slot.
+            models.UniqueConstraint(
+                fields=["slot", "enterprise"],
+                condition=Q(state__in=HOLDING_STATES),
+                name="lab_visit_one_active_per_enterprise_slot",
+            ),
+            models.CheckConstraint(
+                condition=Q(checked_in_at__isnull=True) | Q(state="approved"),
+                name="lab_visit_checked_in_only_when_approved",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.ticket_code
+
+
+class LabVisitChange(models.Model):
+    visit = models.ForeignKey(LabVisit, on_delete=models.CASCADE, related_name="changes")
+    event = models.CharField(max_length=32)
+    from_state = models.CharField(max_length=12, blank=True)
+    to_state = models.CharField(max_length=12)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("lab visit change")
+        verbose_name_plural = _("lab visit changes")
+
+    def __str__(self) -> str:
+        return f"{self.visit_id}: {self.from_state} → {self.to_state}"
