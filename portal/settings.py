@@ -182,6 +182,9 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# After sign-in, a user without an enterprise (and not staff, an expert or an institution
+# contact) is sent to create or join one.
+ACCOUNT_ADAPTER = "enterprises.adapter.AccountAdapter"
 
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -282,6 +285,20 @@ REGISTRATION_RATE_PHONE = os.environ.get("REGISTRATION_RATE_PHONE", "5/600")
 # Reverse proxies in front of the portal that append to X-Forwarded-For (0: none; the
 # client address is then the socket's). Used to find the client address for rate limits.
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
+
+# --- Expert consultations and lab visits ---------------------------------------------------
+# How far ahead slots are generated from the experts' availability rules (days).
+CONSULTATION_SLOT_HORIZON_DAYS = int(os.environ.get("CONSULTATION_SLOT_HORIZON_DAYS", "56"))
+# Either side may cancel a consultation up to this many hours before it starts.
+CONSULTATION_CANCEL_CUTOFF_HOURS = int(os.environ.get("CONSULTATION_CANCEL_CUTOFF_HOURS", "24"))
+# Requests nobody has acted on for this many hours are escalated to regulator staff.
+CONSULTATION_ESCALATE_AFTER_HOURS = int(
+    os.environ.get("CONSULTATION_ESCALATE_AFTER_HOURS", "48")
+)
+# Largest attachment accepted with a consultation request (bytes; PDF, PNG or JPEG).
+CONSULTATION_ATTACHMENT_MAX_BYTES = int(
+    os.environ.get("CONSULTATION_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
+)
 
 # --- Wagtail ------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "检验检测公共服务平台"
