@@ -17,3 +17,37 @@ def enterprise_for_user(*, user: AbstractBaseUser) -> Enterprise | None:
         .first()
     )
     return membership.enterprise if membership else None
+
+
+def membership_active_for_user(*, user: AbstractBaseUser) -> Membership | None:
+    """The user's approved or pending membership (a user has at most one), with its
+    enterprise; None for visitors and users without one."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Membership.objects.select_related("enterprise")
+        .filter(user=user, status__in=[Membership.Status.PENDING, Membership.Status.APPROVED])
+        .first()
+    )
+
+
+def membership_last_declined(*, user: AbstractBaseUser) -> Membership | None:
+    return (
+        Membership.objects.select_related("enterprise")
+        .filter(user=user, status=Membership.Status.DECLINED)
+        .order_by("-decided_at")
+        .first()
+    )
+
+
+def enterprise_members(*, enterprise: Enterprise) -> list[Membership]:
+    """Owner first, then members; pending requests and declined ones included."""
+    return list(enterprise.memberships.select_related("user").order_by("-role", "created_at"))
+
+
+def enterprise_consultations(*, enterprise: Enterprise):
+    return enterprise.consultations.select_related("expert").order_by("-created_at")
+
+
+def enterprise_lab_visits(*, enterprise: Enterprise):
+    return enterprise.lab_visits.select_related("slot__lab").order_by("-slot__starts_at")

@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from enterprises import views
 
 app_name = "enterprises"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.mine, name="mine"),
+    path("start/", views.start, name="start"),
+    path("create/", views.create, name="create"),
+    path("join/", views.join, name="join"),
+    path("edit/", views.edit, name="edit"),
+    path("requests/<int:pk>/decide/", views.decide, name="decide"),
+    path("requests/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+]
