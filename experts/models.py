@@ -345,14 +345,17 @@ class ExpertRosterPage(RoutablePageMixin, BasePage):
 
     @path("")
     def roster(self, request):
+        from consultations.selectors import expert_next_free_slots
         from experts.selectors import expert_list
 
         service = request.GET.get("service", "")
         field = request.GET.get("field", "")
         experts = list(expert_list(service=service, field=field))
+        next_slots = expert_next_free_slots(experts=experts, limit=3, service=service)
         # Same URL as expert_url(), but the roster's own URL is worked out once, not per expert.
         roster_url = self.get_url(request)
         for expert in experts:
+            expert.next_slots = next_slots.get(expert.pk, [])
             expert.profile_url = roster_url + self.reverse_subpage(
                 "expert", kwargs={"slug": expert.slug}
             )
@@ -368,12 +371,14 @@ class ExpertRosterPage(RoutablePageMixin, BasePage):
 
     @path("<slug:slug>/", name="expert")
     def expert_detail(self, request, slug: str):
+        from consultations.selectors import expert_next_free_slots
         from experts.selectors import expert_list
 
         expert = get_object_or_404(expert_list(), slug=slug)
+        next_slots = expert_next_free_slots(experts=[expert], limit=3)[expert.pk]
         return self.render(
             request,
-            context_overrides={"expert": expert, "roster_page": self},
+            context_overrides={"expert": expert, "roster_page": self, "next_slots": next_slots},
             template="experts/expert_detail.html",
         )
 
