@@ -1,0 +1,98 @@
+"""Forms of the consultation booking pages. Rules live in the services; these only parse."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from consultations.attachments import MAX_FILES
+from portal.choices import Field, Service
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django docs, "Uploading multiple files")."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class ConsultationRequestForm(forms.Form):
+    service = forms.ChoiceField(label=_("Service"), choices=Service.choices)
+    field = forms.ChoiceField(
+        label=_("Field (optional)"), choices=[("", "—"), *Field.choices], required=False
+    )
+    topic = forms.CharField(label=_("Topic"), max_length=200)
+    description = forms.CharField(
+        label=_("Describe the problem"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    product_or_standard = forms.CharField(
+        label=_("Product or standard concerned (optional)"), max_length=200, required=False
+    )
+    attachments = MultipleFileField(
+        label=_("Attachments (optional)"),
+        required=False,
+        help_text=_("Up to %(count)d PDF, PNG or JPEG files.") % {"count": MAX_FILES},
+    )
+    contact_name = forms.CharField(label=_("Contact person"), max_length=60)
+    contact_phone = forms.CharField(label=_("Contact phone"), max_length=20)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class SlotChoiceForm(forms.Form):
+    slot = forms.TypedChoiceField(label=_("New time"), coerce=int)
+
+    def __init__(self, *args, slots=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slot"].choices = [
+            (s.pk, f"{timezone.localtime(s.starts_at):%Y-%m-%d %H:%M}") for s in slots
+        ]
+
+
+class RespondForm(forms.Form):
+    accept = forms.TypedChoiceField(
+        choices=[("1", _("Accept")), ("0", _("Refuse"))], coerce=lambda v: v == "1"
+    )
+
+
+class CompleteForm(forms.Form):
+    summary = forms.CharField(
+        label=_("Summary"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    recommendations = forms.CharField(
+        label=_("Recommendations (optional)"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+class RateForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("Rating"),
+        choices=[(n, str(n)) for n in range(5, 0, -1)],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
