@@ -65,6 +65,13 @@ def _ticket_code(ticket: str) -> str:
     return code
 
 
+def ticket_code_read(ticket: str) -> str:
+    """The ticket code in a scanned QR token or a typed code (public: the lab-visit door
+    check-in reads its tickets the same way). Raises ``RegistrationError``
+    (``unknown_ticket``)."""
+    return _ticket_code(ticket)
+
+
 def _staff_name(user) -> str:
     if user is None:
         return ""
@@ -131,6 +138,7 @@ def checkin_perform(
             .first()
         )
         if registration is None:
+            _refuse_lab_visit_ticket(lookup.get("ticket_code"))
             raise RegistrationError(_("No ticket has this code."), code="unknown_ticket")
         if registration.status == Status.CANCELLED:
             raise RegistrationError(
@@ -180,6 +188,17 @@ def checkin_perform(
         registration.save(update_fields=["status", "checked_in_at", "checked_in_by", "updated_at"])
         _record(registration, from_status=previous, by=by, note=note)
         return registration
+
+
+def _refuse_lab_visit_ticket(code: str | None) -> None:
+    """Lab-visit tickets share the format: say where such a ticket is checked in."""
+    from labvisits.models import LabVisit
+
+    if code and LabVisit.objects.filter(ticket_code=code).exists():
+        raise RegistrationError(
+            _("This is a lab-visit ticket: check it in on the screen of its lab visit."),
+            code="wrong_session",
+        )
 
 
 def walk_in_record(

@@ -5,6 +5,10 @@ by name / last phone digits, and record walk-ins. Every action is a plain POST f
 redirects back with a message (works without JavaScript); ``static/js/checkin.js`` posts
 the same forms with ``Accept: application/json`` and shows the answer in a live region.
 The rules live in ``events.services.checkin``.
+
+The same screen checks lab-visit groups in (``visit/<slot_id>/``): check-in staff for every
+lab, an institution contact for their own labs (others get a 404 for a slot they may not
+see). Only approved visits of that slot are accepted (``labvisits.services``).
 """
 
 from __future__ import annotations
@@ -16,12 +20,12 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -36,6 +40,26 @@ from events.services.checkin import (
     walk_in_record,
 )
 from events.tickets import name_mask, phone_mask
+from labvisits.exceptions import LabVisitError
+from labvisits.models import LabVisit, VisitSlot
+from labvisits.notifications import institution_in_language
+from labvisits.selectors import slot_list_for_checkin, user_is_contact, visit_slot_counts
+from labvisits.services import can_check_in, lab_visit_checkin_ticket
+
+
+def checkin_door_required(view):
+    """Check-in staff or an institution contact (who checks in visits to their labs only);
+    anonymous visitors are sent to sign in, other users get 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not (request.user.has_perm("events.check_in") or user_is_contact(user=request.user)):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return never_cache(wrapper)
 
 
 def checkin_staff_required(view):
@@ -138,15 +162,29 @@ def _render_session(
             "results": _result_rows(results) if results is not None else None,
             "walk_in_form": walk_in_form or WalkInForm(),
             "has_ended": session.ends_at <= timezone.now(),
+            "counts_url": reverse("events:checkin_counts", kwargs={"session_id": session.pk}),
+            "ticket_url": reverse("events:checkin_ticket", kwargs={"session_id": session.pk}),
         },
     )
 
 
 @require_GET
-@checkin_staff_required
+@checkin_door_required
 def checkin_home(request: HttpRequest) -> HttpResponse:
-    upcoming, earlier = checkin_session_list()
-    return render(request, "events/checkin/home.html", {"upcoming": upcoming, "earlier": earlier})
+    show_sessions = request.user.has_perm("events.check_in")
+    upcoming, earlier = checkin_session_list() if show_sessions else ([], [])
+    visit_upcoming, visit_earlier = slot_list_for_checkin(user=request.user)
+    return render(
+        request,
+        "events/checkin/home.html",
+        {
+            "show_sessions": show_sessions,
+            "upcoming": upcoming,
+            "earlier": earlier,
+            "visit_upcoming": visit_upcoming,
+            "visit_earlier": visit_earlier,
+        },
+    )
 
 
 @require_GET
@@ -233,10 +271,113 @@ def checkin_counts_json(request: HttpRequest, session_id: int) -> JsonResponse:
     return JsonResponse(checkin_counts(session_id=session.pk))
 
 
+# ---- Lab-visit slots ----------------------------------------------------------------------
+
+
+def _visit_slot_or_404(request: HttpRequest, slot_id: int) -> VisitSlot:
+    """The slot, if this user checks visitors in for its lab; else 404 (a contact of
+    another institution does not learn that the slot exists)."""
+    slot = get_object_or_404(VisitSlot.objects.select_related("lab__institution"), pk=slot_id)
+    if not can_check_in(user=request.user, lab=slot.lab):
+        raise Http404
+    return slot
+
+
+@require_GET
+@checkin_door_required
+def checkin_visit_slot(request: HttpRequest, slot_id: int) -> HttpResponse:
+    slot = _visit_slot_or_404(request, slot_id)
+    visits = (
+        LabVisit.objects.filter(slot=slot, state=LabVisit.State.APPROVED)
+        .select_related("enterprise")
+        .order_by("enterprise__name", "pk")
+    )
+    return render(
+        request,
+        "events/checkin/visit_slot.html",
+        {
+            "slot": slot,
+            "lab": slot.lab,
+            "institution": institution_in_language(
+                institution=slot.lab.institution, language=get_language()
+            ),
+            "counts": visit_slot_counts(slot_id=slot.pk),
+            "visits": list(visits),
+            "has_ended": slot.ends_at <= timezone.now(),
+            "counts_url": reverse("events:checkin_visit_counts", kwargs={"slot_id": slot.pk}),
+            "ticket_url": reverse("events:checkin_visit_ticket", kwargs={"slot_id": slot.pk}),
+        },
+    )
+
+
+def _group_welcome(visit: LabVisit) -> str:
+    n = visit.group_size
+    return ngettext(
+        "Group of %(count)d from %(enterprise)s — welcome! Ticket %(code)s.",
+        "Group of %(count)d from %(enterprise)s — welcome! Ticket %(code)s.",
+        n,
+    ) % {"count": n, "enterprise": visit.enterprise.name, "code": visit.ticket_code}
+
+
+@require_POST
+@checkin_door_required
+def checkin_visit_ticket(request: HttpRequest, slot_id: int) -> HttpResponse:
+    """Check in the approved visit of this slot whose ticket was typed or scanned. A
+    repeated scan answers "already checked in" and changes nothing."""
+    slot = _visit_slot_or_404(request, slot_id)
+    form = TicketForm(request.POST)
+    visit = None
+    if not form.is_valid() or not form.cleaned_data["ticket"]:
+        ok, code, message = False, "invalid", _("Type a ticket code or scan the QR code.")
+    else:
+        try:
+            visit, newly = lab_visit_checkin_ticket(
+                slot=slot, ticket=form.cleaned_data["ticket"], by=request.user
+            )
+        except LabVisitError as error:
+            ok, code, message = False, error.code, error.message
+        else:
+            ok = True
+            if newly:
+                code, message = "checked_in", _group_welcome(visit)
+            else:
+                code = "already_checked_in"
+                message = _("Already checked in at %(time)s: %(enterprise)s.") % {
+                    "time": f"{timezone.localtime(visit.checked_in_at):%H:%M}",
+                    "enterprise": visit.enterprise.name,
+                }
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "ok": ok,
+                "code": code,
+                "message": message,
+                "party_size": visit.group_size if visit is not None else None,
+                "counts": visit_slot_counts(slot_id=slot.pk),
+            },
+            status=200 if ok else 400 if code == "invalid" else 409,
+        )
+    if ok:
+        messages.success(request, message)
+    else:
+        messages.error(request, message)
+    return redirect(reverse("events:checkin_visit_slot", kwargs={"slot_id": slot.pk}))
+
+
+@require_GET
+@checkin_door_required
+def checkin_visit_counts(request: HttpRequest, slot_id: int) -> JsonResponse:
+    slot = _visit_slot_or_404(request, slot_id)
+    return JsonResponse(visit_slot_counts(slot_id=slot.pk))
+
+
 urlpatterns = [
     path("", checkin_home, name="checkin_home"),
     path("<int:session_id>/", checkin_session, name="checkin_session"),
     path("<int:session_id>/ticket/", checkin_ticket, name="checkin_ticket"),
     path("<int:session_id>/walk-in/", checkin_walk_in, name="checkin_walk_in"),
     path("<int:session_id>/counts.json", checkin_counts_json, name="checkin_counts"),
+    path("visit/<int:slot_id>/", checkin_visit_slot, name="checkin_visit_slot"),
+    path("visit/<int:slot_id>/ticket/", checkin_visit_ticket, name="checkin_visit_ticket"),
+    path("visit/<int:slot_id>/counts.json", checkin_visit_counts, name="checkin_visit_counts"),
 ]

@@ -1,0 +1,115 @@
+"""Forms of the lab-visit pages. They check shapes; the rules live in the services."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from events.exceptions import RegistrationError
+from events.services.registration import phone_normalise
+from experts.models import Lab
+from labvisits.services import SLOT_CAPACITY_MAX
+
+
+class LabVisitRequestForm(forms.Form):
+    group_size = forms.IntegerField(label=_("Number of visitors"), min_value=1)
+    visitor_names = forms.CharField(
+        label=_("Names of the visitors"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One name per line."),
+    )
+    purpose = forms.CharField(
+        label=_("Purpose of the visit"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What your enterprise wants to see or learn, e.g. a test method or a product."),
+    )
+    contact_name = forms.CharField(label=_("Contact person"), max_length=60)
+    contact_phone = forms.CharField(
+        label=_("Contact phone"), max_length=20, help_text=_("A mainland China mobile number.")
+    )
+
+    def __init__(self, *args, max_group: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group_size"].widget.attrs["max"] = max_group
+        self.max_group = max_group
+
+    def clean_group_size(self) -> int:
+        size = self.cleaned_data["group_size"]
+        if size > self.max_group:
+            raise ValidationError(
+                _("A visit to this lab may bring 1 to %(max)d people."),
+                params={"max": self.max_group},
+            )
+        return size
+
+    def clean_contact_phone(self) -> str:
+        try:
+            return phone_normalise(self.cleaned_data["contact_phone"])
+        except RegistrationError as error:
+            raise ValidationError(error.message) from None
+
+    def clean(self):
+        data = super().clean()
+        size, names = data.get("group_size"), data.get("visitor_names")
+        if size and names:
+            count = len([line for line in names.splitlines() if line.strip()])
+            if count > size:
+                self.add_error(
+                    "visitor_names",
+                    _("You listed %(names)d names for %(size)d visitors.")
+                    % {"names": count, "size": size},
+                )
+        return data
+
+
+class DecideForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("decline", _("Decline"))],
+        widget=forms.HiddenInput,
+    )
+    reason = forms.CharField(
+        label=_("Reason (required to decline)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for cancelling"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class VisitSlotForm(forms.Form):
+    lab = forms.ModelChoiceField(label=_("Lab"), queryset=Lab.objects.none())
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.TimeField(label=_("Start"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end = forms.TimeField(label=_("End"), widget=forms.TimeInput(attrs={"type": "time"}))
+    capacity = forms.IntegerField(
+        label=_("Visitors in total"),
+        min_value=1,
+        max_value=SLOT_CAPACITY_MAX,
+        help_text=_("Several groups may share a slot; each group is limited by the lab."),
+    )
+    note = forms.CharField(label=_("Note (optional)"), max_length=200, required=False)
+
+    def __init__(self, *args, labs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lab"].queryset = labs
+        self.fields["lab"].label_from_instance = lambda lab: lab.display_name
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date") and data.get("start") and data.get("end"):
+            tz = timezone.get_current_timezone()
+            data["starts_at"] = datetime.datetime.combine(data["date"], data["start"], tzinfo=tz)
+            data["ends_at"] = datetime.datetime.combine(data["date"], data["end"], tzinfo=tz)
+        return data

@@ -1,0 +1,419 @@
+"""Lab-visit rules, shared by the public pages, the contact dashboard and the door check-in.
+
+Places are held from the request on: a visit that is *requested* or *approved* counts
+against its slot's capacity (in people), so approving never overbooks and declining or
+cancelling frees the places at once. Every service that changes which visits hold places
+locks the slot row first (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the
+IMMEDIATE transaction takes the database's write lock), then counts and writes inside the
+same transaction, so two enterprises can never both take the last places.
+
+Capacities: ``Lab.visit_capacity`` is the largest group *one visit* may bring; a slot's
+``capacity`` is the number of visitors it takes in total (several groups may share it),
+from 1 to ``SLOT_CAPACITY_MAX``. A slot's capacity may exceed the lab's group limit.
+
+Who may do what: a contact of the lab's institution (``InstitutionContact``) or staff with
+the model permission manages slots and decides; approved members of the enterprise request
+and cancel; the institution (or staff) may cancel too; contacts and check-in staff
+(``events.check_in``) check visitors in. Every state change writes a ``LabVisitChange``.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
+
+from enterprises.models import Enterprise
+from events.services.registration import ticket_code_new
+from experts.models import Lab
+from labvisits.exceptions import LabVisitError
+from labvisits.models import HOLDING_STATES, LabVisit, LabVisitChange, VisitSlot
+from labvisits.notifications import notify_cancelled, notify_decided, notify_requested
+from labvisits.selectors import (
+    slot_places_taken,
+    user_is_contact_for_lab,
+    user_is_enterprise_member,
+)
+
+State = LabVisit.State
+SLOT_CAPACITY_MAX = 500
+TICKET_CODE_ATTEMPTS = 5
+
+
+def _forbidden() -> LabVisitError:
+    return LabVisitError(_("You may not do this for this lab visit."), code="forbidden")
+
+
+def _record(visit: LabVisit, *, event: str, from_state: str, by, note: str = "") -> None:
+    LabVisitChange.objects.create(
+        visit=visit,
+        event=event,
+        from_state=from_state,
+        to_state=visit.state,
+        changed_by=by if by is not None and by.is_authenticated else None,
+        note=note,
+    )
+
+
+def _lock_slot(slot_id: int) -> VisitSlot:
+    try:
+        return (
+            VisitSlot.objects.select_for_update(of=("self",)).select_related("lab").get(pk=slot_id)
+        )
+    except VisitSlot.DoesNotExist:
+        raise LabVisitError(_("This visit slot does not exist."), code="not_found") from None
+
+
+def _lock_visit(visit_id: int) -> tuple[VisitSlot, LabVisit]:
+    """Lock order: slot, then visit (as everywhere in this module)."""
+    slot_id = LabVisit.objects.filter(pk=visit_id).values_list("slot_id", flat=True).first()
+    if slot_id is None:
+        raise LabVisitError(_("This lab visit does not exist."), code="not_found")
+    slot = _lock_slot(slot_id)
+    visit = (
+        LabVisit.objects.select_for_update(of=("self",))
+        .select_related("slot__lab__institution", "enterprise", "requested_by")
+        .get(pk=visit_id)
+    )
+    return slot, visit
+
+
+def can_manage_lab(*, user: AbstractBaseUser, lab: Lab) -> bool:
+    """A contact of the lab's institution, or staff allowed to change lab visits."""
+    return user_is_contact_for_lab(user=user, lab=lab) or user.has_perm("labvisits.change_labvisit")
+
+
+def can_check_in(*, user: AbstractBaseUser, lab: Lab) -> bool:
+    """Check-in staff, or a contact of the lab's institution."""
+    return user.has_perm("events.check_in") or user_is_contact_for_lab(user=user, lab=lab)
+
+
+# --- Slots ---------------------------------------------------------------------------------
+
+
+def visit_slot_create(
+    *,
+    lab: Lab,
+    by: AbstractBaseUser,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    capacity: int,
+    note: str = "",
+    now: datetime.datetime | None = None,
+) -> VisitSlot:
+    """Offer a visit slot. Error codes: ``forbidden`` (not a contact of the lab's institution
+    nor staff allowed to add slots), ``not_accepting`` (the lab does not accept visits),
+    ``invalid_time`` (end not after start), ``past`` (starts before now), ``invalid_capacity``
+    (outside 1 to ``SLOT_CAPACITY_MAX``)."""
+    now = now or timezone.now()
+    if not (user_is_contact_for_lab(user=by, lab=lab) or by.has_perm("labvisits.add_visitslot")):
+        raise _forbidden()
+    if not lab.accepts_visits:
+        raise LabVisitError(_("This lab does not accept visits."), code="not_accepting")
+    if ends_at <= starts_at:
+        raise LabVisitError(_("The end must be after the start."), code="invalid_time")
+    if starts_at <= now:
+        raise LabVisitError(_("The slot must start in the future."), code="past")
+    if not 1 <= capacity <= SLOT_CAPACITY_MAX:
+        raise LabVisitError(
+            _("A slot takes 1 to %(max)d visitors in total.") % {"max": SLOT_CAPACITY_MAX},
+            code="invalid_capacity",
+        )
+    return VisitSlot.objects.create(
+        lab=lab, starts_at=starts_at, ends_at=ends_at, capacity=capacity, note=note.strip()
+    )
+
+
+def visit_slot_delete(*, slot: VisitSlot, by: AbstractBaseUser) -> None:
+    """Withdraw a slot nobody has asked for. Error codes: ``forbidden``, ``has_visits`` (a
+    visit was requested for it, even one since declined or cancelled: its history is kept;
+    decline or cancel the open ones and leave the slot)."""
+    with transaction.atomic():
+        slot = _lock_slot(slot.pk)
+        if not (
+            user_is_contact_for_lab(user=by, lab=slot.lab)
+            or by.has_perm("labvisits.delete_visitslot")
+        ):
+            raise _forbidden()
+        if slot.visits.exists():
+            raise LabVisitError(
+                _("Visits were requested for this slot, so it cannot be deleted."),
+                code="has_visits",
+            )
+        slot.delete()
+
+
+# --- Visits --------------------------------------------------------------------------------
+
+
+def lab_visit_request(
+    *,
+    enterprise: Enterprise,
+    user: AbstractBaseUser,
+    slot: VisitSlot,
+    group_size: int,
+    purpose: str,
+    visitor_names: str,
+    contact_name: str,
+    contact_phone: str,
+    language: str = "",
+    now: datetime.datetime | None = None,
+) -> LabVisit:
+    """Request a visit for a group; its places are held until declined or cancelled.
+
+    Error codes: ``forbidden`` (``user`` is not an approved member of ``enterprise``),
+    ``not_found``, ``not_accepting`` (the lab no longer accepts visits), ``past`` (the slot
+    has started), ``group_too_large`` (outside 1 to the lab's ``visit_capacity``),
+    ``duplicate`` (the enterprise already holds a request or visit for this slot), ``full``
+    (fewer places left than people; the message says how many are left).
+    The institution's contacts are notified after commit.
+    """
+    now = now or timezone.now()
+    if not user_is_enterprise_member(user=user, enterprise_id=enterprise.pk):
+        raise _forbidden()
+    try:
+        with transaction.atomic():
+            # The slot lock serialises every request, decision and cancellation of this
+            # slot: the count below cannot change until this transaction ends.
+            slot = _lock_slot(slot.pk)
+            lab = slot.lab
+            if not lab.accepts_visits:
+                raise LabVisitError(_("This lab does not accept visits."), code="not_accepting")
+            if slot.starts_at <= now:
+                raise LabVisitError(_("This visit slot has already started."), code="past")
+            if not 1 <= group_size <= lab.visit_capacity:
+                raise LabVisitError(
+                    _("A visit to this lab may bring 1 to %(max)d people.")
+                    % {"max": lab.visit_capacity},
+                    code="group_too_large",
+                )
+            if LabVisit.objects.filter(
+                slot=slot, enterprise=enterprise, state__in=HOLDING_STATES
+            ).exists():
+                raise _duplicate()
+            left = slot.capacity - slot_places_taken(slot=slot)
+            if group_size > left:
+                raise LabVisitError(
+                    ngettext(
+                        "Not enough places left in this slot: %(left)d place left.",
+                        "Not enough places left in this slot: %(left)d places left.",
+                        max(left, 0),
+                    )
+                    % {"left": max(left, 0)},
+                    code="full",
+                )
+            visit = _create_with_ticket_code(
+                slot=slot,
+                enterprise=enterprise,
+                requested_by=user,
+                group_size=group_size,
+                purpose=purpose.strip(),
+                visitor_names=visitor_names.strip(),
+                contact_name=contact_name.strip(),
+                contact_phone=contact_phone.strip(),
+                language=language or get_language() or "zh-hans",
+            )
+            _record(visit, event="requested", from_state="", by=user)
+            notify_requested(visit=visit)
+            return visit
+    except IntegrityError:
+        # The partial unique index caught a second active request of the same enterprise
+        # that slipped past the check (it cannot while the slot lock is held, but the
+        # index is the backstop).
+        if LabVisit.objects.filter(
+            slot_id=slot.pk, enterprise=enterprise, state__in=HOLDING_STATES
+        ).exists():
+            raise _duplicate() from None
+        raise
+
+
+def _duplicate() -> LabVisitError:
+    return LabVisitError(
+        _("Your enterprise has already requested a visit in this slot."), code="duplicate"
+    )
+
+
+def _create_with_ticket_code(**fields) -> LabVisit:
+    """Create the visit with a fresh ticket code, drawing again on the (rare) collision."""
+    for attempt in range(TICKET_CODE_ATTEMPTS):
+        try:
+            with transaction.atomic():  # a savepoint: a collision does not spoil the outer one
+                return LabVisit.objects.create(ticket_code=ticket_code_new(), **fields)
+        except IntegrityError:
+            taken = LabVisit.objects.filter(
+                slot=fields["slot"], enterprise=fields["enterprise"], state__in=HOLDING_STATES
+            ).exists()
+            if taken or attempt == TICKET_CODE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def lab_visit_decide(
+    *,
+    visit: LabVisit,
+    by: AbstractBaseUser,
+    approve: bool,
+    reason: str = "",
+    now: datetime.datetime | None = None,
+) -> LabVisit:
+    """Approve or decline a requested visit. Declining frees its places.
+
+    Error codes: ``not_found``, ``forbidden`` (not a contact of the lab's institution nor
+    staff), ``not_pending`` (already decided or cancelled), ``past`` (the slot has started;
+    approve or decline before), ``reason_required`` (declining without a reason).
+    The requester is notified after commit; an approval carries the calendar file.
+    """
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        slot, visit = _lock_visit(visit.pk)
+        if not can_manage_lab(user=by, lab=slot.lab):
+            raise _forbidden()
+        if visit.state != State.REQUESTED:
+            raise LabVisitError(
+                _("This visit request has already been handled."), code="not_pending"
+            )
+        if approve and slot.starts_at <= now:
+            raise LabVisitError(_("This visit slot has already started."), code="past")
+        if not approve and not reason:
+            raise LabVisitError(
+                _("Tell the enterprise why the visit is declined."), code="reason_required"
+            )
+        previous = visit.state
+        visit.state = State.APPROVED if approve else State.DECLINED
+        visit.decline_reason = "" if approve else reason
+        visit.decided_by = by
+        visit.decided_at = now
+        visit.save(
+            update_fields=["state", "decline_reason", "decided_by", "decided_at", "updated_at"]
+        )
+        _record(
+            visit,
+            event="approved" if approve else "declined",
+            from_state=previous,
+            by=by,
+            note=reason,
+        )
+        notify_decided(visit=visit)
+        return visit
+
+
+def lab_visit_cancel(
+    *,
+    visit: LabVisit,
+    by: AbstractBaseUser,
+    reason: str,
+    now: datetime.datetime | None = None,
+) -> LabVisit:
+    """Cancel a requested or approved visit before its slot starts; frees its places.
+
+    Allowed to approved members of the enterprise, contacts of the institution and staff.
+    Error codes: ``not_found``, ``forbidden``, ``not_cancellable`` (declined, cancelled or
+    checked in), ``past`` (the slot has started), ``reason_required``.
+    The other side is notified after commit.
+    """
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        slot, visit = _lock_visit(visit.pk)
+        by_enterprise = user_is_enterprise_member(user=by, enterprise_id=visit.enterprise_id)
+        if not by_enterprise and not can_manage_lab(user=by, lab=slot.lab):
+            raise _forbidden()
+        if visit.state not in HOLDING_STATES or visit.checked_in_at is not None:
+            raise LabVisitError(_("This visit can no longer be cancelled."), code="not_cancellable")
+        if slot.starts_at <= now:
+            raise LabVisitError(_("This visit slot has already started."), code="past")
+        if not reason:
+            raise LabVisitError(
+                _("Give a reason for cancelling the visit."), code="reason_required"
+            )
+        previous = visit.state
+        visit.state = State.CANCELLED
+        visit.cancel_reason = reason
+        visit.save(update_fields=["state", "cancel_reason", "updated_at"])
+        _record(visit, event="cancelled", from_state=previous, by=by, note=reason)
+        notify_cancelled(
+            visit=visit, by_enterprise=by_enterprise, was_approved=previous == State.APPROVED
+        )
+        return visit
+
+
+def lab_visit_checkin(
+    *, visit: LabVisit, by: AbstractBaseUser, now: datetime.datetime | None = None
+) -> LabVisit:
+    """Check an approved visit's group in at the lab's door.
+
+    Idempotent: a visit already checked in is returned unchanged (no second history row).
+    Error codes: ``not_found``, ``forbidden`` (neither check-in staff nor a contact of the
+    institution), ``not_approved`` (requested, declined, cancelled or no-show; the message
+    says which).
+    """
+    return _checkin(visit_id=visit.pk, by=by, now=now or timezone.now())[0]
+
+
+def _checkin(
+    *, visit_id: int, by: AbstractBaseUser, now: datetime.datetime, slot_id: int | None = None
+) -> tuple[LabVisit, bool]:
+    with transaction.atomic():
+        # Two scans of one ticket at two doors queue on the slot lock; the second then
+        # reads the first one's check-in and changes nothing.
+        slot, visit = _lock_visit(visit_id)
+        if slot_id is not None and slot.pk != slot_id:
+            raise LabVisitError(
+                _("This ticket is for another visit slot: %(lab)s, %(when)s.")
+                % {
+                    "lab": slot.lab.display_name,
+                    "when": f"{timezone.localtime(slot.starts_at):%Y-%m-%d %H:%M}",
+                },
+                code="wrong_slot",
+            )
+        if not can_check_in(user=by, lab=slot.lab):
+            raise _forbidden()
+        _check_approved(visit)
+        if visit.checked_in_at is not None:
+            return visit, False
+        visit.checked_in_at = now
+        visit.checked_in_by = by if by is not None and by.is_authenticated else None
+        visit.save(update_fields=["checked_in_at", "checked_in_by", "updated_at"])
+        _record(visit, event="checked_in", from_state=visit.state, by=by)
+        return visit, True
+
+
+def _check_approved(visit: LabVisit) -> None:
+    messages = {
+        State.REQUESTED: _("This visit has not been approved yet."),
+        State.DECLINED: _("This visit was declined."),
+        State.CANCELLED: _("This visit was cancelled."),
+        State.NO_SHOW: _("This visit was marked as a no-show."),
+    }
+    if visit.state != State.APPROVED:
+        message = messages.get(visit.state, messages[State.REQUESTED])
+        raise LabVisitError(message, code="not_approved")
+
+
+def lab_visit_checkin_ticket(
+    *, slot: VisitSlot, ticket: str, by: AbstractBaseUser, now: datetime.datetime | None = None
+) -> tuple[LabVisit, bool]:
+    """The door of one visit slot: check in the approved visit whose ticket (scanned QR
+    token or typed code) was presented. Returns ``(visit, newly_checked_in)``; a repeated
+    scan returns ``newly_checked_in=False`` and changes nothing.
+
+    Error codes: ``unknown_ticket`` (forged token, or no visit has this code),
+    ``wrong_slot`` (the visit is for another slot; the message names it), and those of
+    ``lab_visit_checkin``.
+    """
+    from events.exceptions import RegistrationError
+    from events.services.checkin import ticket_code_read
+
+    try:
+        code = ticket_code_read(ticket)
+    except RegistrationError as error:
+        raise LabVisitError(error.message, code="unknown_ticket") from None
+    visit_id = LabVisit.objects.filter(ticket_code=code).values_list("pk", flat=True).first()
+    if visit_id is None:
+        raise LabVisitError(_("No lab visit has this ticket code."), code="unknown_ticket")
+    return _checkin(visit_id=visit_id, by=by, now=now or timezone.now(), slot_id=slot.pk)
