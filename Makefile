@@ -47,7 +47,7 @@ run: messages seed
 	@echo "  Portal:        http://$(HOST):$(PORT)/"
 	@echo "  Editors' admin: http://$(HOST):$(PORT)/cms-admin/"
 	@echo "  Demo logins (password demo-pass-2026): admin, editor, approver, checkin, expert,"
-	@echo "  institution; public visitor: visitor@example.com. E-mails go to var/mail/."
+	@echo "  institution, enterprise; public visitor: visitor@example.com. E-mails go to var/mail/."
 	@echo ""
 	@trap 'kill 0' EXIT INT TERM; \
 	$(BIN)/celery -A portal worker --beat --loglevel=INFO --concurrency=2 \

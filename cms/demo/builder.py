@@ -28,9 +28,12 @@ from cms.demo import content_site as site_content
 from cms.demo.images import ensure_images
 from cms.demo.pages import Tally, stream, upsert_page, upsert_snippet, upsert_translation
 from cms.models import HomePage, NewsIndexPage, NewsPage, SiteSettings, StandardPage
+from consultations.models import Availability, Mode, Slot
+from enterprises.models import Enterprise, Membership
 from events.models import ActivityPage, OpenDayIndexPage, Registration, Session
 from events.services.registration import ticket_code_new
 from experts.models import Expert, ExpertRosterPage, InstitutionIndexPage, InstitutionPage, Lab
+from labvisits.models import InstitutionContact, VisitSlot
 from portal.models import SectorField, ServiceType
 
 TZ = ZoneInfo(settings.TIME_ZONE)
@@ -491,6 +494,117 @@ class _Builder:
                 model=Expert, lookup={"slug": spec["slug"]}, values=values, tally=self.tally
             )
 
+    # --- enterprise services: the demo enterprise, expert hours, lab visit slots ----------
+
+    def enterprise(self) -> None:
+        """The verified enterprise owned by the "enterprise" account."""
+        from stdnum.cn import uscc
+
+        spec = dict(people.DEMO_ENTERPRISE)
+        base = spec.pop("credit_code_base")
+        code = base + uscc.calc_check_digit(base)
+        enterprise = Enterprise.objects.filter(credit_code=code).first()
+        created = enterprise is None
+        if created:
+            enterprise = Enterprise(credit_code=code)
+        changed = created
+        for name, value in spec.items():
+            if getattr(enterprise, name) != value:
+                setattr(enterprise, name, value)
+                changed = True
+        if not enterprise.is_verified:
+            enterprise.is_verified = True
+            enterprise.verified_at = timezone.now()
+            enterprise.verified_by = self.users.get("approver")
+            changed = True
+        if changed:
+            enterprise.save()
+        self.tally.record(
+            "enterprise", "created" if created else "updated" if changed else "unchanged"
+        )
+        owner = self.users.get("enterprise")
+        if owner is not None and not Membership.objects.filter(user=owner).exists():
+            Membership.objects.create(
+                enterprise=enterprise,
+                user=owner,
+                role=Membership.Role.OWNER,
+                status=Membership.Status.APPROVED,
+                decided_at=timezone.now(),
+            )
+
+    def expert_availability(self) -> None:
+        """Weekly hours for the expert behind the "expert" account, then their slots."""
+        expert = Expert.objects.filter(slug=people.EXPERT_ACCOUNT_SLUG).first()
+        if expert is None:
+            return
+        services = _services(people.EXPERT_AVAILABILITY_SERVICES)
+        for weekday, start, end in people.EXPERT_AVAILABILITY:
+            start_time = datetime.time(*(int(x) for x in start.split(":")))
+            end_time = datetime.time(*(int(x) for x in end.split(":")))
+            rule = Availability.objects.filter(
+                expert=expert,
+                kind=Availability.Kind.WEEKLY,
+                weekday=weekday,
+                start_time=start_time,
+            ).first()
+            if rule is None:
+                rule = Availability.objects.create(
+                    expert=expert,
+                    kind=Availability.Kind.WEEKLY,
+                    weekday=weekday,
+                    start_date=self.today,
+                    start_time=start_time,
+                    end_time=end_time,
+                    slot_minutes=60,
+                    mode=Mode.AT_CENTRE,
+                    note=people.EXPERT_AVAILABILITY_NOTE,
+                    created_by=self.users.get("expert"),
+                )
+                rule.services.set(services)
+                self.tally.record("availability", "created")
+            else:
+                self.tally.record("availability", "unchanged")
+        try:
+            from consultations.services.availability import slots_generate
+        except ImportError:
+            self.log("Slot generation is not available yet; no consultation slots created.")
+            return
+        slots_generate(expert=expert)
+
+    def institution_contact(self) -> None:
+        """The "institution" account handles visits to one institution's labs, which get a
+        few visit slots in the coming weeks."""
+        zh_page = self.pages[f"institution:{people.CONTACT_INSTITUTION_SLUG}"][0]
+        user = self.users.get("institution")
+        if user is not None:
+            _contact, created = InstitutionContact.objects.get_or_create(
+                user=user, institution=zh_page
+            )
+            self.tally.record("institution contact", "created" if created else "unchanged")
+        lab = (
+            Lab.objects.filter(institution=zh_page, accepts_visits=True)
+            .order_by("sort_order")
+            .first()
+        )
+        if lab is None:
+            return
+        now = timezone.now()
+        # Topped up, never duplicated: a re-run on a later day adds slots only when fewer
+        # than the planned number lie ahead.
+        future = VisitSlot.objects.filter(lab=lab, starts_at__gt=now).count()
+        for days, start, end, capacity in people.VISIT_SLOTS:
+            if future >= len(people.VISIT_SLOTS):
+                break
+            day = self.today + datetime.timedelta(days=days)
+            starts_at = _at(day, start)
+            if VisitSlot.objects.filter(lab=lab, starts_at=starts_at).exists():
+                continue
+            VisitSlot.objects.create(
+                lab=lab, starts_at=starts_at, ends_at=_at(day, end), capacity=capacity
+            )
+            future += 1
+            self.tally.record("visit slot", "created")
+
     # --- run --------------------------------------------------------------------------------
 
     def run(self) -> SeedResult:
@@ -505,6 +619,9 @@ class _Builder:
         self.institutions()
         self.activities()
         self.registrations()
+        self.enterprise()
+        self.expert_availability()
+        self.institution_contact()
         self.news()
         self.home_links()
         self.site_settings()
@@ -540,6 +657,9 @@ def demo_counts() -> dict[str, int]:
     counts["full sessions"] = sum(1 for s in Session.objects.with_places() if s.places_left == 0)
     counts["labs"] = Lab.objects.count()
     counts["registrations"] = Registration.objects.count()
+    counts["enterprises"] = Enterprise.objects.count()
+    counts["future consultation slots"] = Slot.objects.filter(starts_at__gt=now).count()
+    counts["future visit slots"] = VisitSlot.objects.filter(starts_at__gt=now).count()
     counts["experts (published)"] = Expert.objects.filter(live=True).count()
     counts["accounts"] = get_user_model().objects.count()
     counts["revisions"] = Revision.objects.count()

@@ -38,7 +38,9 @@ EXPERTS: list[dict] = [
         "title_en": "Senior engineer (professor level)",
         "organisation": "“巴心助检”专家服务团",
         "organisation_en": "Baxin volunteer expert team",
-        "services": ["diagnosis", "consulting"],
+        # Certification as well: the demo's "certification support for an automotive part"
+        # request finds this expert, whom the "expert" account logs in as.
+        "services": ["diagnosis", "consulting", "certification"],
         "fields": ["automotive", "materials", "energy"],
         "district": "banan",
         "bio": (
@@ -246,6 +248,15 @@ ACCOUNTS: list[tuple[str, str, str, str | None, bool, bool, str]] = [
         "/zh-hans/accounts/login/",
     ),
     (
+        "enterprise",
+        "enterprise@example.com",
+        "enterprise (重庆示例汽车零部件有限公司)",
+        None,
+        False,
+        False,
+        "/zh-hans/accounts/login/",
+    ),
+    (
         "visitor",
         "visitor@example.com",
         "public user",
@@ -254,4 +265,34 @@ ACCOUNTS: list[tuple[str, str, str, str | None, bool, bool, str]] = [
         False,
         "/zh-hans/accounts/login/",
     ),
+]
+
+# The verified enterprise the "enterprise" account owns. The credit code's 18th character
+# is computed (GB 32100-2015) by the builder from these first 17.
+DEMO_ENTERPRISE: dict = {
+    "name": "重庆示例汽车零部件有限公司",
+    "credit_code_base": "91500113MA5U7Q8X3",
+    "industry": "automotive",
+    "district": "banan",
+    "size": "small",
+    "address": "重庆市巴南区界石镇嘉界大道 88 号",
+    "contact_name": "王经理",
+    "contact_phone": "+8613800138000",
+}
+
+# The weekly hours of the expert behind the "expert" account: (weekday, start, end).
+# Weekdays count from Monday = 0; every rule offers 60-minute consultations at the service
+# centre for certification support and technical consulting.
+EXPERT_AVAILABILITY: list[tuple[int, str, str]] = [(1, "09:00", "12:00"), (3, "09:00", "12:00")]
+EXPERT_AVAILABILITY_SERVICES = ["certification", "consulting"]
+EXPERT_AVAILABILITY_NOTE = "巴南区质量基础设施一站式服务中心 3 楼"
+
+# The institution the "institution" account is a contact of, and the visit slots of its
+# first lab that accepts visits: (days from today, start, end, capacity).
+CONTACT_INSTITUTION_SLUG = "banan-smart-vehicle-testing-centre"
+VISIT_SLOTS: list[tuple[int, str, str, int]] = [
+    (7, "14:00", "16:00", 20),
+    (9, "09:30", "11:30", 15),
+    (14, "14:00", "16:00", 20),
+    (21, "09:30", "11:30", 15),
 ]
