@@ -264,6 +264,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "events.tasks.registrations_mark_no_show_task",
         "schedule": 15 * 60.0,
     },
+    # Consultation requests nobody acted on are escalated to regulator staff.
+    "consultations-escalate": {
+        "task": "consultations.tasks.consultations_escalate_task",
+        "schedule": 60 * 60.0,
+    },
+    # Experts' slots are generated from their availability rules up to the horizon.
+    "consultation-slots-generate": {
+        "task": "consultations.tasks.slots_generate_all_task",
+        "schedule": 6 * 60 * 60.0,
+    },
 }
 
 # --- Open-day registration ---------------------------------------------------------------
@@ -292,9 +302,7 @@ CONSULTATION_SLOT_HORIZON_DAYS = int(os.environ.get("CONSULTATION_SLOT_HORIZON_D
 # Either side may cancel a consultation up to this many hours before it starts.
 CONSULTATION_CANCEL_CUTOFF_HOURS = int(os.environ.get("CONSULTATION_CANCEL_CUTOFF_HOURS", "24"))
 # Requests nobody has acted on for this many hours are escalated to regulator staff.
-CONSULTATION_ESCALATE_AFTER_HOURS = int(
-    os.environ.get("CONSULTATION_ESCALATE_AFTER_HOURS", "48")
-)
+CONSULTATION_ESCALATE_AFTER_HOURS = int(os.environ.get("CONSULTATION_ESCALATE_AFTER_HOURS", "48"))
 # Largest attachment accepted with a consultation request (bytes; PDF, PNG or JPEG).
 CONSULTATION_ATTACHMENT_MAX_BYTES = int(
     os.environ.get("CONSULTATION_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
