@@ -30,15 +30,16 @@ from wagtail.admin.widgets.button import Button
 
 from consultations.exceptions import ConsultationError
 from consultations.models import ACTIVE_STATES, Consultation, Slot
-from enterprises.admin_views import (
+from enterprises.admin_views import verified_column, verified_label
+from events.views.admin import phone_display
+from experts.models import Expert
+from portal.admin_views import (
+    ReadOnlyViewSetMixin,
     StaffExportMixin,
     TimelineMixin,
+    local_time,
     service_function,
-    verified_column,
-    verified_label,
 )
-from events.views.admin import local_time, phone_display
-from experts.models import Expert
 from portal.choices import District, Field
 
 URL_NAMESPACE = "enterprise_services_consultations"
@@ -300,7 +301,7 @@ def enterprise_column() -> Column:
     )
 
 
-class ConsultationViewSet(ModelViewSet):
+class ConsultationViewSet(ReadOnlyViewSetMixin, ModelViewSet):
     """All consultations for staff; they change only through the booking services (assign
     here, the rest by the parties), so there is no edit or delete view."""
 
@@ -312,6 +313,7 @@ class ConsultationViewSet(ModelViewSet):
     index_view_class = ConsultationIndexView
     inspect_view_class = ConsultationDetailView
     inspect_view_enabled = True
+    inspect_template_name = "consultations/admin/detail.html"
     copy_view_enabled = False
     add_to_reference_index = False
     filterset_class = ConsultationFilterSet
@@ -405,26 +407,8 @@ class ConsultationViewSet(ModelViewSet):
         "created_at",
     ]
 
-    def get_inspect_view_kwargs(self, **kwargs):
-        return super().get_inspect_view_kwargs(
-            template_name="consultations/admin/detail.html", **kwargs
-        )
-
-    def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(
-            add_url_name=None,
-            edit_url_name=None,
-            delete_url_name=None,
-            history_url_name=None,
-            usage_url_name=None,
-            **kwargs,
-        )
-
-    def get_urlpatterns(self):
+    def get_extra_urlpatterns(self):
         return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("<int:pk>/", self.inspect_view, name="inspect"),
             path("<int:pk>/assign/", ConsultationAssignView.as_view(), name="assign"),
         ]
 

@@ -1,5 +1,5 @@
-"""Regulator staff in the Wagtail admin: enterprises, and what the "Enterprise services"
-listings share (masked phones, spreadsheet exports).
+"""Regulator staff in the Wagtail admin: enterprises, and the "verified" column the
+"Enterprise services" listings share (exports and timelines: ``portal/admin_views.py``).
 
 Registered by ``enterprises/wagtail_hooks.py`` under the admin menu group "Enterprise
 services". Seeing enterprises needs ``enterprises.view_enterprise``; marking one verified
@@ -9,14 +9,10 @@ needs ``enterprises.change_enterprise``. Phones are masked (138****1234) for any
 
 from __future__ import annotations
 
-import datetime
-import importlib
-
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
-from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,76 +22,14 @@ from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import StatusTagColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
-from wagtail.admin.views.mixins import SpreadsheetExportMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 
 from enterprises.models import Enterprise
-from events.views.admin import MaskedPhoneColumn, _csv_stream, _csv_text, local_time, phone_display
+from events.views.admin import MaskedPhoneColumn, phone_display
+from portal.admin_views import ReadOnlyViewSetMixin, service_function, user_name
 
 VERIFY_PERMISSION = "enterprises.change_enterprise"
-
-
-# --- Shared by the listings of enterprises, consultations and lab visits -----------------
-
-
-class StaffExportMixin:
-    """CSV and XLSX through Wagtail's spreadsheet export, like the open-day registrations:
-    numbers stay numbers, dates are local dates, and CSV cells typed by the public cannot
-    start a formula. Subclasses build rows in ``to_row_dict`` (masking phones there)."""
-
-    custom_value_preprocess = {
-        **SpreadsheetExportMixin.custom_value_preprocess,
-        # Wagtail writes aware datetimes to XLSX in UTC; staff read local times.
-        datetime.datetime: {
-            SpreadsheetExportMixin.FORMAT_XLSX: lambda value: timezone.make_naive(value),
-            SpreadsheetExportMixin.FORMAT_CSV: local_time,
-        },
-        str: {SpreadsheetExportMixin.FORMAT_CSV: lambda value: _csv_text(value)},
-    }
-
-    def get_filename(self) -> str:
-        return f"{self.export_filename}-{timezone.localdate():%Y%m%d}"
-
-    def write_csv_response(self, queryset):
-        response = super().write_csv_response(queryset)
-        response.streaming_content = _csv_stream(
-            response.streaming_content, language=translation.get_language()
-        )
-        return response
-
-
-class TimelineMixin:
-    """Rows of a change table (``ConsultationChange`` / ``LabVisitChange``) prepared for
-    ``templates/enterprises/admin/_timeline.html``."""
-
-    def timeline(self, changes, *, state_labels: dict) -> list[dict]:
-        return [
-            {
-                "at": change.created_at,
-                "by": _user_name(change.changed_by),
-                "event": change.event,
-                "from_state": str(state_labels.get(change.from_state, change.from_state)),
-                "to_state": str(state_labels.get(change.to_state, change.to_state)),
-                "note": change.note,
-            }
-            for change in changes.select_related("changed_by")
-        ]
-
-
-def _user_name(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name().strip() or user.get_username()
-
-
-def service_function(module: str, name: str):
-    """A service written in parallel by another part of the project, imported when used so
-    that the admin keeps working (without that action) before it exists."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
 
 
 # --- Enterprises -------------------------------------------------------------------------
@@ -143,7 +77,7 @@ class EnterpriseInspectView(generic.InspectView):
         return phone_display(self.object.contact_phone, user=self.request.user)
 
     def get_verified_by_display_value(self):
-        return _user_name(self.object.verified_by) or "-"
+        return user_name(self.object.verified_by) or "-"
 
     @cached_property
     def header_more_buttons(self):
@@ -165,7 +99,7 @@ class EnterpriseInspectView(generic.InspectView):
         return super().get_context_data(
             members=[
                 {
-                    "name": _user_name(m.user),
+                    "name": user_name(m.user),
                     "role": m.get_role_display(),
                     "status": m.get_status_display(),
                 }
@@ -230,7 +164,7 @@ class EnterpriseVerifyView(WagtailAdminTemplateMixin, TemplateView):
         return redirect(f"{URL_NAMESPACE}:inspect", self.enterprise.pk)
 
 
-class EnterpriseViewSet(ModelViewSet):
+class EnterpriseViewSet(ReadOnlyViewSetMixin, ModelViewSet):
     """Enterprises for staff: a filtered list, a detail page (inspect) and the verify
     action. Profiles are the enterprises' own: staff neither add, edit nor delete them."""
 
@@ -242,6 +176,7 @@ class EnterpriseViewSet(ModelViewSet):
     index_view_class = EnterpriseIndexView
     inspect_view_class = EnterpriseInspectView
     inspect_view_enabled = True
+    inspect_template_name = "enterprises/admin/enterprise_inspect.html"
     copy_view_enabled = False
     add_to_reference_index = False
     list_display = [
@@ -272,26 +207,8 @@ class EnterpriseViewSet(ModelViewSet):
         "created_at",
     ]
 
-    def get_inspect_view_kwargs(self, **kwargs):
-        return super().get_inspect_view_kwargs(
-            template_name="enterprises/admin/enterprise_inspect.html", **kwargs
-        )
-
-    def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(
-            add_url_name=None,
-            edit_url_name=None,
-            delete_url_name=None,
-            history_url_name=None,
-            usage_url_name=None,
-            **kwargs,
-        )
-
-    def get_urlpatterns(self):
+    def get_extra_urlpatterns(self):
         return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("<int:pk>/", self.inspect_view, name="inspect"),
             path("<int:pk>/verify/", EnterpriseVerifyView.as_view(), name="verify"),
         ]
 

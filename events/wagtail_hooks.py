@@ -13,6 +13,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from events.models import NoShowWaiver
 from events.views import admin as views
+from portal.admin_views import ReadOnlyViewSetMixin
 
 
 class RegistrationViewSet(ViewSet):
@@ -44,7 +45,7 @@ class RegistrationViewSet(ViewSet):
         ]
 
 
-class NoShowWaiverViewSet(ModelViewSet):
+class NoShowWaiverViewSet(ReadOnlyViewSetMixin, ModelViewSet):
     """Staff lift a phone number's no-show restriction: a list and a create form only
     (a waiver is a record of a decision, not edited or deleted afterwards)."""
 
@@ -54,6 +55,7 @@ class NoShowWaiverViewSet(ModelViewSet):
     icon = "lock-open"
     menu_label = _("No-show restrictions lifted")
     add_view_class = views.NoShowWaiverCreateView
+    disabled_views = ("edit", "delete", "history", "usage")
     copy_view_enabled = False
     add_to_reference_index = False
     list_display = [
@@ -65,22 +67,6 @@ class NoShowWaiverViewSet(ModelViewSet):
 
     def get_form_class(self, for_update=False):
         return views.NoShowWaiverForm
-
-    def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(
-            edit_url_name=None,
-            delete_url_name=None,
-            history_url_name=None,
-            usage_url_name=None,
-            **kwargs,
-        )
-
-    def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("new/", self.add_view, name="add"),
-        ]
 
     def get_permissions_to_register(self):
         # The list needs "view", the form "add": offer both in the group editor.

@@ -15,7 +15,6 @@ from django.contrib.auth.models import Permission
 from django.db.models import IntegerField, Q, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
@@ -26,15 +25,11 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.models import Locale
 
-from enterprises.admin_views import (
-    StaffExportMixin,
-    TimelineMixin,
-    verified_column,
-    verified_label,
-)
-from events.views.admin import local_time, phone_display
+from enterprises.admin_views import verified_column, verified_label
+from events.views.admin import phone_display
 from experts.models import InstitutionPage, Lab
 from labvisits.models import HOLDING_STATES, LabVisit, VisitSlot
+from portal.admin_views import ReadOnlyViewSetMixin, StaffExportMixin, TimelineMixin, local_time
 
 State = LabVisit.State
 
@@ -118,7 +113,7 @@ class LabVisitDetailView(TimelineMixin, generic.InspectView):
         )
 
 
-class LabVisitViewSet(ModelViewSet):
+class LabVisitViewSet(ReadOnlyViewSetMixin, ModelViewSet):
     """Every lab visit; institutions decide on them on the public site, so staff only read
     and export here."""
 
@@ -130,6 +125,7 @@ class LabVisitViewSet(ModelViewSet):
     index_view_class = LabVisitIndexView
     inspect_view_class = LabVisitDetailView
     inspect_view_enabled = True
+    inspect_template_name = "labvisits/admin/detail.html"
     copy_view_enabled = False
     add_to_reference_index = False
     filterset_class = LabVisitFilterSet
@@ -201,28 +197,6 @@ class LabVisitViewSet(ModelViewSet):
         "checked_in_at",
         "created_at",
     ]
-
-    def get_inspect_view_kwargs(self, **kwargs):
-        return super().get_inspect_view_kwargs(
-            template_name="labvisits/admin/detail.html", **kwargs
-        )
-
-    def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(
-            add_url_name=None,
-            edit_url_name=None,
-            delete_url_name=None,
-            history_url_name=None,
-            usage_url_name=None,
-            **kwargs,
-        )
-
-    def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("<int:pk>/", self.inspect_view, name="inspect"),
-        ]
 
     def get_permissions_to_register(self):
         return Permission.objects.filter(

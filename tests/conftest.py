@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db import connection
 from wagtail.models import Locale, Page, Site
 from wagtail.users.models import UserProfile
@@ -101,17 +102,22 @@ def site_tree(db) -> SiteTree:
     return build_site_tree()
 
 
-@pytest.fixture
-def superuser(db):
-    user = get_user_model().objects.create_superuser(
-        username="admin", email="admin@example.com", password="correct horse battery staple"
-    )
-    # The admin speaks English to this user whatever catalogues exist, so tests can
-    # assert on the (source) English messages.
+def english(user):
+    """The admin speaks English to this user whatever catalogues exist, so tests can
+    assert on the (source) English messages."""
     profile = UserProfile.get_for_user(user)
     profile.preferred_language = "en"
     profile.save()
     return user
+
+
+@pytest.fixture
+def superuser(db):
+    return english(
+        get_user_model().objects.create_superuser(
+            username="admin", email="admin@example.com", password="correct horse battery staple"
+        )
+    )
 
 
 @pytest.fixture
@@ -122,6 +128,28 @@ def editor(db):
 @pytest.fixture
 def approver(db):
     return factories.UserFactory(username="approver", groups=["Regulator approvers"])
+
+
+@pytest.fixture
+def staff_editor(db):
+    """A regulator editor whose admin speaks English."""
+    return english(factories.UserFactory(username="editor", groups=["Regulator editors"]))
+
+
+@pytest.fixture
+def staff_approver(db):
+    """A regulator approver whose admin speaks English."""
+    return english(factories.UserFactory(username="approver", groups=["Regulator approvers"]))
+
+
+@pytest.fixture
+def admin_only_user(db):
+    """May use the admin but holds no permission on open-day or enterprise services data."""
+    user = english(factories.UserFactory(username="outsider"))
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+    )
+    return user
 
 
 @pytest.fixture

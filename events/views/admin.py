@@ -8,7 +8,6 @@ registrations needs ``events.view_registration``; cancelling or moving one needs
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 
 from django import forms
@@ -17,7 +16,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,13 +25,13 @@ from wagtail.admin import messages
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
-from wagtail.admin.views.mixins import SpreadsheetExportMixin
 
 from events.exceptions import RegistrationError
 from events.models import NoShowWaiver, Registration, Session, StatusChange
 from events.services.registration import phone_normalise, registration_cancel
 from events.services.transfer import registration_move
 from events.tickets import phone_mask
+from portal.admin_views import LocalSpreadsheetExportMixin, local_time, user_name
 
 Status = Registration.Status
 URL_NAMESPACE = "open_day_registrations"
@@ -64,10 +63,6 @@ def email_display(email: str, *, user) -> str:
         return email
     local, _sep, domain = email.partition("@")
     return f"{local[:1]}***@{domain}"
-
-
-def local_time(moment: datetime.datetime | None) -> str:
-    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}" if moment else ""
 
 
 # --- Reads for these pages ---------------------------------------------------------------
@@ -193,7 +188,7 @@ class SessionIndexView(StaffPageMixin, TemplateView):
         )
 
 
-class ExportColumnsMixin(SpreadsheetExportMixin):
+class ExportColumnsMixin(LocalSpreadsheetExportMixin):
     """CSV and XLSX of a session's registrations, through Wagtail's spreadsheet export.
 
     Numbers stay numbers; times are local; phones follow the viewer's masking rule.
@@ -219,18 +214,6 @@ class ExportColumnsMixin(SpreadsheetExportMixin):
         "created_at": gettext_lazy("Registered at"),
         "checked_in_at": gettext_lazy("Checked in at"),
     }
-    custom_value_preprocess = {
-        **SpreadsheetExportMixin.custom_value_preprocess,
-        # Wagtail writes aware datetimes to XLSX in UTC; staff read local times.
-        datetime.datetime: {
-            SpreadsheetExportMixin.FORMAT_XLSX: lambda value: timezone.make_naive(value),
-            SpreadsheetExportMixin.FORMAT_CSV: local_time,
-        },
-        # Names are typed by the public. Wagtail already keeps XLSX cells that look like
-        # formulas as text; in CSV such a value is prefixed with ' so that a spreadsheet
-        # program does not run it ("CSV injection").
-        str: {SpreadsheetExportMixin.FORMAT_CSV: lambda value: _csv_text(value)},
-    }
 
     def to_row_dict(self, item: Registration) -> dict:
         return {
@@ -243,26 +226,6 @@ class ExportColumnsMixin(SpreadsheetExportMixin):
             "created_at": item.created_at,
             "checked_in_at": item.checked_in_at,
         }
-
-    def write_csv_response(self, queryset):
-        response = super().write_csv_response(queryset)
-        response.streaming_content = _csv_stream(
-            response.streaming_content, language=translation.get_language()
-        )
-        return response
-
-
-def _csv_text(value: str) -> str:
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-def _csv_stream(chunks, *, language: str):
-    """The CSV rows, in the viewer's admin language (the stream is consumed after the view
-    has returned and the admin's per-user language is no longer active), after a
-    byte-order mark so that spreadsheet programs read the UTF-8 (Chinese names)."""
-    yield "\ufeff".encode()
-    with translation.override(language):
-        yield from chunks
 
 
 class SessionRegistrationsView(ExportColumnsMixin, StaffPageMixin, TemplateView):
@@ -358,24 +321,18 @@ class RegistrationDetailView(RegistrationMixin, TemplateView):
         status_labels = dict(Status.choices)
         return super().get_context_data(
             history=[
-                {
-                    "changed_at": change.changed_at,
-                    "changed_by": _user_name(change.changed_by),
-                    "from_status": str(status_labels.get(change.from_status, change.from_status)),
-                    "to_status": str(status_labels.get(change.to_status, change.to_status)),
+                {  # the rows of templates/includes/admin_timeline.html
+                    "at": change.changed_at,
+                    "by": user_name(change.changed_by),
+                    "from_state": str(status_labels.get(change.from_status, change.from_status)),
+                    "to_state": str(status_labels.get(change.to_status, change.to_status)),
                     "note": change.note,
                 }
                 for change in history
             ],
-            checked_in_by=_user_name(self.registration.checked_in_by),
+            checked_in_by=user_name(self.registration.checked_in_by),
             **kwargs,
         )
-
-
-def _user_name(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name().strip() or user.get_username()
 
 
 class CancelForm(forms.Form):

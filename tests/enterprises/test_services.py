@@ -7,6 +7,7 @@ from unittest import mock
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from enterprises.models import Enterprise, Membership
 from enterprises.services import (
@@ -65,7 +66,7 @@ def test_contact_phone_refuses_other_numbers(raw):
 
 
 def test_create_refuses_an_invalid_credit_code():
-    with pytest.raises(EnterpriseError) as info:
+    with translation.override("en"), pytest.raises(EnterpriseError) as info:
         enterprise_create(user=UserFactory(), **profile(credit_code="91110000600037341X"))
     assert info.value.code == "invalid_credit_code"
     assert "should be L" in info.value.message

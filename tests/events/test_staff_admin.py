@@ -16,7 +16,6 @@ from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.users.models import UserProfile
 
 import events.services.registration as registration_services
 import events.services.transfer as transfer_services
@@ -30,34 +29,6 @@ Status = Registration.Status
 PHONE = "+8613912345678"
 MASKED = "139****5678"
 FULL = "13912345678"
-
-
-def english(user):
-    """The admin speaks English to this user, so tests can read the source messages."""
-    profile = UserProfile.get_for_user(user)
-    profile.preferred_language = "en"
-    profile.save()
-    return user
-
-
-@pytest.fixture
-def staff_editor(db):
-    return english(factories.UserFactory(username="editor", groups=["Regulator editors"]))
-
-
-@pytest.fixture
-def staff_approver(db):
-    return english(factories.UserFactory(username="approver", groups=["Regulator approvers"]))
-
-
-@pytest.fixture
-def admin_only_user(db):
-    """May use the admin but holds no registration permission."""
-    user = english(factories.UserFactory(username="outsider"))
-    user.user_permissions.add(
-        Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
-    )
-    return user
 
 
 @pytest.fixture
@@ -501,8 +472,8 @@ def test_registration_detail_shows_history(client, staff_approver, session_a, se
 
     assert response.status_code == 200
     history = response.context["history"]
-    assert history[-1]["changed_by"] == "approver"
-    assert history[-1]["from_status"] == "Confirmed" and history[-1]["to_status"] == "Confirmed"
+    assert history[-1]["by"] == "approver"
+    assert history[-1]["from_state"] == "Confirmed" and history[-1]["to_state"] == "Confirmed"
     assert history[-1]["note"].startswith("moved from")
     assert "moved from" in response.content.decode()
 

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 from django.db import close_old_connections, connection
-from django.utils import timezone
+from django.utils import timezone, translation
 from icalendar import Calendar
 
 from inbox.models import Notification
@@ -404,6 +404,6 @@ def test_session_door_points_a_lab_visit_ticket_to_its_screen(site_tree, inst_a,
     session = factories.SessionFactory(activity=activity)
     visit = request_visit(member_a, inst_a.slot)
     staff = factories.UserFactory(groups=["Check-in staff"])
-    with pytest.raises(RegistrationError) as error:
+    with translation.override("en"), pytest.raises(RegistrationError) as error:
         checkin_perform(session_id=session.pk, ticket=visit.ticket_code, by=staff)
     assert error.value.code == "wrong_session" and "lab-visit" in error.value.message

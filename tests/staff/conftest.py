@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.utils import timezone
-from wagtail.users.models import UserProfile
 
 from tests import factories
 
@@ -16,32 +14,16 @@ MASKED = "139****5678"
 FULL = "13912345678"
 
 
-def english(user):
-    """The admin speaks English to this user, so tests can read the source messages."""
-    profile = UserProfile.get_for_user(user)
-    profile.preferred_language = "en"
-    profile.save()
-    return user
+@pytest.fixture
+def editor(staff_editor):
+    """Here the suite's editor sees the admin in English (tests/conftest.py)."""
+    return staff_editor
 
 
 @pytest.fixture
-def editor(db):
-    return english(factories.UserFactory(username="reg-editor", groups=["Regulator editors"]))
-
-
-@pytest.fixture
-def approver(db):
-    return english(factories.UserFactory(username="reg-approver", groups=["Regulator approvers"]))
-
-
-@pytest.fixture
-def admin_only_user(db):
-    """May use the admin but holds no permission on enterprise services."""
-    user = english(factories.UserFactory(username="outsider"))
-    user.user_permissions.add(
-        Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
-    )
-    return user
+def approver(staff_approver):
+    """Here the suite's approver sees the admin in English (tests/conftest.py)."""
+    return staff_approver
 
 
 @pytest.fixture
