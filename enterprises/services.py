@@ -55,7 +55,7 @@ def contact_phone_normalise(raw: str) -> str:
     try:
         return phone_normalise(raw)
     except RegistrationError:
-        pass
+        pass  # not a mobile number: it may still be a fixed line
     compact = re.sub(r"[\s()]", "", raw or "")
     if compact.startswith("+86"):
         compact = "0" + compact[3:].lstrip("-")
