@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from portal.choices import Field, Service
-from portal.models import TimeStampedModel
+from portal.models import StateChange, TimeStampedModel
 
 
 class Mode(models.TextChoices):
@@ -278,21 +278,13 @@ class ConsultationAttachment(models.Model):
         return self.original_name
 
 
-class ConsultationChange(models.Model):
+class ConsultationChange(StateChange):
     """One step of a consultation's timeline: who did what, when, from which state to which."""
 
     consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="changes")
-    event = models.CharField(max_length=32)
-    from_state = models.CharField(max_length=12, blank=True)
-    to_state = models.CharField(max_length=12)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    note = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
-        ordering = ["created_at", "pk"]
+        ordering = StateChange.Meta.ordering
         verbose_name = _("consultation change")
         verbose_name_plural = _("consultation changes")
 

@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import TimeStampedModel
+from portal.models import StateChange, TimeStampedModel
 
 
 class InstitutionContact(models.Model):
@@ -121,19 +121,11 @@ class LabVisit(TimeStampedModel):
         return self.ticket_code
 
 
-class LabVisitChange(models.Model):
+class LabVisitChange(StateChange):
     visit = models.ForeignKey(LabVisit, on_delete=models.CASCADE, related_name="changes")
-    event = models.CharField(max_length=32)
-    from_state = models.CharField(max_length=12, blank=True)
-    to_state = models.CharField(max_length=12)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    note = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
-        ordering = ["created_at", "pk"]
+        ordering = StateChange.Meta.ordering
         verbose_name = _("lab visit change")
         verbose_name_plural = _("lab visit changes")
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +13,24 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class StateChange(models.Model):
+    """Abstract base of a timeline step: who did what (``event``), when, from which state to
+    which. Concrete models add the foreign key to the thing that changed."""
+
+    event = models.CharField(max_length=32)
+    from_state = models.CharField(max_length=12, blank=True)
+    to_state = models.CharField(max_length=12)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "pk"]
 
 
 class SectorField(models.Model):
