@@ -447,3 +447,37 @@ class NoShowWaiver(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone[:-8]}****{self.phone[-4:]} · {self.created_at:%Y-%m-%d}"
+
+
+class SessionState(models.Model):
+    """What registrants were last told about a session, and whether the organiser cancelled it.
+
+    Kept outside the activity page's cluster on purpose: fields of ``Session`` are written
+    back from page revisions whenever an editor publishes, so a cancellation stored there
+    could be undone by publishing an older draft. ``notified_starts_at`` is the start time
+    registrants were last told about; a publish that moves the session is detected by
+    comparing it with the session's current time.
+    """
+
+    session = models.OneToOneField(
+        Session, on_delete=models.CASCADE, related_name="state", primary_key=True
+    )
+    notified_starts_at = models.DateTimeField(_("start time registrants were told"))
+    notified_ends_at = models.DateTimeField(_("end time registrants were told"))
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cancelled by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("session state")
+        verbose_name_plural = _("session states")
+
+    def __str__(self) -> str:
+        return str(self.session)

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "consultations",
     "labvisits",
     "inbox",
+    "reminders",
+    "stats",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -255,7 +257,34 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Three queues, so a long report or a slow mail server never delays the sweeps that plan
+# and send reminders: "default" (periodic sweeps, fan-outs, no-shows, publishing), "mail"
+# (every e-mail and text message) and "reports" (statistics refresh and workbooks). Run one
+# worker per queue, on several machines if needed (README, "Background jobs").
+# https://docs.celeryq.dev/en/stable/userguide/routing.html
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "events.tasks.registration_notify_task": {"queue": "mail"},
+    "inbox.tasks.notification_email_task": {"queue": "mail"},
+    "reminders.tasks.reminder_send_task": {"queue": "mail"},
+    "stats.tasks.*": {"queue": "reports"},
+}
 CELERY_BEAT_SCHEDULE = {
+    # Due reminders and notices are picked up from the database and handed to the mail
+    # queue. The rows are the source of truth: nothing is lost if the broker forgets.
+    "reminders-send-due": {"task": "reminders.tasks.reminders_send_due_task", "schedule": 60.0},
+    # Statistics summary tables behind the dashboard and the public figures.
+    "stats-refresh": {"task": "stats.tasks.stats_refresh_task", "schedule": 15 * 60.0},
+    # Approved lab visits nobody checked in for become no-shows after the slot ends.
+    "lab-visits-mark-no-show": {
+        "task": "labvisits.tasks.lab_visits_mark_no_show_task",
+        "schedule": 15 * 60.0,
+    },
+    # Experts are asked once to complete (or mark as no-show) consultations whose time passed.
+    "consultations-request-completion": {
+        "task": "consultations.tasks.consultations_request_completion_task",
+        "schedule": 60 * 60.0,
+    },
     # Wagtail's scheduled publishing: pages and snippets whose go-live or expiry time has
     # passed are published or unpublished within a minute.
     "publish-scheduled": {"task": "cms.tasks.publish_scheduled_task", "schedule": 60.0},
@@ -307,6 +336,39 @@ CONSULTATION_ESCALATE_AFTER_HOURS = int(os.environ.get("CONSULTATION_ESCALATE_AF
 CONSULTATION_ATTACHMENT_MAX_BYTES = int(
     os.environ.get("CONSULTATION_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
 )
+
+# --- Reminders and notices ----------------------------------------------------------------
+# How long before the start each kind of appointment is reminded of, in minutes, as a
+# comma-separated list. One reminder row is planned per offset, channel and recipient.
+def _offsets(name: str, default: str) -> tuple[int, ...]:
+    raw = os.environ.get(name, default)
+    return tuple(sorted({int(part) for part in raw.split(",") if part.strip()}, reverse=True))
+
+
+REMINDER_OFFSETS = {
+    "registration": _offsets("REMINDER_OFFSETS_REGISTRATION", "1440,120"),
+    "consultation": _offsets("REMINDER_OFFSETS_CONSULTATION", "1440,120"),
+    "lab_visit": _offsets("REMINDER_OFFSETS_LAB_VISIT", "1440,120"),
+}
+# A failed send is retried after 1, 2, 4, ... times this many seconds, up to this many
+# attempts in all; then the reminder is marked failed and shown to staff.
+REMINDER_RETRY_BACKOFF = int(os.environ.get("REMINDER_RETRY_BACKOFF", "60"))
+REMINDER_MAX_ATTEMPTS = int(os.environ.get("REMINDER_MAX_ATTEMPTS", "5"))
+# A reminder claimed by a worker that died before finishing is released after this long
+# (seconds) and sent by the next sweep.
+REMINDER_CLAIM_TIMEOUT = int(os.environ.get("REMINDER_CLAIM_TIMEOUT", "300"))
+# Notices of a changed or cancelled session are planned in batches of this many registrations.
+NOTICE_BATCH_SIZE = int(os.environ.get("NOTICE_BATCH_SIZE", "200"))
+# Text messages (django-sms). Default: one masked file per message in var/sms. A provider
+# is plugged in by naming its backend class, e.g. "sms.backends.twilio.SmsBackend".
+# https://github.com/roaldnefs/django-sms
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "reminders.sms.MaskedFileBackend")
+SMS_FILE_PATH = os.environ.get("SMS_FILE_PATH", str(VAR_DIR / "sms"))
+DEFAULT_FROM_SMS = os.environ.get("DEFAULT_FROM_SMS", "")
+
+# --- Statistics ---------------------------------------------------------------------------
+# Finished report workbooks are kept this many days under PRIVATE_ROOT/reports.
+REPORT_RETENTION_DAYS = int(os.environ.get("REPORT_RETENTION_DAYS", "30"))
 
 # --- Wagtail ------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "检验检测公共服务平台"

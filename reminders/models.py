@@ -1,0 +1,195 @@
+"""Planned messages: reminders before an appointment and notices of a change.
+
+Every message the portal plans to send later is a row here, never only a task in the
+broker. A sweep picks up what is due and a worker claims each row with a conditional
+``UPDATE ... WHERE state = 'pending'``, so two workers, two beat schedulers or a retried
+task can never send the same row twice, and a broker restart loses nothing.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Broadcast(models.Model):
+    """A notice to every registrant of a session that changed or was cancelled.
+
+    Its reminder rows are planned in batches by tasks; progress is the share of the
+    session's registrations planned and then sent.
+    """
+
+    class Kind(models.TextChoices):
+        CHANGED = "changed", _("Session time changed")
+        CANCELLED = "cancelled", _("Session cancelled")
+
+    class State(models.TextChoices):
+        PLANNING = "planning", _("Planning")
+        SENDING = "sending", _("Sending")
+        DONE = "done", _("Done")
+
+    session = models.ForeignKey(
+        "events.Session",
+        verbose_name=_("session"),
+        on_delete=models.CASCADE,
+        related_name="broadcasts",
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    state = models.CharField(
+        _("state"), max_length=12, choices=State.choices, default=State.PLANNING
+    )
+    # Registrations to notify (fixed when the broadcast starts) and the highest
+    # registration id planned so far: the next batch starts after it.
+    total = models.PositiveIntegerField(_("registrations"), default=0)
+    cursor = models.PositiveBigIntegerField(default=0)
+    planned = models.PositiveIntegerField(_("planned"), default=0)
+    created_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("session notice")
+        verbose_name_plural = _("session notices")
+
+    def __str__(self) -> str:
+        return f"{self.session} · {self.get_kind_display()}"
+
+
+class Reminder(models.Model):
+    """One planned message to one recipient over one channel.
+
+    ``key`` names what the row is for (target, purpose, offset or broadcast, audience,
+    channel) and is unique, so planning the same reminder twice (a repeated request, two
+    beat schedulers, a retried task) can never create a second row.
+    """
+
+    class Purpose(models.TextChoices):
+        REMINDER = "reminder", _("Reminder")
+        CHANGED = "changed", _("Change notice")
+        CANCELLED = "cancelled", _("Cancellation notice")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        SMS = "sms", _("Text message")
+
+    class Audience(models.TextChoices):
+        REGISTRANT = "registrant", _("Registrant")
+        REQUESTER = "requester", _("Enterprise contact")
+        EXPERT = "expert", _("Expert")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+        SKIPPED = "skipped", _("Skipped")
+
+    key = models.CharField(max_length=120, unique=True, editable=False)
+    registration = models.ForeignKey(
+        "events.Registration",
+        verbose_name=_("registration"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+    )
+    consultation = models.ForeignKey(
+        "consultations.Consultation",
+        verbose_name=_("consultation"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+    )
+    lab_visit = models.ForeignKey(
+        "labvisits.LabVisit",
+        verbose_name=_("lab visit"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+    )
+    broadcast = models.ForeignKey(
+        Broadcast,
+        verbose_name=_("session notice"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+    )
+    purpose = models.CharField(
+        _("purpose"), max_length=12, choices=Purpose.choices, default=Purpose.REMINDER
+    )
+    # Minutes before the start (reminders only).
+    offset_minutes = models.PositiveIntegerField(_("minutes before"), null=True, blank=True)
+    audience = models.CharField(_("recipient"), max_length=12, choices=Audience.choices)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    # The start time the reminder was planned for: when it moves, the reminder moves too.
+    starts_at = models.DateTimeField(_("appointment starts at"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due at"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # After a failed attempt: not before this time.
+    retry_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # Handed to the mail queue at; a sweep hands a row over again only after a while.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # Exception class and message of the last failure; never the recipient's address.
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("planned at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        indexes = [models.Index(fields=["state", "due_at"], name="reminder_state_due")]
+        constraints = [
+            # Exactly one target per row.
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        registration__isnull=False,
+                        consultation__isnull=True,
+                        lab_visit__isnull=True,
+                    )
+                    | Q(
+                        registration__isnull=True,
+                        consultation__isnull=False,
+                        lab_visit__isnull=True,
+                    )
+                    | Q(
+                        registration__isnull=True,
+                        consultation__isnull=True,
+                        lab_visit__isnull=False,
+                    )
+                ),
+                name="reminder_one_target",
+            ),
+            # A sent row always says when; a pending one never does.
+            models.CheckConstraint(
+                condition=Q(state="sent", sent_at__isnull=False) | ~Q(state="sent"),
+                name="reminder_sent_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} · {self.get_channel_display()} · {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def target(self):
+        return self.registration or self.consultation or self.lab_visit

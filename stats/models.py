@@ -1,0 +1,126 @@
+"""Summary tables behind the statistics dashboard, the report workbook and the public figures.
+
+They are rebuilt from the operational rows by ``stats.services.stats_refresh`` with
+database aggregation (one ``GROUP BY`` per table), so reports read a few thousand summary
+rows instead of a million registrations. Nothing here holds personal data.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from consultations.models import private_storage
+from portal.choices import District
+
+
+class SessionStat(models.Model):
+    """One open-day session's figures, with the dimensions reports filter and group by."""
+
+    session_id = models.PositiveBigIntegerField(primary_key=True)
+    campaign_id = models.PositiveBigIntegerField(db_index=True)
+    activity_id = models.PositiveBigIntegerField()
+    institution_id = models.PositiveBigIntegerField(null=True, blank=True)
+    activity_type = models.CharField(max_length=20)
+    district = models.CharField(max_length=20, choices=District.choices)
+    day = models.DateField()  # local date of the session's start
+    starts_at = models.DateTimeField()
+    capacity = models.PositiveIntegerField(default=0)
+    # People (party sizes), not rows.
+    registered = models.PositiveIntegerField(default=0)  # holding places, walk-ins excluded
+    waitlisted = models.PositiveIntegerField(default=0)
+    cancelled = models.PositiveIntegerField(default=0)
+    checked_in = models.PositiveIntegerField(default=0)  # walk-ins included
+    walk_ins = models.PositiveIntegerField(default=0)
+    no_shows = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["campaign_id", "day"], name="sessionstat_campaign_day")]
+
+
+class ConsultationStat(models.Model):
+    """One consultation, flattened for reporting (no names, no phone numbers)."""
+
+    consultation_id = models.PositiveBigIntegerField(primary_key=True)
+    service = models.CharField(max_length=32)
+    field = models.CharField(max_length=32, blank=True)  # industry
+    district = models.CharField(max_length=20, blank=True)  # the enterprise's
+    expert_id = models.PositiveBigIntegerField(null=True, blank=True)
+    state = models.CharField(max_length=20)
+    requested_at = models.DateTimeField()
+    day = models.DateField()  # local date of the request
+    # Seconds from request to the expert's confirmation; null if never confirmed.
+    confirm_seconds = models.PositiveIntegerField(null=True, blank=True)
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="consultationstat_day")]
+
+
+class LabVisitStat(models.Model):
+    """One visit slot's figures."""
+
+    slot_id = models.PositiveBigIntegerField(primary_key=True)
+    lab_id = models.PositiveBigIntegerField()
+    institution_id = models.PositiveBigIntegerField(null=True, blank=True)
+    district = models.CharField(max_length=20, blank=True)
+    day = models.DateField()
+    capacity = models.PositiveIntegerField(default=0)
+    requests = models.PositiveIntegerField(default=0)
+    approved = models.PositiveIntegerField(default=0)  # visits approved (incl. later no-shows)
+    visitors = models.PositiveIntegerField(default=0)  # people in approved visits
+    checked_in = models.PositiveIntegerField(default=0)  # people of visits checked in
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="labvisitstat_day")]
+
+
+class StatsRefresh(models.Model):
+    """When the summary tables were last rebuilt, and how long it took."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        get_latest_by = "started_at"
+        permissions = [("view_statistics", _("Can see the statistics dashboard and reports"))]
+
+
+def report_path(instance: ReportJob, filename: str) -> str:
+    return f"reports/{instance.token}/{filename}"
+
+
+class ReportJob(models.Model):
+    """A full report workbook produced by a Celery task; the admin polls its progress."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    token = models.CharField(max_length=32, unique=True)
+    filters = models.JSONField(default=dict)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    file = models.FileField(
+        upload_to=report_path, storage=private_storage, max_length=200, blank=True
+    )
+    error = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="reportjob_progress_percent"
+            )
+        ]
