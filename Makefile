@@ -50,7 +50,8 @@ run: messages seed
 	@echo "  institution, enterprise; public visitor: visitor@example.com. E-mails go to var/mail/."
 	@echo ""
 	@trap 'kill 0' EXIT INT TERM; \
-	$(BIN)/celery -A portal worker --beat --loglevel=INFO --concurrency=2 \
+	$(BIN)/celery -A portal worker --beat --queues=default,mail,reports \
+		--loglevel=INFO --concurrency=2 \
 		--schedule=var/celerybeat-schedule & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -199,3 +199,32 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _sms_outbox(settings):
+    """Text messages are kept in memory (``sms.outbox``), empty at the start of each test."""
+    import sms
+
+    settings.SMS_BACKEND = "sms.backends.locmem.SmsBackend"
+    sms.outbox = []
+    yield sms.outbox
+
+
+@pytest.fixture
+def celery_worker_all_queues():
+    """A real Celery worker in a thread, consuming every queue the portal routes tasks to,
+    from the configured broker (file system by default, Redis in CI's second run)."""
+    from celery.contrib.testing.worker import start_worker
+
+    from portal.celery_app import app
+
+    app.conf.task_always_eager = False
+    with start_worker(
+        app,
+        pool="solo",
+        perform_ping_check=False,
+        shutdown_timeout=30,
+        queues=["default", "mail", "reports"],
+    ) as worker:
+        yield worker

@@ -8,24 +8,16 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
-from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.core import mail
 
 from events.services.registration import registration_create
-from portal.celery_app import app
 from tests import factories
 
 
-@pytest.fixture
-def worker():
-    app.conf.task_always_eager = False
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as w:
-        yield w
-
-
-def test_ticket_email_is_sent_by_a_worker_after_commit(transactional_site_tree, worker):
+def test_ticket_email_is_sent_by_a_worker_after_commit(
+    transactional_site_tree, celery_worker_all_queues
+):
     ran_in = []
 
     def record(sender=None, **kwargs):
