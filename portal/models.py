@@ -15,6 +15,26 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+# What a timeline step says happened, as people read it (event codes are identifiers).
+EVENT_LABELS = {
+    "requested": _("Requested"),
+    "confirmed": _("Confirmed"),
+    "approved": _("Approved"),
+    "declined": _("Declined"),
+    "cancelled": _("Cancelled"),
+    "assigned": _("Expert assigned"),
+    "escalated": _("Escalated to staff"),
+    "reschedule_proposed": _("New time proposed"),
+    "reschedule_refused": _("New time refused"),
+    "rescheduled": _("Rescheduled"),
+    "completed": _("Completed"),
+    "completion_requested": _("Expert asked to complete"),
+    "rated": _("Rated"),
+    "checked_in": _("Checked in"),
+    "no_show": _("No-show"),
+}
+
+
 class StateChange(models.Model):
     """Abstract base of a timeline step: who did what (``event``), when, from which state to
     which. Concrete models add the foreign key to the thing that changed."""
@@ -31,6 +51,10 @@ class StateChange(models.Model):
     class Meta:
         abstract = True
         ordering = ["created_at", "pk"]
+
+    @property
+    def event_label(self) -> str:
+        return str(EVENT_LABELS.get(self.event, self.event))
 
 
 class SectorField(models.Model):
