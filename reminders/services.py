@@ -1,0 +1,710 @@
+"""Plan, send and retry reminders and session notices, exactly once.
+
+Planning writes one ``Reminder`` row per (target, purpose, offset or broadcast, audience,
+channel); the row's unique ``key`` makes planning idempotent. Sending happens in two steps:
+
+1. ``reminders_send_due`` (beat, every minute) releases rows stuck in "sending" after a
+   worker died, then hands every due pending row to the mail queue
+   (``reminder_send_task``), marking ``queued_at`` so the next sweep does not hand it over
+   again while the task waits in the broker. A lost broker message costs a few minutes,
+   never the reminder: after ``REQUEUE_AFTER`` the sweep hands the row over again.
+2. ``reminder_send`` claims the row with one conditional ``UPDATE ... WHERE state =
+   'pending'``. Only one caller can turn a row from pending into sending: two workers, two
+   beat schedulers, a duplicated broker message or a retried task all get 0 rows updated
+   and stop. The database is the source of truth; tasks only say "look at row n now".
+
+A failed send goes back to pending with ``retry_at`` (exponential backoff) until
+``REMINDER_MAX_ATTEMPTS``, then becomes failed and shows in the admin for staff to retry.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+import re
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F, Q
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from consultations.models import Consultation
+from events.models import Registration, SessionState
+from labvisits.models import LabVisit
+from reminders.models import Broadcast, Reminder
+
+logger = logging.getLogger(__name__)
+
+# A pending row handed to the mail queue is handed over again after this long if it is
+# still pending (the broker lost the message, or the mail queue is far behind; a second
+# message is harmless, the claim lets only one through).
+REQUEUE_AFTER = datetime.timedelta(minutes=5)
+SWEEP_LIMIT = 1000
+NOTICE_STATUSES = (Registration.Status.CONFIRMED, Registration.Status.WAITLISTED)
+
+Target = Registration | Consultation | LabVisit
+
+
+class Outcome:
+    SENT = "sent"
+    SKIPPED = "skipped"
+    RETRY = "retry"
+    FAILED = "failed"
+    # Not claimed: someone else has it, it is not due (yet), or it is no longer pending.
+    BUSY = "busy"
+
+
+# --- Planning -------------------------------------------------------------------------------
+
+
+def _one_target(registration, consultation, lab_visit) -> tuple[str, Target]:
+    given = [
+        (kind, target)
+        for kind, target in (
+            ("registration", registration),
+            ("consultation", consultation),
+            ("lab_visit", lab_visit),
+        )
+        if target is not None
+    ]
+    if len(given) != 1:
+        raise ValueError("pass exactly one of registration, consultation, lab_visit")
+    return given[0]
+
+
+def _target_filter(kind: str, target: Target) -> dict:
+    return {f"{kind}_id": target.pk}
+
+
+def _session_cancelled(session_id: int) -> bool:
+    return SessionState.objects.filter(session_id=session_id, cancelled_at__isnull=False).exists()
+
+
+def _starts_at(kind: str, target: Target) -> datetime.datetime | None:
+    if kind == "registration":
+        return target.session.starts_at
+    if kind == "consultation":
+        return target.starts_at
+    return target.slot.starts_at
+
+
+def _is_plannable(kind: str, target: Target) -> bool:
+    """Reminders are for registrations holding a confirmed place in a session that was not
+    cancelled, confirmed consultations and approved lab visits."""
+    if kind == "registration":
+        return target.status == Registration.Status.CONFIRMED and not _session_cancelled(
+            target.session_id
+        )
+    if kind == "consultation":
+        return target.state == Consultation.State.CONFIRMED and target.starts_at is not None
+    return target.state == LabVisit.State.APPROVED
+
+
+def _audiences(kind: str, target: Target) -> list[tuple[str, str]]:
+    """(audience, channel) pairs the target's reminders go to, by the addresses known now."""
+    Audience, Channel = Reminder.Audience, Reminder.Channel
+    pairs = []
+    if kind == "registration":
+        if target.email:
+            pairs.append((Audience.REGISTRANT, Channel.EMAIL))
+        if target.phone:
+            pairs.append((Audience.REGISTRANT, Channel.SMS))
+        return pairs
+    if target.requested_by.email:
+        pairs.append((Audience.REQUESTER, Channel.EMAIL))
+    if target.contact_phone:
+        pairs.append((Audience.REQUESTER, Channel.SMS))
+    if kind == "consultation":
+        expert_user = _expert_user(target)
+        if expert_user is not None and expert_user.email:
+            pairs.append((Audience.EXPERT, Channel.EMAIL))
+    return pairs
+
+
+def _expert_user(consultation: Consultation) -> AbstractBaseUser | None:
+    expert = consultation.expert
+    if expert is None or not expert.user_id or not expert.user.is_active:
+        return None
+    return expert.user
+
+
+def _reminder_key(kind: str, target: Target, offset: int, audience: str, channel: str) -> str:
+    return f"{kind}:{target.pk}:r{offset}:{audience}:{channel}"
+
+
+def _notice_key(registration_id: int, broadcast_id: int, audience: str, channel: str) -> str:
+    return f"registration:{registration_id}:b{broadcast_id}:{audience}:{channel}"
+
+
+def reminders_plan(
+    *,
+    registration: Registration | None = None,
+    consultation: Consultation | None = None,
+    lab_visit: LabVisit | None = None,
+) -> int:
+    """Create the pending reminders of one target; returns how many rows were created.
+
+    One row per offset of ``REMINDER_OFFSETS[kind]`` whose due time is still ahead, per
+    audience and channel the target has an address for. Safe to call again: rows that
+    exist are left alone (unique ``key``, ``ignore_conflicts``).
+    """
+    kind, target = _one_target(registration, consultation, lab_visit)
+    if not _is_plannable(kind, target):
+        return 0
+    starts_at = _starts_at(kind, target)
+    now = timezone.now()
+    rows = []
+    for offset in settings.REMINDER_OFFSETS.get(kind, ()):
+        due_at = starts_at - datetime.timedelta(minutes=offset)
+        if due_at <= now:
+            continue
+        for audience, channel in _audiences(kind, target):
+            rows.append(
+                Reminder(
+                    key=_reminder_key(kind, target, offset, audience, channel),
+                    purpose=Reminder.Purpose.REMINDER,
+                    offset_minutes=offset,
+                    audience=audience,
+                    channel=channel,
+                    starts_at=starts_at,
+                    due_at=due_at,
+                    **_target_filter(kind, target),
+                )
+            )
+    if not rows:
+        return 0
+    keys = [row.key for row in rows]
+    existing = set(Reminder.objects.filter(key__in=keys).values_list("key", flat=True))
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+    # bulk_create(ignore_conflicts=True) does not say which rows it inserted.
+    return len(set(keys) - existing)
+
+
+def reminders_cancel(
+    *,
+    registration: Registration | None = None,
+    consultation: Consultation | None = None,
+    lab_visit: LabVisit | None = None,
+) -> int:
+    """The target was cancelled: its pending reminders (and change notices) become
+    cancelled. Cancellation notices stay: they tell the person about the cancellation."""
+    kind, target = _one_target(registration, consultation, lab_visit)
+    return Reminder.objects.filter(
+        state=Reminder.State.PENDING,
+        purpose__in=(Reminder.Purpose.REMINDER, Reminder.Purpose.CHANGED),
+        **_target_filter(kind, target),
+    ).update(state=Reminder.State.CANCELLED, queued_at=None, retry_at=None)
+
+
+def reminders_replan(
+    *,
+    registration: Registration | None = None,
+    consultation: Consultation | None = None,
+    lab_visit: LabVisit | None = None,
+) -> int:
+    """The target's start time changed: its reminders move with it.
+
+    A reminder whose new due time is still ahead becomes pending at that time (also one
+    already sent for the old time: the person is reminded of the new time); a pending one
+    whose new due time has passed is skipped. Missing reminders are then planned. Rows
+    being sent right now are left to their worker. Returns rows moved plus rows created.
+    """
+    kind, target = _one_target(registration, consultation, lab_visit)
+    if not _is_plannable(kind, target):
+        return 0
+    starts_at = _starts_at(kind, target)
+    now = timezone.now()
+    moved = 0
+    with transaction.atomic():
+        rows = (
+            Reminder.objects.select_for_update()
+            .filter(
+                purpose=Reminder.Purpose.REMINDER,
+                state__in=(
+                    Reminder.State.PENDING,
+                    Reminder.State.SENT,
+                    Reminder.State.FAILED,
+                    Reminder.State.SKIPPED,
+                ),
+                **_target_filter(kind, target),
+            )
+            .exclude(starts_at=starts_at)
+        )
+        for row in rows:
+            due_at = starts_at - datetime.timedelta(minutes=row.offset_minutes or 0)
+            if due_at > now:
+                changes = {
+                    "state": Reminder.State.PENDING,
+                    "due_at": due_at,
+                    "attempts": 0,
+                    "retry_at": None,
+                    "queued_at": None,
+                    "claimed_at": None,
+                    "sent_at": None,
+                    "last_error": "",
+                }
+            elif row.state == Reminder.State.PENDING:
+                changes = {"state": Reminder.State.SKIPPED, "due_at": due_at}
+            else:
+                changes = {"due_at": due_at}
+            # The state in the WHERE clause: a worker that claimed the row meanwhile wins.
+            moved += Reminder.objects.filter(pk=row.pk, state=row.state).update(
+                starts_at=starts_at, **changes
+            )
+        created = reminders_plan(**{kind: target})
+    return moved + created
+
+
+# --- Session notices ------------------------------------------------------------------------
+
+
+def broadcast_start(
+    *, session, kind: str, by: AbstractBaseUser | None = None, note: str = ""
+) -> Broadcast:
+    """Record a notice to every registrant (confirmed or waiting) of ``session`` and plan it
+    in batches from a task once the transaction commits."""
+    if kind not in Broadcast.Kind.values:
+        raise ValueError(f"unknown broadcast kind {kind!r}")
+    broadcast = Broadcast.objects.create(
+        session=session,
+        kind=kind,
+        created_by=by,
+        note=note[:200],
+        total=Registration.objects.filter(session=session, status__in=NOTICE_STATUSES).count(),
+    )
+    from reminders.tasks import broadcast_plan_task
+
+    broadcast_id = broadcast.pk
+    transaction.on_commit(lambda: broadcast_plan_task.delay(broadcast_id=broadcast_id))
+    return broadcast
+
+
+def broadcast_plan_batch(*, broadcast_id: int) -> bool:
+    """Plan the next ``NOTICE_BATCH_SIZE`` registrations of a broadcast; True while more remain.
+
+    One transaction per batch, holding the broadcast's row lock: the registrations are
+    changed (``registrations_apply_session_notice``), their notice rows created and the
+    cursor advanced together, so a task retried after a crash continues where the last
+    committed batch ended and never notifies a registration twice (unique keys as well).
+    """
+    from events.services.session import registrations_apply_session_notice
+
+    batch_size = settings.NOTICE_BATCH_SIZE
+    now = timezone.now()
+    created_ids: list[int] = []
+    with transaction.atomic():
+        broadcast = Broadcast.objects.select_for_update().filter(pk=broadcast_id).first()
+        if broadcast is None or broadcast.state != Broadcast.State.PLANNING:
+            return False
+        ids = list(
+            Registration.objects.filter(
+                session_id=broadcast.session_id, pk__gt=broadcast.cursor, status__in=NOTICE_STATUSES
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if ids:
+            registrations = registrations_apply_session_notice(
+                registration_ids=ids, kind=broadcast.kind, by=broadcast.created_by
+            )
+            rows = [
+                Reminder(
+                    key=_notice_key(registration.pk, broadcast.pk, audience, channel),
+                    registration_id=registration.pk,
+                    broadcast=broadcast,
+                    purpose=broadcast.kind,
+                    audience=audience,
+                    channel=channel,
+                    starts_at=registration.session.starts_at,
+                    due_at=now,
+                    queued_at=now,
+                )
+                for registration in registrations
+                for audience, channel in _audiences("registration", registration)
+            ]
+            Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+            created_ids = list(
+                Reminder.objects.filter(
+                    broadcast=broadcast, registration_id__in=ids, queued_at=now
+                ).values_list("pk", flat=True)
+            )
+            broadcast.cursor = ids[-1]
+            broadcast.planned += len(ids)
+        more = len(ids) == batch_size
+        if not more:
+            broadcast.state = Broadcast.State.SENDING
+        broadcast.save(update_fields=["cursor", "planned", "state"])
+        # Notices are due now: hand them to the mail queue at once rather than waiting for
+        # the next sweep (which would pick them up too, should these messages get lost).
+        _enqueue_on_commit(created_ids)
+    if not more:
+        broadcasts_finish(broadcast_id=broadcast_id)
+    return more
+
+
+def broadcasts_finish(*, broadcast_id: int | None = None) -> int:
+    """Broadcasts whose notices are all planned and none pending or being sent are done."""
+    broadcasts = Broadcast.objects.filter(state=Broadcast.State.SENDING)
+    if broadcast_id is not None:
+        broadcasts = broadcasts.filter(pk=broadcast_id)
+    return broadcasts.exclude(
+        reminders__state__in=(Reminder.State.PENDING, Reminder.State.SENDING)
+    ).update(state=Broadcast.State.DONE, finished_at=timezone.now())
+
+
+# --- Sending --------------------------------------------------------------------------------
+
+
+def _enqueue_on_commit(reminder_ids: list[int]) -> None:
+    from reminders.tasks import reminder_send_task
+
+    for reminder_id in reminder_ids:
+        transaction.on_commit(
+            lambda reminder_id=reminder_id: reminder_send_task.delay(reminder_id=reminder_id)
+        )
+
+
+def _due(now: datetime.datetime) -> Q:
+    return Q(state=Reminder.State.PENDING, due_at__lte=now) & (
+        Q(retry_at__isnull=True) | Q(retry_at__lte=now)
+    )
+
+
+def reminders_release_stale(*, now: datetime.datetime | None = None) -> int:
+    """Rows claimed longer than ``REMINDER_CLAIM_TIMEOUT`` ago belong to a worker that died
+    (or hangs): back to pending for the next attempt, or failed when none is left."""
+    now = now or timezone.now()
+    stale = Reminder.objects.filter(
+        state=Reminder.State.SENDING,
+        claimed_at__lt=now - datetime.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT),
+    )
+    failed = stale.filter(attempts__gte=settings.REMINDER_MAX_ATTEMPTS).update(
+        state=Reminder.State.FAILED, last_error="The worker sending it stopped responding."
+    )
+    released = stale.update(state=Reminder.State.PENDING, queued_at=None, claimed_at=None)
+    if failed or released:
+        logger.warning("Released %d stale reminder claim(s), %d failed", released, failed)
+    return released + failed
+
+
+def reminders_send_due(*, now: datetime.datetime | None = None, limit: int = SWEEP_LIMIT) -> int:
+    """The sweep: hand every due pending reminder to the mail queue; returns how many.
+
+    Rows are picked with ``SKIP LOCKED`` on PostgreSQL so two overlapping sweeps split the
+    work; even when both pick a row (SQLite), only one ``reminder_send`` can claim it.
+    """
+    now = now or timezone.now()
+    reminders_release_stale(now=now)
+    with transaction.atomic():
+        ids = list(
+            Reminder.objects.select_for_update(skip_locked=True)
+            .filter(_due(now))
+            .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - REQUEUE_AFTER))
+            .order_by("due_at", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if ids:
+            Reminder.objects.filter(pk__in=ids, state=Reminder.State.PENDING).update(queued_at=now)
+            _enqueue_on_commit(ids)
+    broadcasts_finish()
+    return len(ids)
+
+
+def reminder_send(*, reminder_id: int) -> str:
+    """Claim one due reminder and send it; returns an ``Outcome`` value.
+
+    The claim is a single conditional UPDATE: of any number of concurrent callers exactly
+    one sees "1 row updated", the others stop without sending. ``attempts`` is counted in
+    the same statement, so a worker killed mid-send still used up an attempt.
+    """
+    now = timezone.now()
+    claimed = Reminder.objects.filter(_due(now), pk=reminder_id).update(
+        state=Reminder.State.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return Outcome.BUSY
+    reminder = Reminder.objects.select_related(
+        "registration__session__activity",
+        "consultation__expert__user",
+        "consultation__requested_by",
+        "consultation__enterprise",
+        "lab_visit__slot__lab__institution",
+        "lab_visit__requested_by",
+        "lab_visit__enterprise",
+    ).get(pk=reminder_id)
+    address = ""
+    try:
+        recipient = _recipient(reminder)
+        if recipient is None:
+            _finish(reminder, state=Reminder.State.SKIPPED)
+            if reminder.broadcast_id:
+                broadcasts_finish(broadcast_id=reminder.broadcast_id)
+            return Outcome.SKIPPED
+        address, language, user = recipient
+        if reminder.channel == Reminder.Channel.EMAIL:
+            _send_email(reminder, address=address, language=language, user=user)
+        else:
+            _send_sms(reminder, phone=address, language=language)
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded and retried
+        return _record_failure(reminder, exc, address=address)
+    _finish(reminder, state=Reminder.State.SENT, sent_at=timezone.now())
+    if reminder.broadcast_id:
+        broadcasts_finish(broadcast_id=reminder.broadcast_id)
+    if reminder.purpose == Reminder.Purpose.REMINDER and user is not None:
+        _notify_in_site(reminder, user=user)
+    return Outcome.SENT
+
+
+def _finish(reminder: Reminder, *, state: str, **changes) -> None:
+    Reminder.objects.filter(pk=reminder.pk, state=Reminder.State.SENDING).update(
+        state=state, retry_at=None, last_error="", **changes
+    )
+
+
+def _record_failure(reminder: Reminder, exc: Exception, *, address: str) -> str:
+    error = _scrub(f"{type(exc).__name__}: {exc}", secrets=[address])[:300]
+    attempts = reminder.attempts
+    if attempts < settings.REMINDER_MAX_ATTEMPTS:
+        delay = settings.REMINDER_RETRY_BACKOFF * 2 ** (attempts - 1)
+        Reminder.objects.filter(pk=reminder.pk, state=Reminder.State.SENDING).update(
+            state=Reminder.State.PENDING,
+            retry_at=timezone.now() + datetime.timedelta(seconds=delay),
+            queued_at=None,
+            last_error=error,
+        )
+        logger.warning(
+            "Reminder %s failed (attempt %d), retrying in %ds: %s",
+            reminder.pk,
+            attempts,
+            delay,
+            error,
+        )
+        return Outcome.RETRY
+    Reminder.objects.filter(pk=reminder.pk, state=Reminder.State.SENDING).update(
+        state=Reminder.State.FAILED, retry_at=None, last_error=error
+    )
+    logger.error("Reminder %s failed after %d attempts: %s", reminder.pk, attempts, error)
+    if reminder.broadcast_id:
+        broadcasts_finish(broadcast_id=reminder.broadcast_id)
+    return Outcome.FAILED
+
+
+_EMAIL_RE = re.compile(r"[^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+")
+_PHONE_RE = re.compile(r"\+?\d[\d\s-]{5,}\d")
+
+
+def _scrub(text: str, *, secrets: list[str]) -> str:
+    """The text without the recipient's address, nor anything looking like an e-mail
+    address or a phone number (SMTP errors quote the refused recipient)."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[recipient]")
+    text = _EMAIL_RE.sub("[address]", text)
+    return _PHONE_RE.sub("[number]", text)
+
+
+def reminder_retry(*, reminder_id: int, by: AbstractBaseUser) -> Reminder:
+    """Staff send a failed reminder again: pending now, with a fresh set of attempts."""
+    updated = Reminder.objects.filter(pk=reminder_id, state=Reminder.State.FAILED).update(
+        state=Reminder.State.PENDING,
+        attempts=0,
+        retry_at=None,
+        queued_at=None,
+        claimed_at=None,
+        due_at=timezone.now(),
+    )
+    if updated:
+        logger.info("Reminder %s put back for sending by user %s", reminder_id, by.pk)
+    return Reminder.objects.get(pk=reminder_id)
+
+
+# --- Who, and what ---------------------------------------------------------------------------
+
+
+def _still_wanted(reminder: Reminder) -> bool:
+    """A reminder is sent only while its appointment stands and has not started."""
+    if reminder.purpose != Reminder.Purpose.REMINDER:
+        return True
+    target = reminder.target
+    if reminder.registration_id:
+        kind = "registration"
+    elif reminder.consultation_id:
+        kind = "consultation"
+    else:
+        kind = "lab_visit"
+    if not _is_plannable(kind, target):
+        return False
+    starts_at = _starts_at(kind, target)
+    return starts_at is not None and starts_at > timezone.now()
+
+
+def _recipient(reminder: Reminder) -> tuple[str, str, AbstractBaseUser | None] | None:
+    """(address, language, user or None) to send to; None when the reminder is not wanted
+    any more or there is nobody to send it to over its channel."""
+    if not _still_wanted(reminder):
+        return None
+    email = reminder.channel == Reminder.Channel.EMAIL
+    if reminder.registration_id:
+        registration = reminder.registration
+        address = registration.email if email else registration.phone
+        return (address, registration.language, None) if address else None
+    target = reminder.consultation or reminder.lab_visit
+    if reminder.audience == Reminder.Audience.EXPERT:
+        user = _expert_user(reminder.consultation)
+        if user is None or not email:
+            return None
+    else:
+        user = target.requested_by
+    from inbox.services import user_language
+
+    address = user.email if email else target.contact_phone
+    return (address, user_language(user), user) if address else None
+
+
+def _message_id(reminder: Reminder) -> str:
+    """Stable per row: a second copy of the same reminder carries the same Message-ID, so a
+    mail server or client can recognise and drop it."""
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{reminder.key}".encode()).hexdigest()[:32]
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<reminder-{digest}@{host}>"
+
+
+def _template_name(reminder: Reminder) -> str:
+    if reminder.registration_id:
+        return "reminder_registration"
+    if reminder.consultation_id:
+        return "reminder_consultation"
+    return "reminder_labvisit"
+
+
+def _context(reminder: Reminder, *, language: str, user: AbstractBaseUser | None) -> dict:
+    """What the reminder's templates show, and the URL of the appointment (site path)."""
+    from django.urls import reverse
+
+    context: dict = {
+        "reminder": reminder,
+        "site_url": settings.SITE_URL,
+        "user": user,
+        "hours": round((reminder.offset_minutes or 0) / 60),
+    }
+    if reminder.registration_id:
+        from events.selectors import ticket_details
+
+        context.update(ticket_details(registration=reminder.registration))
+        context["url"] = context["manage_path"]
+    elif reminder.consultation_id:
+        from consultations.notifications import consultation_url
+
+        consultation = reminder.consultation
+        context.update(
+            consultation=consultation,
+            for_expert=reminder.audience == Reminder.Audience.EXPERT,
+            url=consultation_url(consultation, language),
+        )
+    else:
+        from labvisits.notifications import institution_in_language
+
+        visit = reminder.lab_visit
+        context.update(
+            visit=visit,
+            slot=visit.slot,
+            lab=visit.slot.lab,
+            institution=institution_in_language(
+                institution=visit.slot.lab.institution, language=language
+            ),
+            enterprise=visit.enterprise,
+            url=reverse("labvisits:ticket", kwargs={"pk": visit.pk}),
+        )
+    return context
+
+
+def _ics(reminder: Reminder, *, language: str, context: dict) -> tuple[str, bytes | str | None]:
+    """(file name, .ics content) of the appointment, in ``language``."""
+    if reminder.registration_id:
+        from events.calendar import registration_ics
+
+        return "open-day.ics", registration_ics(registration=reminder.registration)
+    if reminder.consultation_id:
+        from consultations.calendar import consultation_ics
+
+        return "consultation.ics", consultation_ics(
+            consultation=reminder.consultation, language=language
+        )
+    from labvisits.calendar import lab_visit_ics
+
+    institution = context["institution"]
+    return "lab-visit.ics", lab_visit_ics(
+        visit=reminder.lab_visit,
+        language=language,
+        address=institution.address,
+        institution_title=institution.title,
+    )
+
+
+def _render(template: str, context: dict) -> tuple[str, str, str]:
+    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
+    body = render_to_string(f"emails/{template}.txt", context)
+    try:
+        html = render_to_string(f"emails/{template}.html", context)
+    except TemplateDoesNotExist:
+        html = ""
+    return subject, body, html
+
+
+def _send_email(
+    reminder: Reminder, *, address: str, language: str, user: AbstractBaseUser | None
+) -> None:
+    if reminder.purpose != Reminder.Purpose.REMINDER:
+        from events.notifications import registration_message
+
+        kind = f"session_{reminder.purpose}"
+        with translation.override(language):
+            message = registration_message(registration=reminder.registration, kind=kind)
+        message.to = [address]
+    else:
+        with translation.override(language):
+            context = _context(reminder, language=language, user=user)
+            subject, body, html = _render(_template_name(reminder), context)
+            message = EmailMultiAlternatives(subject, body, to=[address])
+            if html:
+                message.attach_alternative(html, "text/html")
+            filename, ics = _ics(reminder, language=language, context=context)
+        if ics:
+            message.attach(filename, ics, "text/calendar; method=PUBLISH; charset=utf-8")
+    message.extra_headers["Message-ID"] = _message_id(reminder)
+    message.send()
+
+
+def _send_sms(reminder: Reminder, *, phone: str, language: str) -> None:
+    from sms import Message
+
+    with translation.override(language):
+        context = _context(reminder, language=language, user=None)
+        if reminder.purpose == Reminder.Purpose.REMINDER:
+            template = f"sms/{_template_name(reminder)}.txt"
+        else:
+            template = f"sms/notice_{reminder.purpose}.txt"
+        body = " ".join(render_to_string(template, context).split())
+    Message(body, recipients=[phone]).send()
+
+
+def _notify_in_site(reminder: Reminder, *, user: AbstractBaseUser) -> None:
+    """Consultation and lab-visit reminders also appear in the person's in-site inbox: once
+    per person, from the e-mail row (or the text-message row when there is no e-mail)."""
+    if reminder.channel == Reminder.Channel.SMS and user.email:
+        return
+    from inbox.services import notify, user_language
+
+    language = user_language(user)
+    with translation.override(language):
+        context = _context(reminder, language=language, user=user)
+    url = context.pop("url")
+    for name in ("site_url", "user"):
+        context.pop(name)
+    notify(user=user, template=_template_name(reminder), context=context, url=url, email=False)

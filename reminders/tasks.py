@@ -1,0 +1,31 @@
+"""Celery tasks of reminders: thin wrappers taking ids.
+
+``reminder_send_task`` runs on the "mail" queue (``CELERY_TASK_ROUTES``) and never retries
+itself: retries are planned in the database (``Reminder.retry_at``) and picked up by the
+sweep, so a retry survives a broker restart and can never run twice.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from reminders.services import broadcast_plan_batch, reminder_send, reminders_send_due
+
+
+@shared_task(ignore_result=True)
+def reminders_send_due_task() -> int:
+    """Beat, every minute: hand due reminders and notices to the mail queue."""
+    return reminders_send_due()
+
+
+@shared_task(bind=True, ignore_result=True)
+def reminder_send_task(self, *, reminder_id: int) -> str:
+    """Claim and send one reminder (a no-op when another worker has it or it is done)."""
+    return reminder_send(reminder_id=reminder_id)
+
+
+@shared_task(bind=True, ignore_result=True)
+def broadcast_plan_task(self, *, broadcast_id: int) -> None:
+    """Plan one batch of a session notice, then queue the next batch while more remain."""
+    if broadcast_plan_batch(broadcast_id=broadcast_id):
+        broadcast_plan_task.delay(broadcast_id=broadcast_id)

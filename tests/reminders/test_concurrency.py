@@ -1,0 +1,67 @@
+"""Exactly once under concurrency: several workers (threads, each with its own database
+connection) race to send the same due reminders; each is sent once. Runs on SQLite and,
+in CI's second run, on PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.utils import timezone
+
+from reminders.models import Reminder
+from reminders.services import Outcome, reminder_send, reminders_plan
+from tests import factories
+from tests.reminders.conftest import make_session
+
+WORKERS = 6
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_each_due_reminder_is_sent_once_by_racing_workers(
+    transactional_site_tree, settings, _sms_outbox
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox = []
+    session = make_session(transactional_site_tree)
+    for n in range(4):
+        registration = factories.RegistrationFactory(session=session, email=f"r{n}@example.com")
+        reminders_plan(registration=registration)
+    Reminder.objects.update(due_at=timezone.now() - datetime.timedelta(minutes=1))
+    ids = list(Reminder.objects.values_list("pk", flat=True))
+    assert len(ids) == 16
+
+    barrier = threading.Barrier(WORKERS)
+    outcomes: list[str] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def worker():
+        try:
+            barrier.wait()
+            for reminder_id in ids:
+                outcome = reminder_send(reminder_id=reminder_id)
+                with lock:
+                    outcomes.append(outcome)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(WORKERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert outcomes.count(Outcome.SENT) == len(ids)
+    assert outcomes.count(Outcome.BUSY) == len(ids) * (WORKERS - 1)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        f"r{n}@example.com" for n in range(4) for _ in range(2)
+    )
+    assert len(_sms_outbox) == 8
+    assert set(Reminder.objects.values_list("state", flat=True)) == {Reminder.State.SENT}
+    assert set(Reminder.objects.values_list("attempts", flat=True)) == {1}

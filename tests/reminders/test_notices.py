@@ -1,0 +1,73 @@
+"""Session notices: every registrant of a cancelled or moved session is told, in batches."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core import mail
+
+from events.models import Registration
+from events.services.session import session_cancel
+from reminders.models import Broadcast, Reminder
+from reminders.services import broadcast_start, reminders_plan
+from tests import factories
+
+
+def test_cancelled_session_notifies_every_registrant_in_batches(
+    session, settings, django_capture_on_commit_callbacks, _sms_outbox
+):
+    settings.NOTICE_BATCH_SIZE = 2
+    staff = factories.UserFactory()
+    confirmed = [factories.RegistrationFactory(session=session, language="en") for _ in range(3)]
+    waiting = factories.RegistrationFactory(session=session, status="waitlisted")
+    gone = factories.RegistrationFactory(session=session, status="cancelled")
+    for registration in confirmed:
+        reminders_plan(registration=registration)
+    with django_capture_on_commit_callbacks(execute=True):
+        session_cancel(session_id=session.pk, by=staff, reason="Lab under maintenance")
+    broadcast = Broadcast.objects.get(session=session)
+    assert broadcast.kind == Broadcast.Kind.CANCELLED
+    assert (broadcast.total, broadcast.planned, broadcast.state) == (4, 4, Broadcast.State.DONE)
+    assert broadcast.created_by == staff and broadcast.finished_at is not None
+    notified = {r.email for r in [*confirmed, waiting]}
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(notified)
+    assert gone.email not in {m.to[0] for m in mail.outbox}
+    assert all(m.extra_headers["Message-ID"].startswith("<reminder-") for m in mail.outbox)
+    assert len(_sms_outbox) == 4
+    assert all(
+        "cancelled" in text.body
+        for text in _sms_outbox
+        if text.recipients[0] in {r.phone for r in confirmed}
+    )
+    # The registrations are cancelled and their reminders will never go out.
+    assert set(
+        Registration.objects.filter(pk__in=[r.pk for r in confirmed]).values_list(
+            "status", flat=True
+        )
+    ) == {"cancelled"}
+    assert not Reminder.objects.filter(
+        purpose=Reminder.Purpose.REMINDER, state=Reminder.State.PENDING
+    ).exists()
+    assert set(Reminder.objects.filter(broadcast=broadcast).values_list("state", flat=True)) == {
+        Reminder.State.SENT
+    }
+
+
+def test_changed_session_notice_moves_reminders(
+    session, django_capture_on_commit_callbacks, _sms_outbox
+):
+    registration = factories.RegistrationFactory(session=session, language="en")
+    reminders_plan(registration=registration)
+    session.starts_at += datetime.timedelta(days=1)
+    session.ends_at += datetime.timedelta(days=1)
+    session.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        broadcast_start(session=session, kind="changed")
+    (message,) = mail.outbox
+    assert message.to == [registration.email]
+    (text,) = _sms_outbox
+    assert "has changed" in text.body
+    for row in Reminder.objects.filter(purpose=Reminder.Purpose.REMINDER):
+        assert row.state == Reminder.State.PENDING
+        assert row.due_at == session.starts_at - datetime.timedelta(minutes=row.offset_minutes)
+    assert Broadcast.objects.get().state == Broadcast.State.DONE
