@@ -207,6 +207,11 @@ class Consultation(TimeStampedModel):
     rating_comment = models.TextField(_("comment"), blank=True, max_length=2000)
     rated_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated to staff at"), null=True, blank=True)
+    # Set once, by a conditional UPDATE, when the expert is asked to complete or mark a
+    # no-show after the consultation's time has passed.
+    completion_requested_at = models.DateTimeField(
+        _("expert asked to complete at"), null=True, blank=True
+    )
     language = models.CharField(max_length=10, default=settings.LANGUAGE_CODE)
 
     class Meta:

@@ -15,12 +15,18 @@ Who may do what: a contact of the lab's institution (``InstitutionContact``) or 
 the model permission manages slots and decides; approved members of the enterprise request
 and cancel; the institution (or staff) may cancel too; contacts and check-in staff
 (``events.check_in``) check visitors in. Every state change writes a ``LabVisitChange``.
+
+Reminders: approving plans the visit's reminder rows in the same transaction
+(``reminders.services``); declining, cancelling and the no-show marking cancel the pending
+ones. ``lab_visits_mark_no_show`` (beat and ``manage.py mark_lab_visit_no_shows``) marks
+the approved visits nobody checked in once their slot has ended.
 """
 
 from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -42,6 +48,7 @@ from labvisits.selectors import (
 State = LabVisit.State
 SLOT_CAPACITY_MAX = 500
 TICKET_CODE_ATTEMPTS = 5
+NO_SHOW_BATCH = 500
 
 
 def _forbidden() -> LabVisitError:
@@ -57,6 +64,19 @@ def _record(visit: LabVisit, *, event: str, from_state: str, by, note: str = "")
         changed_by=by if by is not None and by.is_authenticated else None,
         note=note,
     )
+
+
+def _reminders_plan(visit: LabVisit) -> None:
+    # Imported here: reminders.services reads this app's models.
+    from reminders.services import reminders_plan
+
+    reminders_plan(lab_visit=visit)
+
+
+def _reminders_cancel(visit: LabVisit) -> None:
+    from reminders.services import reminders_cancel
+
+    reminders_cancel(lab_visit=visit)
 
 
 def _lock_slot(slot_id: int) -> VisitSlot:
@@ -298,6 +318,10 @@ def lab_visit_decide(
             by=by,
             note=reason,
         )
+        if approve:
+            _reminders_plan(visit)
+        else:
+            _reminders_cancel(visit)
         notify_decided(visit=visit)
         return visit
 
@@ -336,6 +360,7 @@ def lab_visit_cancel(
         visit.cancel_reason = reason
         visit.save(update_fields=["state", "cancel_reason", "updated_at"])
         _record(visit, event="cancelled", from_state=previous, by=by, note=reason)
+        _reminders_cancel(visit)
         notify_cancelled(
             visit=visit, by_enterprise=by_enterprise, was_approved=previous == State.APPROVED
         )
@@ -417,3 +442,65 @@ def lab_visit_checkin_ticket(
     if visit_id is None:
         raise LabVisitError(_("No lab visit has this ticket code."), code="unknown_ticket")
     return _checkin(visit_id=visit_id, by=by, now=now or timezone.now(), slot_id=slot.pk)
+
+
+# --- After the visit ---------------------------------------------------------------------
+
+
+def no_show_grace() -> datetime.timedelta:
+    return datetime.timedelta(minutes=settings.LAB_VISIT_NO_SHOW_GRACE_MINUTES)
+
+
+def lab_visits_mark_no_show(*, now: datetime.datetime | None = None) -> int:
+    """Mark as no-shows the approved visits nobody checked in when their slot ended more
+    than ``LAB_VISIT_NO_SHOW_GRACE_MINUTES`` (default 30) ago, each with a history row;
+    their pending reminders are cancelled. Returns how many were marked.
+
+    Idempotent: a second run finds nothing left to mark. Requested, declined, cancelled
+    and checked-in visits are never touched.
+    """
+    from reminders.models import Reminder
+
+    now = now or timezone.now()
+    due = LabVisit.objects.filter(
+        state=State.APPROVED,
+        checked_in_at__isnull=True,
+        slot__ends_at__lt=now - no_show_grace(),
+    )
+    marked = 0
+    while True:
+        with transaction.atomic():
+            # The visit rows are locked before they change. A check-in at the door locks
+            # the slot, then the visit: it waits for this batch and then refuses the
+            # no-show; a check-in that commits first leaves its visit out of the locked
+            # rows (PostgreSQL re-checks the filter on the locked rows). A no-show stops
+            # holding places, but its slot has ended and takes no more requests, so the
+            # slot needs no lock.
+            ids = list(
+                due.select_for_update(of=("self",))
+                .order_by("pk")
+                .values_list("pk", flat=True)[:NO_SHOW_BATCH]
+            )
+            if not ids:
+                return marked
+            LabVisit.objects.filter(
+                pk__in=ids, state=State.APPROVED, checked_in_at__isnull=True
+            ).update(state=State.NO_SHOW, updated_at=now)
+            LabVisitChange.objects.bulk_create(
+                LabVisitChange(
+                    visit_id=pk,
+                    event="no_show",
+                    from_state=State.APPROVED,
+                    to_state=State.NO_SHOW,
+                    note="marked automatically after the visit slot",
+                )
+                for pk in ids
+            )
+            # reminders_cancel for the whole batch in one statement (same rule: pending
+            # reminders of a visit that no longer takes place are cancelled).
+            Reminder.objects.filter(
+                lab_visit_id__in=ids,
+                state=Reminder.State.PENDING,
+                purpose__in=(Reminder.Purpose.REMINDER, Reminder.Purpose.CHANGED),
+            ).update(state=Reminder.State.CANCELLED, queued_at=None, retry_at=None)
+            marked += len(ids)

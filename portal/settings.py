@@ -332,10 +332,18 @@ CONSULTATION_SLOT_HORIZON_DAYS = int(os.environ.get("CONSULTATION_SLOT_HORIZON_D
 CONSULTATION_CANCEL_CUTOFF_HOURS = int(os.environ.get("CONSULTATION_CANCEL_CUTOFF_HOURS", "24"))
 # Requests nobody has acted on for this many hours are escalated to regulator staff.
 CONSULTATION_ESCALATE_AFTER_HOURS = int(os.environ.get("CONSULTATION_ESCALATE_AFTER_HOURS", "48"))
+# The expert is asked to complete (or mark as no-show) a confirmed consultation this many
+# minutes after its end; approved lab visits nobody checked in for become no-shows this many
+# minutes after the visit slot ends.
+CONSULTATION_COMPLETION_GRACE_MINUTES = int(
+    os.environ.get("CONSULTATION_COMPLETION_GRACE_MINUTES", "30")
+)
+LAB_VISIT_NO_SHOW_GRACE_MINUTES = int(os.environ.get("LAB_VISIT_NO_SHOW_GRACE_MINUTES", "30"))
 # Largest attachment accepted with a consultation request (bytes; PDF, PNG or JPEG).
 CONSULTATION_ATTACHMENT_MAX_BYTES = int(
     os.environ.get("CONSULTATION_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
 )
+
 
 # --- Reminders and notices ----------------------------------------------------------------
 # How long before the start each kind of appointment is reminded of, in minutes, as a

@@ -12,6 +12,14 @@ write lock, so writers queue) and then checks; the partial unique constraint
 two overlapping confirmed consultations: checked under the transaction and, on PostgreSQL,
 enforced by the exclusion constraint ``consultation_expert_no_overlap``.
 
+Reminders: a consultation that becomes confirmed gets its reminder rows planned in the same
+transaction (``reminders.services``); a new time moves them; declining, cancelling,
+completing and a no-show cancel the pending ones. A reassignment sends a confirmed
+consultation back to requested: its rows are kept (and skipped by the sender while it is
+not confirmed) until the new expert confirms. The hourly
+``consultations_request_completion`` asks the expert to complete a consultation whose
+time has passed.
+
 Error codes: ``forbidden`` (this user may not do this), ``invalid_transition`` (not from this
 state), ``slot_taken``, ``slot_past``, ``slot_service``, ``slot_expert``, ``overlap``,
 ``no_time``, ``too_late``, ``too_early``, ``reason_required``, ``summary_required``,
@@ -40,10 +48,15 @@ from consultations.models import (
     ConsultationChange,
     Slot,
 )
-from consultations.notifications import consultation_notify, consultation_notify_staff
+from consultations.notifications import (
+    consultation_notify,
+    consultation_notify_staff,
+    consultation_url,
+)
 from enterprises.models import Enterprise, Membership
 from events.services.registration import ticket_code_new
 from experts.models import Expert
+from inbox.services import notify, user_language
 
 State = Consultation.State
 
@@ -71,6 +84,26 @@ def cancel_cutoff() -> datetime.timedelta:
 
 def escalate_after() -> datetime.timedelta:
     return datetime.timedelta(hours=getattr(settings, "CONSULTATION_ESCALATE_AFTER_HOURS", 48))
+
+
+def completion_grace() -> datetime.timedelta:
+    return datetime.timedelta(minutes=settings.CONSULTATION_COMPLETION_GRACE_MINUTES)
+
+
+# --- Reminders -----------------------------------------------------------------------------
+# Imported inside the functions: reminders.services reads consultations' models.
+
+
+def _reminders_replan(consultation: Consultation) -> None:
+    from reminders.services import reminders_replan
+
+    reminders_replan(consultation=consultation)
+
+
+def _reminders_cancel(consultation: Consultation) -> None:
+    from reminders.services import reminders_cancel
+
+    reminders_cancel(consultation=consultation)
 
 
 # --- Who is acting -----------------------------------------------------------------------
@@ -322,6 +355,9 @@ def consultation_confirm(
         _check_no_overlap(consultation)
         _save_guarded(consultation, ["state", "sequence"])
         _record(consultation, event="confirmed", from_state=previous, by=by)
+        # Plans the reminders; after a reassignment to another time, also moves the rows
+        # planned for the first confirmation.
+        _reminders_replan(consultation)
         consultation_notify(consultation=consultation, event="confirmed", actor=by)
         return consultation
 
@@ -343,6 +379,7 @@ def consultation_decline(
         consultation.sequence += 1
         consultation.save(update_fields=["state", "decline_reason", "sequence", "updated_at"])
         _record(consultation, event="declined", from_state=previous, by=by, note=reason)
+        _reminders_cancel(consultation)
         consultation_notify(consultation=consultation, event="declined", actor=by, note=reason)
         return consultation
 
@@ -399,6 +436,7 @@ def consultation_cancel(
             ]
         )
         _record(consultation, event="cancelled", from_state=previous, by=by, note=reason)
+        _reminders_cancel(consultation)
         consultation_notify(consultation=consultation, event="cancelled", actor=by, note=reason)
         return consultation
 
@@ -505,6 +543,9 @@ def consultation_reschedule_respond(
         )
         note = f"{timezone.localtime(locked.starts_at):%Y-%m-%d %H:%M}"
         _record(consultation, event="rescheduled", from_state=consultation.state, by=by, note=note)
+        if consultation.state == State.CONFIRMED:
+            # The reminders move with the new start (a requested one has none yet).
+            _reminders_replan(consultation)
         consultation_notify(consultation=consultation, event="rescheduled", actor=by)
         return consultation
 
@@ -537,6 +578,7 @@ def consultation_complete(
             update_fields=["state", "summary", "recommendations", "completed_at", "updated_at"]
         )
         _record(consultation, event="completed", from_state=previous, by=by)
+        _reminders_cancel(consultation)
         consultation_notify(consultation=consultation, event="completed", actor=by)
         return consultation
 
@@ -556,6 +598,7 @@ def consultation_mark_no_show(
         consultation.state = target
         consultation.save(update_fields=["state", "updated_at"])
         _record(consultation, event="no_show", from_state=previous, by=by)
+        _reminders_cancel(consultation)
         consultation_notify(consultation=consultation, event="no_show", actor=by)
         return consultation
 
@@ -649,6 +692,9 @@ def consultation_assign(
             ],
         )
         _record(consultation, event="assigned", from_state=previous, by=by, note=expert.name)
+        # A confirmed consultation goes back to requested: its reminder rows stay, but the
+        # sender skips them while it is not confirmed (``reminders.services``), and the
+        # new expert's confirmation moves them to the (possibly new) time.
         extra = ()
         if previous_expert is not None and previous_expert.pk != expert.pk and previous_expert.user:
             extra = (previous_expert.user,)
@@ -683,3 +729,48 @@ def consultations_escalate(*, now: datetime.datetime | None = None) -> int:
             consultation_notify_staff(consultation=consultation)
             count += 1
     return count
+
+
+def consultations_request_completion(*, now: datetime.datetime | None = None) -> int:
+    """Ask the expert to complete (or mark as a no-show) each confirmed consultation that
+    ended more than ``CONSULTATION_COMPLETION_GRACE_MINUTES`` (default 30) ago. Asked once
+    per consultation (``completion_requested_at``); the expert's linked account gets one
+    notification and e-mail linking to the consultation's page, where the "complete" and
+    "no-show" actions are. A consultation whose expert has no active linked account is
+    recorded as asked without a notification. Returns how many were asked."""
+    now = now or timezone.now()
+    candidates = Consultation.objects.filter(
+        state=State.CONFIRMED,
+        ends_at__lt=now - completion_grace(),
+        completion_requested_at__isnull=True,
+    ).values_list("pk", flat=True)
+    count = 0
+    for pk in list(candidates):
+        with transaction.atomic():
+            # Conditional update: two beat schedulers (or a run overlapping a slow one)
+            # race here and only one of them sets the time and notifies; a consultation
+            # completed meanwhile is skipped.
+            if not Consultation.objects.filter(
+                pk=pk, state=State.CONFIRMED, completion_requested_at__isnull=True
+            ).update(completion_requested_at=now, updated_at=now):
+                continue
+            consultation = Consultation.objects.select_related(
+                "expert__user", "enterprise", "requested_by"
+            ).get(pk=pk)
+            _record(consultation, event="completion_requested", from_state=consultation.state)
+            _notify_completion_request(consultation)
+            count += 1
+    return count
+
+
+def _notify_completion_request(consultation: Consultation) -> bool:
+    user = consultation.expert.user if consultation.expert_id else None
+    if user is None or not user.is_active:
+        return False
+    notify(
+        user=user,
+        template="consultation_completion_request",
+        context={"consultation": consultation},
+        url=consultation_url(consultation, user_language(user)),
+    )
+    return True
