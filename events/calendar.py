@@ -120,11 +120,16 @@ def registration_ics(*, registration: Registration) -> bytes:
 
 
 def activity_ics(*, activity: ActivityPage) -> bytes:
-    """The sessions of an activity that have not ended, in the page's language.
+    """The sessions of an activity that have not ended and were not cancelled, in the page's
+    language.
 
     For a translated page these are the sessions of its source page. Public data only.
     """
-    sessions = [s for s in session_list_for_activity(activity=activity) if not s.has_ended]
+    sessions = [
+        s
+        for s in session_list_for_activity(activity=activity)
+        if not s.has_ended and s.booking_state != "cancelled"
+    ]
     with translation.override(activity.locale.language_code):
         calendar = _calendar(method="PUBLISH", sessions=sessions)
         _name(calendar, activity.title)

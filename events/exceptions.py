@@ -18,3 +18,13 @@ class RegistrationError(Exception):
         self.code = code
         # For code "duplicate": the phone's existing registration, to show its ticket.
         self.registration = registration
+
+
+class SessionError(Exception):
+    """A rule about a whole session (cancelling it) refused the request. ``code`` is
+    machine-readable: ``not_found``, ``already_cancelled``, ``ended``, ``reason_required``."""
+
+    def __init__(self, message: str, *, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code

@@ -4,6 +4,10 @@ Services call ``registration_notify_on_commit``; the e-mail is sent by a Celery 
 the transaction commits, so a rolled-back registration never sends a ticket and a slow mail
 server never holds a database lock. Every message is in the registrant's language and
 carries the calendar file (METHOD:CANCEL for a cancelled registration).
+
+Notices about a whole session ("session_changed": its time moved; "session_cancelled": the
+organiser cancelled it) are planned as ``reminders.Reminder`` rows and sent by the reminder
+sweep, which builds them with ``registration_message``.
 """
 
 from __future__ import annotations
@@ -18,7 +22,16 @@ from django.utils.translation import gettext as _
 
 from events.models import Registration
 
-KINDS = ("confirmed", "waitlisted", "promoted", "changed", "cancelled", "moved")
+KINDS = (
+    "confirmed",
+    "waitlisted",
+    "promoted",
+    "changed",
+    "cancelled",
+    "moved",
+    "session_changed",
+    "session_cancelled",
+)
 
 
 def registration_notify_on_commit(*, registration: Registration, kind: str) -> None:
@@ -43,21 +56,28 @@ def _subject(kind: str, activity_title: str) -> str:
         "changed": _("Your registration has changed: %(activity)s"),
         "cancelled": _("Registration cancelled: %(activity)s"),
         "moved": _("Your registration has been moved: %(activity)s"),
+        "session_changed": _("The time of your session has changed: %(activity)s"),
+        "session_cancelled": _("Session cancelled by the organiser: %(activity)s"),
     }
     return subjects[kind] % {"activity": activity_title}
 
 
-def registration_notify(*, registration_id: int, kind: str) -> bool:
-    """Send the e-mail now. Returns False when there is no one to send it to."""
+def registration_message(*, registration: Registration, kind: str) -> EmailMultiAlternatives:
+    """The e-mail about ``registration`` (not sent), in the registrant's language, with the
+    ticket's QR code while it holds a place and the calendar file: ``METHOD:CANCEL`` once
+    the registration is cancelled, else ``METHOD:PUBLISH``. The file's ``SEQUENCE`` grows
+    with each recorded change, so a calendar app replaces the event it imported before.
+
+    The registration must have an e-mail address (``ValueError`` otherwise).
+    """
     from events.calendar import registration_ics
     from events.selectors import ticket_details
     from events.tickets import qr_png
 
-    registration = (
-        Registration.objects.select_related("session__activity").filter(pk=registration_id).first()
-    )
-    if registration is None or not registration.email:
-        return False
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    if not registration.email:
+        raise ValueError("the registration has no e-mail address")
     with translation.override(registration.language):
         context = {**ticket_details(registration=registration), "kind": kind}
         subject = _subject(kind, context["activity"].title)
@@ -79,5 +99,15 @@ def registration_notify(*, registration_id: int, kind: str) -> bool:
             registration_ics(registration=registration),
             f"text/calendar; method={method}; charset=utf-8",
         )
-        message.send()
+    return message
+
+
+def registration_notify(*, registration_id: int, kind: str) -> bool:
+    """Send the e-mail now. Returns False when there is no one to send it to."""
+    registration = (
+        Registration.objects.select_related("session__activity").filter(pk=registration_id).first()
+    )
+    if registration is None or not registration.email:
+        return False
+    registration_message(registration=registration, kind=kind).send()
     return True

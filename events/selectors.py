@@ -20,6 +20,7 @@ from events.models import (
     OpenDayIndexPage,
     Registration,
     Session,
+    SessionState,
 )
 from portal.choices import District
 
@@ -67,6 +68,38 @@ def _sessions_of(translation_key_ref, *, default_locale_id: int | None = None) -
     )
 
 
+# --- Cancelled sessions ---------------------------------------------------------------------
+# A session the organiser cancelled has ``SessionState.cancelled_at`` set. Pages that list
+# sessions annotate it (``with_cancellation``) instead of reading ``session.state`` per row.
+
+
+def with_cancellation(sessions: QuerySet[Session]) -> QuerySet[Session]:
+    """Annotate ``session_cancelled_at``: when the organiser cancelled it, or None."""
+    return sessions.annotate(session_cancelled_at=F("state__cancelled_at"))
+
+
+def session_is_cancelled(*, session: Session) -> bool:
+    """Whether the organiser cancelled the session (uses the annotation when present)."""
+    if "session_cancelled_at" in session.__dict__:
+        return session.__dict__["session_cancelled_at"] is not None
+    if session.pk is None:
+        return False
+    return SessionState.objects.filter(session_id=session.pk, cancelled_at__isnull=False).exists()
+
+
+def session_registration_state(*, session: Session, now: datetime.datetime | None = None) -> str:
+    """``Session.registration_state`` ('upcoming', 'open', 'full', 'closed'), or
+    'cancelled' when the organiser cancelled the session."""
+    if session_is_cancelled(session=session):
+        return "cancelled"
+    return session.registration_state(now)
+
+
+def session_ids_for_activity(*, activity: ActivityPage) -> list[int]:
+    """Ids of the activity's sessions, whatever the language of ``activity``."""
+    return list(_sessions_of(activity.translation_key).order_by("pk").values_list("pk", flat=True))
+
+
 def activity_list(
     *, campaign: OpenDayIndexPage, filters: ActivityFilters | None = None
 ) -> list[ActivityPage]:
@@ -74,9 +107,10 @@ def activity_list(
     filters = filters or ActivityFilters()
     now = timezone.now()
     default_locale_id = Locale.get_default().pk
+    # Cancelled sessions neither count as the next session nor offer places.
     upcoming = _sessions_of(
         OuterRef("translation_key"), default_locale_id=default_locale_id
-    ).filter(starts_at__gte=now)
+    ).filter(starts_at__gte=now, state__cancelled_at__isnull=True)
     qs = (
         ActivityPage.objects.child_of(campaign)
         .live()
@@ -103,6 +137,7 @@ def activity_list(
                         session__activity__translation_key=OuterRef("translation_key"),
                         session__activity__locale_id=default_locale_id,
                         session__starts_at__gte=now,
+                        session__state__cancelled_at__isnull=True,
                         status__in=PLACE_HOLDING_STATUSES,
                     )
                     .order_by()
@@ -175,12 +210,18 @@ def _attach_institutions(activities: Iterable[ActivityPage]) -> None:
 
 
 def session_list_for_activity(*, activity: ActivityPage) -> list[Session]:
-    """The activity's sessions in time order, with their registration ``state`` and
-    ``has_ended`` (the session is over)."""
+    """The activity's sessions in time order, with ``booking_state`` ('upcoming', 'open',
+    'full', 'closed' or 'cancelled': see ``session_registration_state``) and ``has_ended``
+    (the session is over). One query."""
     now = timezone.now()
-    sessions = list(_sessions_of(activity.translation_key).with_places().order_by("starts_at"))
+    sessions = list(
+        with_cancellation(_sessions_of(activity.translation_key).with_places()).order_by(
+            "starts_at"
+        )
+    )
     for session in sessions:
-        session.state = session.registration_state(now)
+        # Not ``state``: that name is the session's SessionState (reverse one-to-one).
+        session.booking_state = session_registration_state(session=session, now=now)
         session.has_ended = session.ends_at <= now
     return sessions
 
@@ -280,6 +321,8 @@ def ticket_details(*, registration: Registration) -> dict:
         Registration.Status.CONFIRMED,
         Registration.Status.CHECKED_IN,
     )
+    state = SessionState.objects.filter(session_id=session.pk).first()
+    session_cancelled = state is not None and state.cancelled_at is not None
     return {
         "registration": registration,
         "session": session,
@@ -290,6 +333,9 @@ def ticket_details(*, registration: Registration) -> dict:
         "qr_token": qr_token_make(registration.ticket_code) if holds_place else "",
         "map_url": activity.map_url,
         "holds_place": holds_place,
+        # The organiser cancelled the whole session, and why (told to registrants only).
+        "session_cancelled": session_cancelled,
+        "cancel_reason": state.cancel_reason if session_cancelled else "",
     }
 
 
@@ -297,7 +343,8 @@ def session_list_for_campaign(*, campaign: OpenDayIndexPage) -> list[Session]:
     """Every session of the campaign's live, public activities in time order (four queries).
 
     Sessions live on the default-language pages; each session gets ``activity_page``, its
-    activity in the campaign's language, for titles, places and links.
+    activity in the campaign's language, for titles, places and links. Sessions the
+    organiser cancelled are left out, so subscribed calendars drop them.
     """
     activities = {
         page.translation_key: page
@@ -307,7 +354,9 @@ def session_list_for_campaign(*, campaign: OpenDayIndexPage) -> list[Session]:
         return []
     sessions = list(
         Session.objects.filter(
-            activity__translation_key__in=activities, activity__locale_id=Locale.get_default().pk
+            activity__translation_key__in=activities,
+            activity__locale_id=Locale.get_default().pk,
+            state__cancelled_at__isnull=True,
         )
         .annotate(activity_translation_key=F("activity__translation_key"))
         .order_by("starts_at", "pk")

@@ -17,7 +17,8 @@ from portal.admin_views import ReadOnlyViewSetMixin
 
 
 class RegistrationViewSet(ViewSet):
-    """Per-session lists of registrations with exports, cancel and move (custom views)."""
+    """Per-session lists of registrations with exports, cancel and move, and cancelling a
+    whole session with the progress of its notices (custom views)."""
 
     name = views.URL_NAMESPACE
     url_prefix = "open-day/registrations"
@@ -38,6 +39,11 @@ class RegistrationViewSet(ViewSet):
                 "session/<int:session_id>/",
                 views.SessionRegistrationsView.as_view(),
                 name="session",
+            ),
+            path(
+                "session/<int:session_id>/cancel/",
+                views.SessionCancelView.as_view(),
+                name="session_cancel",
             ),
             path("<int:pk>/", views.RegistrationDetailView.as_view(), name="registration"),
             path("<int:pk>/cancel/", views.RegistrationCancelView.as_view(), name="cancel"),

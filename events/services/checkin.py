@@ -32,6 +32,7 @@ from events.services.registration import (
     _record,
     check_party_size,
     check_phone_not_registered,
+    check_session_not_cancelled,
     phone_normalise,
     ticket_code_new,
 )
@@ -213,9 +214,10 @@ def walk_in_record(
     """Record a party that arrived without registering, checked in at once, if places remain.
 
     The phone number is optional (normalised when given). Error codes: ``invalid_phone``,
-    ``not_found``, ``party_too_large`` (outside 1 to the session's maximum), ``full`` (fewer
-    places left than people), ``duplicate`` (the phone already holds an active registration
-    for the session: check that ticket in instead; carried in ``error.registration``).
+    ``not_found``, ``session_cancelled``, ``party_too_large`` (outside 1 to the session's
+    maximum), ``full`` (fewer places left than people), ``duplicate`` (the phone already
+    holds an active registration for the session: check that ticket in instead; carried in
+    ``error.registration``).
     """
     now = now or timezone.now()
     phone = phone_normalise(phone) if (phone or "").strip() else ""
@@ -224,6 +226,7 @@ def walk_in_record(
             # Counting under the session lock: two walk-ins recorded at two doors cannot
             # both take the last place, nor race an online registration.
             session = _lock_session(session_id)
+            check_session_not_cancelled(session)
             check_party_size(session=session, party_size=party_size)
             if phone:
                 check_phone_not_registered(session=session, phone=phone)
@@ -368,12 +371,16 @@ def checkin_session_list(
     *, now: datetime.datetime | None = None, past_days: int = 14
 ) -> tuple[list[CheckinSession], list[CheckinSession]]:
     """Sessions for the check-in picker: (today and later, soonest first; the last
-    ``past_days`` days, latest first). Three queries whatever the number of sessions."""
+    ``past_days`` days, latest first). Three queries whatever the number of sessions.
+    Sessions the organiser cancelled are left out: nobody is expected at their door."""
     now = now or timezone.now()
     today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     walk_in = Q(registrations__source=Registration.Source.WALK_IN)
     sessions = list(
-        Session.objects.filter(ends_at__gte=today - datetime.timedelta(days=past_days))
+        Session.objects.filter(
+            ends_at__gte=today - datetime.timedelta(days=past_days),
+            state__cancelled_at__isnull=True,
+        )
         .select_related("activity")
         .annotate(
             registered=Coalesce(

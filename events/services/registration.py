@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 from events.exceptions import RegistrationError
 from events.models import NoShowWaiver, Registration, Session, StatusChange
 from events.notifications import registration_notify_on_commit
+from events.selectors import session_is_cancelled
 
 MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 TICKET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the door
@@ -100,7 +101,33 @@ def _record(registration: Registration, *, from_status: str, by=None, note: str 
     )
 
 
+def reminders_plan_for(registration: Registration) -> None:
+    """Plan the registration's reminders (it has just become confirmed), in the caller's
+    transaction: rolled back with it, never sent for a registration that does not exist."""
+    from reminders.services import reminders_plan
+
+    reminders_plan(registration=registration)
+
+
+def reminders_cancel_for(registration: Registration) -> None:
+    """Cancel the registration's pending reminders (it has just been cancelled)."""
+    from reminders.services import reminders_cancel
+
+    reminders_cancel(registration=registration)
+
+
+def check_session_not_cancelled(session: Session) -> None:
+    """Raises ``session_cancelled`` when the organiser cancelled the session. Call under
+    the session lock: ``session_cancel`` takes the same lock before marking it."""
+    if session_is_cancelled(session=session):
+        raise RegistrationError(
+            _("The organiser has cancelled this session, so it takes no registrations."),
+            code="session_cancelled",
+        )
+
+
 def _check_window(session: Session, now: datetime.datetime) -> None:
+    check_session_not_cancelled(session)
     state = session.registration_state(now)
     if state == "upcoming":
         raise RegistrationError(
@@ -151,13 +178,15 @@ def registration_create(
 ) -> Registration:
     """Register a party for a session: confirmed while places last, else waitlisted.
 
-    Error codes: ``invalid_phone``, ``not_found``, ``not_open``, ``closed``,
-    ``party_too_large``, ``full`` (no places and ``join_waitlist`` is false),
+    Error codes: ``invalid_phone``, ``not_found``, ``session_cancelled`` (the organiser
+    cancelled the session), ``not_open``, ``closed``, ``party_too_large``, ``full`` (no
+    places and ``join_waitlist`` is false),
     ``noshow_restricted`` (the no-show policy allows this phone only the waiting list, and
     ``join_waitlist`` is false), ``duplicate`` (the phone already holds an active
     registration; carried in ``error.registration``).
 
-    The registrant is e-mailed the ticket (or the waiting-list notice) after commit.
+    The registrant is e-mailed the ticket (or the waiting-list notice) after commit; a
+    confirmed registration gets its reminders planned in the same transaction.
     """
     phone = phone_normalise(phone)
     now = now or timezone.now()
@@ -197,6 +226,8 @@ def registration_create(
                 consent_version=consent_version,
             )
             _record(registration, from_status="", by=user)
+            if fits:
+                reminders_plan_for(registration)
             registration_notify_on_commit(
                 registration=registration,
                 kind="confirmed" if fits else "waitlisted",
@@ -222,7 +253,8 @@ def registration_cancel(*, registration_id: int, by=None, note: str = "") -> lis
 
     Error codes: ``not_found``, ``not_cancellable`` (already cancelled, checked in or past).
     The registrant is sent a cancellation notice (with a METHOD:CANCEL calendar file) and
-    everyone promoted gets their ticket.
+    everyone promoted gets their ticket. Pending reminders of the cancelled registration
+    are cancelled in the same transaction; the promoted get theirs planned.
     """
     with transaction.atomic():
         registration = (
@@ -243,6 +275,7 @@ def registration_cancel(*, registration_id: int, by=None, note: str = "") -> lis
         registration.status = Registration.Status.CANCELLED
         registration.save(update_fields=["status", "updated_at"])
         _record(registration, from_status=previous, by=by, note=note)
+        reminders_cancel_for(registration)
         registration_notify_on_commit(registration=registration, kind="cancelled")
         if previous != Registration.Status.CONFIRMED:
             return []
@@ -254,11 +287,12 @@ def waitlist_promote(*, session: Session, by=None) -> list[Registration]:
 
     A party larger than the places left is skipped (it keeps its position) so that smaller
     parties behind it are not blocked. Call inside a transaction holding the session lock.
-    Each promoted registrant is e-mailed the ticket after commit.
+    Each promoted registrant is e-mailed the ticket after commit and gets reminders. Nobody
+    is promoted in a session the organiser cancelled (its notices are being sent).
     """
     free = session.capacity - session.count_places_taken()
     promoted: list[Registration] = []
-    if free <= 0:
+    if free <= 0 or session_is_cancelled(session=session):
         return promoted
     waiting = Registration.objects.filter(
         session=session, status=Registration.Status.WAITLISTED
@@ -274,6 +308,7 @@ def waitlist_promote(*, session: Session, by=None) -> list[Registration]:
             by=by,
             note="promoted from the waiting list",
         )
+        reminders_plan_for(registration)
         registration_notify_on_commit(registration=registration, kind="promoted")
         promoted.append(registration)
         free -= registration.party_size
@@ -303,6 +338,7 @@ def registration_change_party_size(
             registration.status
             not in (Registration.Status.CONFIRMED, Registration.Status.WAITLISTED)
             or now >= session.starts_at
+            or session_is_cancelled(session=session)
         ):
             raise RegistrationError(
                 _("This registration can no longer be changed."), code="not_changeable"

@@ -13,7 +13,11 @@ from django.utils.translation import gettext as _
 from events.exceptions import RegistrationError
 from events.models import Registration, Session, StatusChange
 from events.notifications import registration_notify_on_commit
-from events.services.registration import _record, waitlist_promote
+from events.services.registration import (
+    _record,
+    check_session_not_cancelled,
+    waitlist_promote,
+)
 
 MOVABLE_STATUSES = (Registration.Status.CONFIRMED, Registration.Status.WAITLISTED)
 
@@ -36,6 +40,14 @@ def _lock_sessions(*session_ids: int) -> dict[int, Session]:
     return sessions
 
 
+def _reminders_replan(registration: Registration) -> None:
+    """The registration's start time changed with its session: its reminders follow (rows
+    planned for the old time move or are skipped, missing ones are planned)."""
+    from reminders.services import reminders_replan
+
+    reminders_replan(registration=registration)
+
+
 def _move_note(old: Session, new: Session, note: str) -> str:
     text = f"moved from {old} to {new}"
     if note:
@@ -56,7 +68,11 @@ def registration_move(
     session's waiting list is promoted into the freed places. After commit the registrant
     is e-mailed kind "moved" and each promoted person kind "promoted".
 
+    Its pending reminders move to the new session's time (``reminders_replan``, which also
+    plans those of a registration that was waitlisted), in the same transaction.
+
     Error codes: ``not_found`` (registration or target session), ``same_session``,
+    ``session_cancelled`` (the organiser cancelled the target session),
     ``other_activity``, ``not_movable`` (not confirmed or waitlisted), ``duplicate`` (the
     phone already holds an active registration in the target; carried in
     ``error.registration``), ``full`` (too few places left in the target for the party).
@@ -94,6 +110,7 @@ def registration_move(
                 _("A registration can only move to another session of the same activity."),
                 code="other_activity",
             )
+        check_session_not_cancelled(new_session)
         if registration.status not in MOVABLE_STATUSES:
             raise RegistrationError(
                 _("Only confirmed or waitlisted registrations can be moved."),
@@ -140,6 +157,7 @@ def registration_move(
             by=by,
             note=_move_note(old_session, new_session, note),
         )
+        _reminders_replan(registration)
         registration_notify_on_commit(registration=registration, kind="moved")
         # Promoted people are notified ("promoted") by waitlist_promote itself.
         waitlist_promote(session=old_session, by=by)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -26,9 +26,10 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from events.exceptions import RegistrationError
-from events.models import NoShowWaiver, Registration, Session, StatusChange
+from events.exceptions import RegistrationError, SessionError
+from events.models import NoShowWaiver, Registration, Session, SessionState, StatusChange
 from events.services.registration import phone_normalise, registration_cancel
+from events.services.session import session_cancel
 from events.services.transfer import registration_move
 from events.tickets import phone_mask
 from portal.admin_views import LocalSpreadsheetExportMixin, local_time, user_name
@@ -81,6 +82,7 @@ def staff_session_list(*, include_past: bool = False) -> QuerySet[Session]:
         .annotate(
             people_waiting=_people(Status.WAITLISTED),
             people_checked_in=_people(Status.CHECKED_IN),
+            session_cancelled_at=F("state__cancelled_at"),
         )
         .select_related("activity")
         .order_by("activity__path", "starts_at", "pk")
@@ -95,6 +97,44 @@ def staff_session_get(*, session_id: int) -> Session:
         staff_session_list(include_past=True),
         pk=session_id,
     )
+
+
+@dataclass
+class NoticeProgress:
+    """A session notice (``reminders.Broadcast``) as staff follow it: registrations planned
+    out of the total, and messages sent out of those planned."""
+
+    broadcast: object
+    messages: int
+    sent: int
+    failed: int
+
+    @property
+    def percent_planned(self) -> int:
+        total = self.broadcast.total
+        return 100 if not total else min(100, round(100 * self.broadcast.planned / total))
+
+
+def session_notice_list(*, session: Session) -> list[NoticeProgress]:
+    """The session's notices, newest first, with their message counts (one query)."""
+    from reminders.models import Broadcast, Reminder
+
+    broadcasts = (
+        Broadcast.objects.filter(session=session)
+        .select_related("created_by")
+        .annotate(
+            message_count=Count("reminders"),
+            sent_count=Count("reminders", filter=Q(reminders__state=Reminder.State.SENT)),
+            failed_count=Count("reminders", filter=Q(reminders__state=Reminder.State.FAILED)),
+        )
+        .order_by("-created_at", "-pk")
+    )
+    return [
+        NoticeProgress(
+            broadcast=b, messages=b.message_count, sent=b.sent_count, failed=b.failed_count
+        )
+        for b in broadcasts
+    ]
 
 
 @dataclass
@@ -256,7 +296,19 @@ class SessionRegistrationsView(ExportColumnsMixin, StaffPageMixin, TemplateView)
 
     def get_context_data(self, **kwargs):
         sections = session_sections(session=self.session, user=self.request.user)
+        state = SessionState.objects.filter(session=self.session).select_related("cancelled_by")
+        state = state.first()
+        cancelled = state is not None and state.cancelled_at is not None
         return super().get_context_data(
+            session_state=state if cancelled else None,
+            cancel_form=(
+                SessionCancelForm()
+                if self.can_change and not cancelled and self.session.ends_at > timezone.now()
+                else None
+            ),
+            cancel_url=url("session_cancel", self.session.pk),
+            notices=session_notice_list(session=self.session),
+            cancelled_by=user_name(state.cancelled_by) if cancelled else "",
             session=self.session,
             sections=[
                 ("confirmed", _("Confirmed"), sections.confirmed),
@@ -368,7 +420,7 @@ class MoveForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["to_session"].queryset = (
             Session.objects.with_places()
-            .filter(activity_id=registration.session.activity_id)
+            .filter(activity_id=registration.session.activity_id, state__cancelled_at__isnull=True)
             .exclude(pk=registration.session_id)
             .order_by("starts_at", "pk")
         )
@@ -440,6 +492,84 @@ class RegistrationMoveView(RegistrationActionView):
             "code": moved.ticket_code,
             "session": local_time(moved.session.starts_at),
         }
+
+
+class SessionCancelForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=300,
+        help_text=gettext_lazy(
+            "Sent to every registrant with the cancellation notice, and kept in each "
+            "registration's history."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    # Set by the confirmation page's button: the first submission only shows what will
+    # happen, the second one cancels.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class SessionCancelView(StaffPageMixin, FormView):
+    """Cancel a whole session: POST the reason, check the confirmation page, POST again.
+
+    The service marks the session cancelled and starts the notice to every registrant;
+    its progress shows on the session's page.
+    """
+
+    permission_required = "events.change_registration"
+    template_name = "events/admin/session_cancel.html"
+    form_class = SessionCancelForm
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.session = staff_session_get(session_id=kwargs["session_id"])
+
+    def get_page_title(self):
+        return _("Cancel session %(session)s") % {"session": self.session}
+
+    def get_breadcrumbs_items(self):
+        return [
+            *super().get_breadcrumbs_items(),
+            {"url": url("session", self.session.pk), "label": str(self.session)},
+            {"url": "", "label": _("Cancel this session")},
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        context.update(
+            session=self.session,
+            confirming=form.is_bound and form.is_valid() and not form.errors,
+            registrations_to_notify=self.session.registrations.filter(
+                status__in=(Status.CONFIRMED, Status.WAITLISTED)
+            ).count(),
+            back_url=url("session", self.session.pk),
+        )
+        return context
+
+    def form_valid(self, form):
+        if not form.cleaned_data["confirmed"]:
+            # The confirmation step: the same form again, with the reason kept.
+            data = form.data.copy()
+            data["confirmed"] = "on"
+            confirm_form = self.form_class(data)
+            confirm_form.is_valid()
+            return self.render_to_response(self.get_context_data(form=confirm_form))
+        try:
+            broadcast = session_cancel(
+                session_id=self.session.pk,
+                by=self.request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except SessionError as error:
+            form.add_error(None, error.message)
+            return self.render_to_response(self.get_context_data(form=form, failed=True))
+        messages.success(
+            self.request,
+            _("Session cancelled. %(count)d registrations are being cancelled and notified.")
+            % {"count": broadcast.total},
+        )
+        return redirect(url("session", self.session.pk))
 
 
 # --- No-show restrictions lifted (a ModelViewSet's index and create views) ---------------

@@ -30,7 +30,9 @@ from events.selectors import (
     activities_in_language,
     activity_in_language,
     registration_list_for_user,
+    session_registration_state,
     ticket_details,
+    with_cancellation,
 )
 from events.services.registration import (
     registration_cancel,
@@ -88,15 +90,16 @@ def _initial(request: HttpRequest) -> dict:
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(
-        Session.objects.with_places().select_related("activity"), pk=session_id
+        with_cancellation(Session.objects.with_places().select_related("activity")),
+        pk=session_id,
     )
     if not session.activity.live:
         raise Http404
     activity = activity_in_language(activity=session.activity, language=get_language())
-    state = session.registration_state()
+    state = session_registration_state(session=session)
     privacy_url = _privacy_url(request)
     context = {"session": session, "activity": activity, "state": state, "page": None}
-    if state in ("upcoming", "closed"):
+    if state in ("upcoming", "closed", "cancelled"):
         return render(request, "events/registration/register.html", context)
 
     status = 200

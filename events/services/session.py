@@ -1,0 +1,242 @@
+"""Changes to a whole session: its time moved when the activity page was published, or the
+organiser cancelled it. Both notify every registrant through a ``reminders.Broadcast``,
+planned in batches by tasks (``reminders.services.broadcast_plan_batch``), which call
+``registrations_apply_session_notice`` for each batch.
+
+``SessionState`` is the snapshot of what registrants were last told. It is kept apart from
+``Session`` because a session's fields are written back from page revisions whenever an
+editor publishes; a cancellation stored on the session itself could be undone that way.
+
+Lock order, as in the registration services: the session row first, then its state row
+and registrations. A registration that arrives while a session is being cancelled waits
+for the session lock and then finds the session cancelled.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from events.exceptions import SessionError
+from events.models import Registration, Session, SessionState, StatusChange
+
+if TYPE_CHECKING:
+    from reminders.models import Broadcast
+
+NOTICE_KINDS = ("changed", "cancelled")
+NOTICE_STATUSES = (Registration.Status.CONFIRMED, Registration.Status.WAITLISTED)
+
+
+def _local(moment: datetime.datetime) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+
+
+def _span(starts_at: datetime.datetime, ends_at: datetime.datetime) -> str:
+    return f"{_local(starts_at)}–{timezone.localtime(ends_at):%H:%M}"
+
+
+def _user_or_none(by):
+    return by if by is not None and by.is_authenticated else None
+
+
+def _state_locked(session: Session) -> tuple[SessionState, bool]:
+    """The session's state row, locked; created from the session's current times (nothing
+    to tell anyone) when missing. Call holding the session's lock."""
+    return SessionState.objects.select_for_update().get_or_create(
+        session=session,
+        defaults={
+            "notified_starts_at": session.starts_at,
+            "notified_ends_at": session.ends_at,
+        },
+    )
+
+
+def session_schedule_check(*, session_id: int, by=None) -> Broadcast | None:
+    """Compare the session's time with what registrants were last told; when the start or
+    the end moved, record the new time and start a "changed" broadcast (every confirmed
+    or waitlisted registrant gets a change notice with an updated calendar file, and
+    their pending reminders move with the session).
+
+    A session seen for the first time gets its snapshot and no notice. A cancelled
+    session gets none either (its registrations are cancelled). Returns the broadcast,
+    or None when there is nothing to tell.
+    """
+    from reminders.services import broadcast_start
+
+    with transaction.atomic():
+        # Locked: two publishes of the same page at the same time (an editor and the
+        # scheduled-publishing job) would otherwise both see the old snapshot and start
+        # two broadcasts.
+        session = Session.objects.select_for_update().filter(pk=session_id).first()
+        if session is None:
+            return None
+        state, created = _state_locked(session)
+        if created or state.cancelled_at is not None:
+            return None
+        if (
+            state.notified_starts_at == session.starts_at
+            and state.notified_ends_at == session.ends_at
+        ):
+            return None
+        note = (
+            f"{_span(state.notified_starts_at, state.notified_ends_at)} -> "
+            f"{_span(session.starts_at, session.ends_at)}"
+        )
+        state.notified_starts_at = session.starts_at
+        state.notified_ends_at = session.ends_at
+        state.save(update_fields=["notified_starts_at", "notified_ends_at"])
+        return broadcast_start(session=session, kind="changed", by=_user_or_none(by), note=note)
+
+
+def session_checks_for_activity(*, activity, by=None) -> list[Broadcast]:
+    """``session_schedule_check`` for every session of an activity (in any language: the
+    sessions live on the default-language page). Returns the broadcasts started."""
+    from events.selectors import session_ids_for_activity
+
+    broadcasts = []
+    for session_id in session_ids_for_activity(activity=activity):
+        broadcast = session_schedule_check(session_id=session_id, by=by)
+        if broadcast is not None:
+            broadcasts.append(broadcast)
+    return broadcasts
+
+
+def session_cancel(
+    *, session_id: int, by, reason: str, now: datetime.datetime | None = None
+) -> Broadcast:
+    """The organiser cancels a session: it takes no more registrations, and every confirmed
+    or waitlisted registration is cancelled (no waiting-list promotion) and notified, in
+    batches, with the reason.
+
+    Error codes (``SessionError``): ``reason_required``, ``not_found``, ``ended`` (the
+    session is over), ``already_cancelled``.
+    """
+    from reminders.services import broadcast_start
+
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise SessionError(
+            _("Give a reason: it is sent to every registrant."), code="reason_required"
+        )
+    now = now or timezone.now()
+    with transaction.atomic():
+        # The session lock first: registration services take it before checking whether
+        # the session is cancelled, so none can slip in between the check and this update.
+        session = Session.objects.select_for_update().filter(pk=session_id).first()
+        if session is None:
+            raise SessionError(_("This session does not exist."), code="not_found")
+        state, _created = _state_locked(session)
+        if state.cancelled_at is not None:
+            raise SessionError(
+                _("This session has already been cancelled."), code="already_cancelled"
+            )
+        if now >= session.ends_at:
+            raise SessionError(
+                _("This session is over and can no longer be cancelled."), code="ended"
+            )
+        limit = SessionState._meta.get_field("cancel_reason").max_length
+        state.cancelled_at = now
+        state.cancelled_by = _user_or_none(by)
+        state.cancel_reason = reason[:limit]
+        state.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason"])
+        return broadcast_start(
+            session=session, kind="cancelled", by=_user_or_none(by), note=reason[:200]
+        )
+
+
+def registrations_apply_session_notice(
+    *, registration_ids: list[int], kind: str, by=None
+) -> list[Registration]:
+    """Apply a session notice to a batch of registrations; returns those it applied to
+    (still confirmed or waitlisted), which are the ones to notify.
+
+    ``changed``: a history row (same status, the new time) that also makes the calendar
+    file a newer revision (``SEQUENCE``), and the pending reminders move to the new time.
+    ``cancelled``: the registration is cancelled with a history row (no waiting-list
+    promotion: the whole session is cancelled) and its pending reminders are cancelled.
+    Call inside the batch's transaction or let this open one.
+    """
+    from reminders.services import reminders_cancel, reminders_replan
+
+    if kind not in NOTICE_KINDS:
+        raise ValueError(f"unknown session notice kind {kind!r}")
+    ids = sorted(set(registration_ids))
+    if not ids:
+        return []
+    changed_by = _user_or_none(by)
+    with transaction.atomic():
+        session_ids = sorted(
+            set(
+                Registration.objects.filter(pk__in=ids)
+                .values_list("session_id", flat=True)
+                .distinct()
+            )
+        )
+        # Session rows first, in pk order (as registration_move does), then the
+        # registrations: a cancellation or move of one of them waits for this batch,
+        # then sees its new status.
+        sessions = {
+            s.pk: s
+            for s in (
+                Session.objects.select_for_update().filter(pk=pk).first() for pk in session_ids
+            )
+            if s is not None
+        }
+        registrations = list(
+            Registration.objects.select_for_update(of=("self",))
+            .filter(pk__in=ids, status__in=NOTICE_STATUSES)
+            .order_by("pk")
+        )
+        if not registrations:
+            return []
+        for registration in registrations:
+            registration.session = sessions[registration.session_id]
+        now = timezone.now()
+        if kind == "changed":
+            StatusChange.objects.bulk_create(
+                StatusChange(
+                    registration=r,
+                    from_status=r.status,
+                    to_status=r.status,
+                    changed_at=now,
+                    changed_by=changed_by,
+                    note=f"session time changed to {_span(r.session.starts_at, r.session.ends_at)}",
+                )
+                for r in registrations
+            )
+            for registration in registrations:
+                reminders_replan(registration=registration)
+            return registrations
+
+        reasons = dict(
+            SessionState.objects.filter(session_id__in=sessions).values_list(
+                "session_id", "cancel_reason"
+            )
+        )
+        Registration.objects.filter(
+            pk__in=[r.pk for r in registrations], status__in=NOTICE_STATUSES
+        ).update(status=Registration.Status.CANCELLED, updated_at=now)
+        limit = StatusChange._meta.get_field("note").max_length
+        changes = []
+        for registration in registrations:
+            note = f"session cancelled by the organiser: {reasons.get(registration.session_id, '')}"
+            changes.append(
+                StatusChange(
+                    registration=registration,
+                    from_status=registration.status,
+                    to_status=Registration.Status.CANCELLED,
+                    changed_at=now,
+                    changed_by=changed_by,
+                    note=note if len(note) <= limit else note[: limit - 1] + "…",
+                )
+            )
+            registration.status = Registration.Status.CANCELLED
+            registration.updated_at = now
+        StatusChange.objects.bulk_create(changes)
+        for registration in registrations:
+            reminders_cancel(registration=registration)
+        return registrations
