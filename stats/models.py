@@ -38,6 +38,9 @@ class SessionStat(models.Model):
     class Meta:
         indexes = [models.Index(fields=["campaign_id", "day"], name="sessionstat_campaign_day")]
 
+    def __str__(self) -> str:
+        return f"session {self.session_id} · {self.day}"
+
 
 class ConsultationStat(models.Model):
     """One consultation, flattened for reporting (no names, no phone numbers)."""
@@ -50,12 +53,18 @@ class ConsultationStat(models.Model):
     state = models.CharField(max_length=20)
     requested_at = models.DateTimeField()
     day = models.DateField()  # local date of the request
+    # End of the booked time: a confirmed consultation whose time passed counts against
+    # the completion rate (the expert neither completed it nor marked a no-show).
+    ends_at = models.DateTimeField(null=True, blank=True)
     # Seconds from request to the expert's confirmation; null if never confirmed.
     confirm_seconds = models.PositiveIntegerField(null=True, blank=True)
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["day"], name="consultationstat_day")]
+
+    def __str__(self) -> str:
+        return f"consultation {self.consultation_id} · {self.state}"
 
 
 class LabVisitStat(models.Model):
@@ -75,6 +84,9 @@ class LabVisitStat(models.Model):
     class Meta:
         indexes = [models.Index(fields=["day"], name="labvisitstat_day")]
 
+    def __str__(self) -> str:
+        return f"visit slot {self.slot_id} · {self.day}"
+
 
 class StatsRefresh(models.Model):
     """When the summary tables were last rebuilt, and how long it took."""
@@ -88,6 +100,9 @@ class StatsRefresh(models.Model):
         ordering = ["-started_at", "-pk"]
         get_latest_by = "started_at"
         permissions = [("view_statistics", _("Can see the statistics dashboard and reports"))]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} ({self.rows} rows)"
 
 
 def report_path(instance: ReportJob, filename: str) -> str:
@@ -124,3 +139,6 @@ class ReportJob(models.Model):
                 condition=models.Q(progress__lte=100), name="reportjob_progress_percent"
             )
         ]
+
+    def __str__(self) -> str:
+        return self.token

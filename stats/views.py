@@ -1,8 +1,85 @@
-"""Public "open day in numbers" page (aggregated figures only, no personal data)."""
+"""Public "open day in numbers" page: the current campaign's aggregated figures.
+
+Everything comes from the summary tables through ``stats.selectors``: counts of people,
+sessions and places, never a registrant's name or phone number.
+"""
+
+from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from stats import charts, selectors
+from stats.selectors import StatsFilters
+
+
+def public_figures(*, campaign) -> dict:
+    """The campaign's figures prepared for ``templates/stats/in_numbers.html``.
+
+    Open-day figures are the campaign's; consultations and lab visits those of the
+    campaign's days.
+    """
+    open_day_filters = StatsFilters(campaign_id=campaign.pk)
+    period = StatsFilters(date_from=campaign.start_date, date_to=campaign.end_date)
+    headline = selectors.open_day_headline(filters=open_day_filters)
+    districts = selectors.open_day_breakdown(filters=open_day_filters, by="district")
+    by_type = selectors.open_day_breakdown(filters=open_day_filters, by="activity_type")
+    consultations = selectors.consultation_summary(filters=period)
+    lab_visits = selectors.lab_visit_summary(filters=period)
+    number, percent = charts.number_text, charts.percent_text
+    registered, checked_in = _("Registered"), _("Checked in")
+    return {
+        "open_day": [
+            (_("Activities"), number(headline["activities"])),
+            (_("Sessions"), number(headline["sessions"])),
+            (_("Institutions"), number(headline["institutions"])),
+            (_("Districts"), number(sum(1 for row in districts if row["sessions"]))),
+            (_("Places"), number(headline["capacity"])),
+            (_("People registered"), number(headline["registered"])),
+            (_("People checked in"), number(headline["checked_in"])),
+            (_("Fill rate"), percent(headline["fill_rate"])),
+            (_("Turn-out"), percent(headline["turnout_rate"])),
+        ],
+        "services": [
+            (_("Expert consultations requested"), number(consultations["requests"])),
+            (_("Expert consultations completed"), number(consultations["completed"])),
+            (_("Lab visits approved"), number(lab_visits["approved"])),
+            (_("Lab visitors"), number(lab_visits["visitors"])),
+        ],
+        "chart": charts.bar_chart(
+            chart_id="chart-activity-types",
+            title=_("People registered and checked in by activity type"),
+            description=_(
+                "For each type of open-day activity, the people who registered and the "
+                "people who came (walk-ins included)."
+            ),
+            categories=[row["label"] for row in by_type],
+            series=[
+                charts.Series(registered, [row["registered"] for row in by_type]),
+                charts.Series(checked_in, [row["checked_in"] for row in by_type]),
+            ],
+        ),
+        "by_type": [
+            {
+                "label": row["label"],
+                "sessions": number(row["sessions"]),
+                "capacity": number(row["capacity"]),
+                "registered": number(row["registered"]),
+                "checked_in": number(row["checked_in"]),
+                "fill_rate": percent(row["fill_rate"]),
+            }
+            for row in by_type
+        ],
+    }
 
 
 def open_day_in_numbers(request: HttpRequest) -> HttpResponse:
-    return render(request, "stats/in_numbers.html", {})
+    campaign = selectors.campaign_current()
+    context = {"campaign": None, "last_refresh": selectors.stats_last_refresh()}
+    if campaign is not None:
+        context.update(
+            campaign=campaign.localized,
+            **public_figures(campaign=campaign),
+        )
+    return render(request, "stats/in_numbers.html", context)

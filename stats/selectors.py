@@ -1,0 +1,487 @@
+"""Reads behind the statistics dashboard, the report workbook and the public figures.
+
+Every figure comes from the summary tables (``SessionStat``, ``ConsultationStat``,
+``LabVisitStat``) that ``stats.services.stats_refresh`` rebuilds; nothing here reads the
+registrations, so a report over a campaign of a million registrations sums a few thousand
+rows. Labels are translated into the active language.
+
+Definitions (people, i.e. party sizes):
+- registered: confirmed, checked in or no-show, walk-ins excluded;
+- walk_ins: people who came without registering; checked_in includes them;
+- fill_rate = (registered + walk_ins) / capacity;
+- turnout_rate = (checked_in - walk_ins) / registered;
+- completion_rate = completed / (completed + no-show + confirmed whose time passed);
+- lab turnout_rate = checked_in / visitors.
+A rate is a float between 0 and 1 (fill rate may exceed 1 with walk-ins), or ``None``
+when its denominator is 0.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import math
+from collections.abc import Iterable, Mapping
+
+from django.db.models import Avg, Count, F, IntegerField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext
+from wagtail.models import Locale, Page
+
+from consultations.models import Consultation
+from events.models import ActivityType, OpenDayIndexPage
+from portal.choices import District, Field, Service
+from stats.models import ConsultationStat, LabVisitStat, SessionStat, StatsRefresh
+
+OPEN_DAY_FIGURES = (
+    "capacity",
+    "registered",
+    "waitlisted",
+    "cancelled",
+    "checked_in",
+    "walk_ins",
+    "no_shows",
+)
+OPEN_DAY_BREAKDOWNS = ("activity", "institution", "activity_type", "district", "day")
+CONSULTATION_BREAKDOWNS = ("service", "field", "district", "expert", "state")
+LAB_VISIT_BREAKDOWNS = ("institution", "day")
+
+# Query-string names of the filters (the dashboard's form uses the same names).
+FILTER_FIELDS = ("campaign", "date_from", "date_to", "district", "institution", "activity_type")
+
+
+@dataclasses.dataclass(frozen=True)
+class StatsFilters:
+    campaign_id: int | None = None  # open-day figures only
+    date_from: datetime.date | None = None  # all figures (by day)
+    date_to: datetime.date | None = None
+    district: str = ""  # session district / enterprise district / lab district
+    institution_id: int | None = None  # open day and lab visits
+    activity_type: str = ""  # open day only
+
+    def as_rows(self) -> list[tuple[str, str]]:
+        """(translated label, display value) of each filter in use, for report headers."""
+        rows: list[tuple[str, str]] = []
+        if self.campaign_id:
+            titles = _page_titles([self.campaign_id])
+            rows.append((gettext("Campaign"), titles.get(self.campaign_id, str(self.campaign_id))))
+        if self.date_from:
+            rows.append((gettext("From"), self.date_from.isoformat()))
+        if self.date_to:
+            rows.append((gettext("Until"), self.date_to.isoformat()))
+        if self.district:
+            rows.append((gettext("District"), _choice_label(District, self.district)))
+        if self.institution_id:
+            titles = _page_titles([self.institution_id])
+            rows.append(
+                (gettext("Institution"), titles.get(self.institution_id, str(self.institution_id)))
+            )
+        if self.activity_type:
+            rows.append((gettext("Activity type"), _choice_label(ActivityType, self.activity_type)))
+        return rows
+
+    def as_query(self) -> dict[str, str]:
+        """The filters as query-string values (``stats_filters_from_query`` reads them back)."""
+        values = {
+            "campaign": self.campaign_id,
+            "date_from": self.date_from.isoformat() if self.date_from else "",
+            "date_to": self.date_to.isoformat() if self.date_to else "",
+            "district": self.district,
+            "institution": self.institution_id,
+            "activity_type": self.activity_type,
+        }
+        return {k: str(v) for k, v in values.items() if v}
+
+
+def stats_filters_from_query(query: Mapping[str, str]) -> tuple[StatsFilters, dict[str, str]]:
+    """Parse the dashboard's query string; invalid values are dropped and reported.
+
+    Returns ``(filters, errors)``; ``errors`` maps a field name to a translated message.
+    An empty or missing ``campaign`` means every campaign.
+    """
+    errors: dict[str, str] = {}
+
+    def text(name: str) -> str:
+        return (query.get(name) or "").strip()
+
+    def parse_date(name: str) -> datetime.date | None:
+        raw = text(name)
+        if not raw:
+            return None
+        try:
+            return datetime.date.fromisoformat(raw)
+        except ValueError:
+            errors[name] = gettext("Enter a valid date (YYYY-MM-DD).")
+            return None
+
+    def parse_id(name: str) -> int | None:
+        raw = text(name)
+        if not raw:
+            return None
+        if not raw.isdigit() or int(raw) == 0 or len(raw) > 18:
+            errors[name] = gettext("Choose a valid option.")
+            return None
+        return int(raw)
+
+    def parse_choice(name: str, choices: Iterable[str]) -> str:
+        raw = text(name)
+        if raw and raw not in choices:
+            errors[name] = gettext("Choose a valid option.")
+            return ""
+        return raw
+
+    campaign_id = parse_id("campaign")
+    if campaign_id is not None and not OpenDayIndexPage.objects.filter(pk=campaign_id).exists():
+        errors["campaign"] = gettext("Choose a valid option.")
+        campaign_id = None
+    institution_id = parse_id("institution")
+    if institution_id is not None:
+        from experts.models import InstitutionPage
+
+        if not InstitutionPage.objects.filter(pk=institution_id).exists():
+            errors["institution"] = gettext("Choose a valid option.")
+            institution_id = None
+    date_from = parse_date("date_from")
+    date_to = parse_date("date_to")
+    if date_from and date_to and date_from > date_to:
+        errors["date_to"] = gettext("The end date must not be before the start date.")
+        date_to = None
+    filters = StatsFilters(
+        campaign_id=campaign_id,
+        date_from=date_from,
+        date_to=date_to,
+        district=parse_choice("district", District.values),
+        institution_id=institution_id,
+        activity_type=parse_choice("activity_type", ActivityType.values),
+    )
+    return filters, errors
+
+
+# --- labels -------------------------------------------------------------------------------
+
+
+def _choice_label(choices, value: str) -> str:
+    if not value:
+        return gettext("Not specified")
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+def _page_titles(ids: Iterable[int]) -> dict[int, str]:
+    """Titles of pages by id, in the active language where a translation exists.
+
+    Two queries whatever the number of pages (``Page.localized`` would cost one each).
+    """
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    pages = list(Page.objects.filter(pk__in=ids).values("pk", "title", "translation_key"))
+    titles = {p["pk"]: p["title"] for p in pages}
+    try:
+        locale = Locale.get_active()
+    except Locale.DoesNotExist:
+        return titles
+    translated = dict(
+        Page.objects.filter(
+            translation_key__in={p["translation_key"] for p in pages}, locale=locale
+        ).values_list("translation_key", "title")
+    )
+    for p in pages:
+        titles[p["pk"]] = translated.get(p["translation_key"], p["title"])
+    return titles
+
+
+def _expert_names(ids: Iterable[int]) -> dict[int, str]:
+    from experts.models import Expert
+
+    ids = {i for i in ids if i}
+    return {e.pk: e.display_name for e in Expert.objects.filter(pk__in=ids).only("name", "name_en")}
+
+
+def _rate(numerator: float | int | None, denominator: float | int | None) -> float | None:
+    if not denominator:
+        return None
+    return (numerator or 0) / denominator
+
+
+# --- open day ----------------------------------------------------------------------------
+
+
+def _session_stats(filters: StatsFilters) -> QuerySet[SessionStat]:
+    qs = SessionStat.objects.all()
+    if filters.campaign_id:
+        qs = qs.filter(campaign_id=filters.campaign_id)
+    if filters.date_from:
+        qs = qs.filter(day__gte=filters.date_from)
+    if filters.date_to:
+        qs = qs.filter(day__lte=filters.date_to)
+    if filters.district:
+        qs = qs.filter(district=filters.district)
+    if filters.institution_id:
+        qs = qs.filter(institution_id=filters.institution_id)
+    if filters.activity_type:
+        qs = qs.filter(activity_type=filters.activity_type)
+    return qs
+
+
+def _open_day_aggregates() -> dict:
+    zero = Value(0, output_field=IntegerField())
+    figures = {name: Coalesce(Sum(name), zero) for name in OPEN_DAY_FIGURES}
+    return {
+        "sessions": Count("session_id"),
+        "activities": Count("activity_id", distinct=True),
+        "institutions": Count("institution_id", distinct=True),
+        **figures,
+    }
+
+
+def _open_day_rates(row: dict) -> dict:
+    row["fill_rate"] = _rate(row["registered"] + row["walk_ins"], row["capacity"])
+    row["turnout_rate"] = _rate(row["checked_in"] - row["walk_ins"], row["registered"])
+    return row
+
+
+def open_day_headline(*, filters: StatsFilters) -> dict:
+    """Sessions, activities, institutions, capacity, people registered, waiting, cancelled,
+    checked in, walk-ins, no-shows, fill rate and turn-out rate."""
+    row = _session_stats(filters).aggregate(**_open_day_aggregates())
+    return _open_day_rates(row)
+
+
+def open_day_breakdown(*, filters: StatsFilters, by: str) -> list[dict]:
+    """The headline figures per activity, institution, activity type, district or day.
+
+    Each row: ``key`` (id, code or date), ``label`` (translated) and the figures; ordered
+    by day for ``day``, else by label.
+    """
+    if by not in OPEN_DAY_BREAKDOWNS:
+        raise ValueError(f"unknown breakdown {by!r}")
+    column = {"activity": "activity_id", "institution": "institution_id"}.get(by, by)
+    rows = list(
+        _session_stats(filters)
+        .values(key=F(column))
+        .annotate(**_open_day_aggregates())
+        .order_by("key")
+    )
+    keys = [r["key"] for r in rows]
+    if by in ("activity", "institution"):
+        titles = _page_titles(keys)
+        labels = {k: titles.get(k, gettext("Not specified")) for k in keys}
+    elif by == "activity_type":
+        labels = {k: _choice_label(ActivityType, k) for k in keys}
+    elif by == "district":
+        labels = {k: _choice_label(District, k) for k in keys}
+    else:
+        labels = {k: k.isoformat() for k in keys}
+    for r in rows:
+        r["label"] = labels[r["key"]]
+        _open_day_rates(r)
+    if by != "day":
+        rows.sort(key=lambda r: r["label"])
+    return rows
+
+
+# --- consultations -----------------------------------------------------------------------
+
+
+def _consultation_stats(filters: StatsFilters) -> QuerySet[ConsultationStat]:
+    qs = ConsultationStat.objects.all()
+    if filters.date_from:
+        qs = qs.filter(day__gte=filters.date_from)
+    if filters.date_to:
+        qs = qs.filter(day__lte=filters.date_to)
+    if filters.district:
+        qs = qs.filter(district=filters.district)
+    return qs
+
+
+def _consultation_aggregates(now: datetime.datetime) -> dict:
+    State = Consultation.State
+    return {
+        "requests": Count("consultation_id"),
+        "completed": Count("consultation_id", filter=Q(state=State.COMPLETED)),
+        # The expert neither completed nor marked a no-show: counted as not completed.
+        "closable": Count(
+            "consultation_id",
+            filter=Q(state__in=(State.COMPLETED, State.NO_SHOW))
+            | Q(state=State.CONFIRMED, ends_at__lt=now),
+        ),
+        "average_rating": Avg("rating"),
+    }
+
+
+def _consultation_rates(row: dict) -> dict:
+    row["completion_rate"] = _rate(row["completed"], row.pop("closable"))
+    if row["average_rating"] is not None:
+        row["average_rating"] = float(row["average_rating"])
+    return row
+
+
+def _nearest_rank(qs: QuerySet[ConsultationStat], count: int, fraction: float) -> int | None:
+    """The nearest-rank percentile of ``confirm_seconds`` computed in the database:
+    ``ORDER BY confirm_seconds LIMIT 1 OFFSET ceil(fraction * count) - 1``."""
+    if not count:
+        return None
+    offset = max(math.ceil(fraction * count) - 1, 0)
+    return (
+        qs.order_by("confirm_seconds")
+        .values_list("confirm_seconds", flat=True)[offset : offset + 1]
+        .first()
+    )
+
+
+def consultation_summary(*, filters: StatsFilters) -> dict:
+    """Requests, confirmed (by an expert, at any time), completed, completion rate, average
+    rating and the median and 90th percentile of the time from request to confirmation."""
+    qs = _consultation_stats(filters)
+    row = qs.aggregate(
+        confirmed=Count("consultation_id", filter=Q(confirm_seconds__isnull=False)),
+        **_consultation_aggregates(timezone.now()),
+    )
+    _consultation_rates(row)
+    timed = qs.filter(confirm_seconds__isnull=False)
+    for name, fraction in (("confirm_median_hours", 0.5), ("confirm_p90_hours", 0.9)):
+        seconds = _nearest_rank(timed, row["confirmed"], fraction)
+        row[name] = None if seconds is None else seconds / 3600
+    return row
+
+
+def consultation_breakdown(*, filters: StatsFilters, by: str) -> list[dict]:
+    """Requests, completed, completion rate and average rating per service, field,
+    district, expert or state; each row has ``key`` and a translated ``label``."""
+    if by not in CONSULTATION_BREAKDOWNS:
+        raise ValueError(f"unknown breakdown {by!r}")
+    column = {"expert": "expert_id"}.get(by, by)
+    rows = list(
+        _consultation_stats(filters)
+        .values(key=F(column))
+        .annotate(**_consultation_aggregates(timezone.now()))
+        .order_by("key")
+    )
+    keys = [r["key"] for r in rows]
+    if by == "expert":
+        names = _expert_names(keys)
+        labels = {k: names.get(k, gettext("No expert assigned")) for k in keys}
+    else:
+        choices = {
+            "service": Service,
+            "field": Field,
+            "district": District,
+            "state": Consultation.State,
+        }[by]
+        labels = {k: _choice_label(choices, k) for k in keys}
+    for r in rows:
+        r["label"] = labels[r["key"]]
+        _consultation_rates(r)
+    if by != "state":
+        rows.sort(key=lambda r: r["label"])
+    else:
+        order = list(Consultation.State.values)
+        rows.sort(key=lambda r: order.index(r["key"]) if r["key"] in order else len(order))
+    return rows
+
+
+# --- lab visits --------------------------------------------------------------------------
+
+
+def _lab_visit_stats(filters: StatsFilters) -> QuerySet[LabVisitStat]:
+    qs = LabVisitStat.objects.all()
+    if filters.date_from:
+        qs = qs.filter(day__gte=filters.date_from)
+    if filters.date_to:
+        qs = qs.filter(day__lte=filters.date_to)
+    if filters.district:
+        qs = qs.filter(district=filters.district)
+    if filters.institution_id:
+        qs = qs.filter(institution_id=filters.institution_id)
+    return qs
+
+
+def _lab_visit_aggregates() -> dict:
+    zero = Value(0, output_field=IntegerField())
+    return {
+        name: Coalesce(Sum(name), zero)
+        for name in ("requests", "approved", "visitors", "checked_in")
+    }
+
+
+def _lab_visit_rates(row: dict) -> dict:
+    row["turnout_rate"] = _rate(row["checked_in"], row["visitors"])
+    return row
+
+
+def lab_visit_summary(*, filters: StatsFilters) -> dict:
+    """Visit requests, approved visits, visitors (people in approved visits), people checked
+    in and turn-out rate."""
+    return _lab_visit_rates(_lab_visit_stats(filters).aggregate(**_lab_visit_aggregates()))
+
+
+def lab_visit_breakdown(*, filters: StatsFilters, by: str) -> list[dict]:
+    """The lab-visit figures per institution or day; each row has ``key`` and ``label``."""
+    if by not in LAB_VISIT_BREAKDOWNS:
+        raise ValueError(f"unknown breakdown {by!r}")
+    column = {"institution": "institution_id"}.get(by, by)
+    rows = list(
+        _lab_visit_stats(filters)
+        .values(key=F(column))
+        .annotate(**_lab_visit_aggregates())
+        .order_by("key")
+    )
+    if by == "institution":
+        titles = _page_titles(r["key"] for r in rows)
+        for r in rows:
+            r["label"] = titles.get(r["key"], gettext("Not specified"))
+        rows.sort(key=lambda r: r["label"])
+    else:
+        for r in rows:
+            r["label"] = r["key"].isoformat()
+    return [_lab_visit_rates(r) for r in rows]
+
+
+# --- campaigns and refreshes -------------------------------------------------------------
+
+
+def stats_last_refresh() -> StatsRefresh | None:
+    """The last finished rebuild of the summary tables."""
+    return StatsRefresh.objects.filter(finished_at__isnull=False).first()
+
+
+def campaign_current() -> OpenDayIndexPage | None:
+    """The live campaign of the latest year, in the default language (the statistics are
+    keyed by default-language pages; use ``.localized`` to show its title)."""
+    return (
+        OpenDayIndexPage.objects.live()
+        .filter(locale=Locale.get_default())
+        .order_by("-year", "-start_date", "-pk")
+        .first()
+    )
+
+
+def campaign_choices() -> list[tuple[int, str]]:
+    """(id, title in the active language) of every default-language campaign, newest first."""
+    campaigns = list(
+        OpenDayIndexPage.objects.filter(locale=Locale.get_default())
+        .order_by("-year", "-start_date", "-pk")
+        .values_list("pk", flat=True)
+    )
+    titles = _page_titles(campaigns)
+    return [(pk, titles[pk]) for pk in campaigns]
+
+
+__all__ = [
+    "FILTER_FIELDS",
+    "StatsFilters",
+    "campaign_choices",
+    "campaign_current",
+    "consultation_breakdown",
+    "consultation_summary",
+    "lab_visit_breakdown",
+    "lab_visit_summary",
+    "open_day_breakdown",
+    "open_day_headline",
+    "stats_filters_from_query",
+    "stats_last_refresh",
+]
