@@ -275,6 +275,8 @@ CELERY_BEAT_SCHEDULE = {
     "reminders-send-due": {"task": "reminders.tasks.reminders_send_due_task", "schedule": 60.0},
     # Statistics summary tables behind the dashboard and the public figures.
     "stats-refresh": {"task": "stats.tasks.stats_refresh_task", "schedule": 15 * 60.0},
+    # Old report workbooks are deleted; jobs whose worker died are marked failed.
+    "report-jobs-purge": {"task": "stats.tasks.report_jobs_purge_task", "schedule": 60 * 60.0},
     # Approved lab visits nobody checked in for become no-shows after the slot ends.
     "lab-visits-mark-no-show": {
         "task": "labvisits.tasks.lab_visits_mark_no_show_task",
@@ -377,6 +379,8 @@ DEFAULT_FROM_SMS = os.environ.get("DEFAULT_FROM_SMS", "")
 # --- Statistics ---------------------------------------------------------------------------
 # Finished report workbooks are kept this many days under PRIVATE_ROOT/reports.
 REPORT_RETENTION_DAYS = int(os.environ.get("REPORT_RETENTION_DAYS", "30"))
+# A workbook job still queued or running after this many minutes is marked failed.
+REPORT_JOB_TIMEOUT_MINUTES = int(os.environ.get("REPORT_JOB_TIMEOUT_MINUTES", "120"))
 
 # --- Wagtail ------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "检验检测公共服务平台"

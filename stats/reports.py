@@ -451,8 +451,14 @@ def report_jobs_recent(*, user, limit: int = 5) -> list[ReportJob]:
 
 
 def report_jobs_purge(*, now: datetime.datetime | None = None) -> int:
-    """Delete jobs (and their workbooks) older than ``REPORT_RETENTION_DAYS``."""
+    """Delete jobs (and their workbooks) older than ``REPORT_RETENTION_DAYS``, and mark as
+    failed the jobs still queued or running after ``REPORT_JOB_TIMEOUT_MINUTES`` (the
+    worker building them died), so staff see it and can start a new one."""
     now = now or timezone.now()
+    ReportJob.objects.filter(
+        state__in=[ReportJob.State.QUEUED, ReportJob.State.RUNNING],
+        created_at__lt=now - datetime.timedelta(minutes=settings.REPORT_JOB_TIMEOUT_MINUTES),
+    ).update(state=ReportJob.State.FAILED, error="timed out", finished_at=now)
     cutoff = now - datetime.timedelta(days=settings.REPORT_RETENTION_DAYS)
     count = 0
     for job in ReportJob.objects.filter(created_at__lt=cutoff).iterator():

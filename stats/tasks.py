@@ -20,3 +20,11 @@ def report_workbook_task(self, *, job_id: int) -> None:
     from stats.reports import report_workbook_build
 
     report_workbook_build(job_id=job_id)
+
+
+@shared_task(ignore_result=True)
+def report_jobs_purge_task() -> int:
+    """Delete old report workbooks and fail jobs whose worker died (beat, hourly)."""
+    from stats.reports import report_jobs_purge
+
+    return report_jobs_purge()

@@ -250,3 +250,24 @@ def test_purge_removes_old_workbooks(settings, staff_editor, data):
     assert reports.report_jobs_purge(now=later) == 1
     assert not storage.exists(name)
     assert not ReportJob.objects.exists()
+
+
+def test_job_whose_worker_died_is_marked_failed_and_purged_later(settings, staff_editor, data):
+    import datetime
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    stuck = ReportJob.objects.create(
+        token="s" * 32, created_by=staff_editor, state=ReportJob.State.RUNNING, progress=40
+    )
+    fresh = ReportJob.objects.create(token="f" * 32, created_by=staff_editor)
+    ReportJob.objects.filter(pk=stuck.pk).update(
+        created_at=timezone.now()
+        - datetime.timedelta(minutes=settings.REPORT_JOB_TIMEOUT_MINUTES + 1)
+    )
+    call_command("purge_reports", stdout=__import__("io").StringIO())
+    stuck.refresh_from_db()
+    fresh.refresh_from_db()
+    assert stuck.state == ReportJob.State.FAILED and stuck.finished_at is not None
+    assert fresh.state == ReportJob.State.QUEUED
