@@ -44,6 +44,7 @@ from labvisits.selectors import (
     user_is_contact_for_lab,
     user_is_enterprise_member,
 )
+from portal.batching import in_locked_batches
 
 State = LabVisit.State
 SLOT_CAPACITY_MAX = 500
@@ -467,40 +468,31 @@ def lab_visits_mark_no_show(*, now: datetime.datetime | None = None) -> int:
         checked_in_at__isnull=True,
         slot__ends_at__lt=now - no_show_grace(),
     )
-    marked = 0
-    while True:
-        with transaction.atomic():
-            # The visit rows are locked before they change. A check-in at the door locks
-            # the slot, then the visit: it waits for this batch and then refuses the
-            # no-show; a check-in that commits first leaves its visit out of the locked
-            # rows (PostgreSQL re-checks the filter on the locked rows). A no-show stops
-            # holding places, but its slot has ended and takes no more requests, so the
-            # slot needs no lock.
-            ids = list(
-                due.select_for_update(of=("self",))
-                .order_by("pk")
-                .values_list("pk", flat=True)[:NO_SHOW_BATCH]
+
+    def mark(ids: list[int]) -> None:
+        LabVisit.objects.filter(
+            pk__in=ids, state=State.APPROVED, checked_in_at__isnull=True
+        ).update(state=State.NO_SHOW, updated_at=now)
+        LabVisitChange.objects.bulk_create(
+            LabVisitChange(
+                visit_id=pk,
+                event="no_show",
+                from_state=State.APPROVED,
+                to_state=State.NO_SHOW,
+                note="marked automatically after the visit slot",
             )
-            if not ids:
-                return marked
-            LabVisit.objects.filter(
-                pk__in=ids, state=State.APPROVED, checked_in_at__isnull=True
-            ).update(state=State.NO_SHOW, updated_at=now)
-            LabVisitChange.objects.bulk_create(
-                LabVisitChange(
-                    visit_id=pk,
-                    event="no_show",
-                    from_state=State.APPROVED,
-                    to_state=State.NO_SHOW,
-                    note="marked automatically after the visit slot",
-                )
-                for pk in ids
-            )
-            # reminders_cancel for the whole batch in one statement (same rule: pending
-            # reminders of a visit that no longer takes place are cancelled).
-            Reminder.objects.filter(
-                lab_visit_id__in=ids,
-                state=Reminder.State.PENDING,
-                purpose__in=(Reminder.Purpose.REMINDER, Reminder.Purpose.CHANGED),
-            ).update(state=Reminder.State.CANCELLED, queued_at=None, retry_at=None)
-            marked += len(ids)
+            for pk in ids
+        )
+        # reminders_cancel for the whole batch in one statement (same rule: pending
+        # reminders of a visit that no longer takes place are cancelled).
+        Reminder.objects.filter(
+            lab_visit_id__in=ids,
+            state=Reminder.State.PENDING,
+            purpose__in=(Reminder.Purpose.REMINDER, Reminder.Purpose.CHANGED),
+        ).update(state=Reminder.State.CANCELLED, queued_at=None, retry_at=None)
+
+    # The visit rows are locked before they change. A check-in at the door locks the slot,
+    # then the visit: it waits for this batch and then refuses the no-show; a check-in that
+    # commits first leaves its visit out of the locked rows. A no-show stops holding
+    # places, but its slot has ended and takes no more requests, so the slot needs no lock.
+    return in_locked_batches(due, size=NO_SHOW_BATCH, apply=mark)

@@ -37,6 +37,7 @@ from events.services.registration import (
     ticket_code_new,
 )
 from events.tickets import TokenInvalid, qr_token_read
+from portal.batching import in_locked_batches
 
 # Typed codes: letters and digits only once spaces and dashes are gone.
 TICKET_CODE = re.compile(r"^[A-Z0-9]{4,12}$")
@@ -326,34 +327,27 @@ def registrations_mark_no_show(
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(minutes=grace_minutes)
     due = Registration.objects.filter(status=Status.CONFIRMED, session__ends_at__lt=cutoff)
-    marked = 0
-    while True:
-        with transaction.atomic():
-            # The rows are locked before they change: a late check-in (which locks its
-            # registration after its session) waits for this batch, then sees the no-show
-            # and decides by the session's end. Confirmed and no-show both hold a place,
-            # so the count of places does not change and no session lock is needed.
-            ids = list(
-                due.select_for_update(of=("self",))
-                .order_by("pk")
-                .values_list("pk", flat=True)[:NO_SHOW_BATCH]
+
+    def mark(ids: list[int]) -> None:
+        Registration.objects.filter(pk__in=ids, status=Status.CONFIRMED).update(
+            status=Status.NO_SHOW, updated_at=now
+        )
+        StatusChange.objects.bulk_create(
+            StatusChange(
+                registration_id=pk,
+                from_status=Status.CONFIRMED,
+                to_status=Status.NO_SHOW,
+                changed_at=now,
+                note="marked automatically after the session",
             )
-            if not ids:
-                return marked
-            Registration.objects.filter(pk__in=ids, status=Status.CONFIRMED).update(
-                status=Status.NO_SHOW, updated_at=now
-            )
-            StatusChange.objects.bulk_create(
-                StatusChange(
-                    registration_id=pk,
-                    from_status=Status.CONFIRMED,
-                    to_status=Status.NO_SHOW,
-                    changed_at=now,
-                    note="marked automatically after the session",
-                )
-                for pk in ids
-            )
-            marked += len(ids)
+            for pk in ids
+        )
+
+    # The rows are locked before they change: a late check-in (which locks its registration
+    # after its session) waits for this batch, then sees the no-show and decides by the
+    # session's end. Confirmed and no-show both hold a place, so the count of places does
+    # not change and no session lock is needed.
+    return in_locked_batches(due, size=NO_SHOW_BATCH, apply=mark)
 
 
 @dataclass(frozen=True)
