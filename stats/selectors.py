@@ -210,21 +210,27 @@ def _rate(numerator: float | int | None, denominator: float | int | None) -> flo
 # --- open day ----------------------------------------------------------------------------
 
 
-def _session_stats(filters: StatsFilters) -> QuerySet[SessionStat]:
-    qs = SessionStat.objects.all()
-    if filters.campaign_id:
-        qs = qs.filter(campaign_id=filters.campaign_id)
-    if filters.date_from:
-        qs = qs.filter(day__gte=filters.date_from)
-    if filters.date_to:
-        qs = qs.filter(day__lte=filters.date_to)
-    if filters.district:
-        qs = qs.filter(district=filters.district)
-    if filters.institution_id:
-        qs = qs.filter(institution_id=filters.institution_id)
-    if filters.activity_type:
-        qs = qs.filter(activity_type=filters.activity_type)
+# How each filter narrows a summary table; a table takes the filters that apply to it.
+_FILTER_LOOKUPS = {
+    "campaign_id": "campaign_id",
+    "date_from": "day__gte",
+    "date_to": "day__lte",
+    "district": "district",
+    "institution_id": "institution_id",
+    "activity_type": "activity_type",
+}
+
+
+def _filtered(qs: QuerySet, filters: StatsFilters, *names: str) -> QuerySet:
+    for name in names:
+        value = getattr(filters, name)
+        if value:
+            qs = qs.filter(**{_FILTER_LOOKUPS[name]: value})
     return qs
+
+
+def _session_stats(filters: StatsFilters) -> QuerySet[SessionStat]:
+    return _filtered(SessionStat.objects.all(), filters, *_FILTER_LOOKUPS)
 
 
 def _open_day_aggregates() -> dict:
@@ -288,14 +294,7 @@ def open_day_breakdown(*, filters: StatsFilters, by: str) -> list[dict]:
 
 
 def _consultation_stats(filters: StatsFilters) -> QuerySet[ConsultationStat]:
-    qs = ConsultationStat.objects.all()
-    if filters.date_from:
-        qs = qs.filter(day__gte=filters.date_from)
-    if filters.date_to:
-        qs = qs.filter(day__lte=filters.date_to)
-    if filters.district:
-        qs = qs.filter(district=filters.district)
-    return qs
+    return _filtered(ConsultationStat.objects.all(), filters, "date_from", "date_to", "district")
 
 
 def _consultation_aggregates(now: datetime.datetime) -> dict:
@@ -388,16 +387,9 @@ def consultation_breakdown(*, filters: StatsFilters, by: str) -> list[dict]:
 
 
 def _lab_visit_stats(filters: StatsFilters) -> QuerySet[LabVisitStat]:
-    qs = LabVisitStat.objects.all()
-    if filters.date_from:
-        qs = qs.filter(day__gte=filters.date_from)
-    if filters.date_to:
-        qs = qs.filter(day__lte=filters.date_to)
-    if filters.district:
-        qs = qs.filter(district=filters.district)
-    if filters.institution_id:
-        qs = qs.filter(institution_id=filters.institution_id)
-    return qs
+    return _filtered(
+        LabVisitStat.objects.all(), filters, "date_from", "date_to", "district", "institution_id"
+    )
 
 
 def _lab_visit_aggregates() -> dict:
