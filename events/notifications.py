@@ -17,7 +17,8 @@ from email.mime.image import MIMEImage
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
 from events.models import Registration
@@ -31,6 +32,7 @@ KINDS = (
     "moved",
     "session_changed",
     "session_cancelled",
+    "reminder",
 )
 
 
@@ -48,7 +50,15 @@ def registration_notify_on_commit(*, registration: Registration, kind: str) -> N
     )
 
 
-def _subject(kind: str, activity_title: str) -> str:
+def _subject(kind: str, context: dict) -> str:
+    activity_title = context["activity"].title
+    if kind == "reminder":
+        starts_at = timezone.localtime(context["session"].starts_at)
+        return _("Reminder: %(activity)s, %(when)s %(time)s") % {
+            "activity": activity_title,
+            "when": date_format(starts_at, "DATE_FORMAT"),
+            "time": time_format(starts_at, "TIME_FORMAT"),
+        }
     subjects = {
         "confirmed": _("Your ticket: %(activity)s"),
         "waitlisted": _("You are on the waiting list: %(activity)s"),
@@ -62,7 +72,9 @@ def _subject(kind: str, activity_title: str) -> str:
     return subjects[kind] % {"activity": activity_title}
 
 
-def registration_message(*, registration: Registration, kind: str) -> EmailMultiAlternatives:
+def registration_message(
+    *, registration: Registration, kind: str, hours: int | None = None
+) -> EmailMultiAlternatives:
     """The e-mail about ``registration`` (not sent), in the registrant's language, with the
     ticket's QR code while it holds a place and the calendar file: ``METHOD:CANCEL`` once
     the registration is cancelled, else ``METHOD:PUBLISH``. The file's ``SEQUENCE`` grows
@@ -79,8 +91,9 @@ def registration_message(*, registration: Registration, kind: str) -> EmailMulti
     if not registration.email:
         raise ValueError("the registration has no e-mail address")
     with translation.override(registration.language):
-        context = {**ticket_details(registration=registration), "kind": kind}
-        subject = _subject(kind, context["activity"].title)
+        # ``hours``: how long before the start a reminder is sent (kind "reminder").
+        context = {**ticket_details(registration=registration), "kind": kind, "hours": hours}
+        subject = _subject(kind, context)
         text = render_to_string("emails/registration.txt", context)
         html = render_to_string("emails/registration.html", context)
         message = EmailMultiAlternatives(subject, text, to=[registration.email])

@@ -660,12 +660,18 @@ def _render(template: str, context: dict) -> tuple[str, str, str]:
 def _send_email(
     reminder: Reminder, *, address: str, language: str, user: AbstractBaseUser | None
 ) -> None:
-    if reminder.purpose != Reminder.Purpose.REMINDER:
+    if reminder.registration_id:
+        # The registrant's reminder or notice is the ticket e-mail with its own lead text.
         from events.notifications import registration_message
 
-        kind = f"session_{reminder.purpose}"
+        if reminder.purpose == Reminder.Purpose.REMINDER:
+            kind, hours = "reminder", round((reminder.offset_minutes or 0) / 60)
+        else:
+            kind, hours = f"session_{reminder.purpose}", None
         with translation.override(language):
-            message = registration_message(registration=reminder.registration, kind=kind)
+            message = registration_message(
+                registration=reminder.registration, kind=kind, hours=hours
+            )
         message.to = [address]
     else:
         with translation.override(language):

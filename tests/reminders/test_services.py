@@ -216,7 +216,7 @@ def test_sweep_sends_each_due_reminder_once(
     html = message.alternatives[0][0]
     assert '<html lang="en">' in html
     assert message.extra_headers["Message-ID"].startswith("<reminder-")
-    (ics,) = [a for a in message.attachments if a[0] == "open-day.ics"]
+    (ics,) = [a for a in message.attachments if isinstance(a, tuple) and a[0] == "open-day.ics"]
     content = ics[1].decode() if isinstance(ics[1], bytes) else ics[1]
     assert registration.ticket_code in content
     (text,) = _sms_outbox
