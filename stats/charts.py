@@ -11,6 +11,7 @@ Bars are horizontal: category labels stay readable on a phone and in Chinese.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -23,10 +24,12 @@ SERIES_STYLES = (
     {"fill": "#8a5a00", "pattern": "cross"},
 )
 
-WIDTH = 640
-LABEL_WIDTH = 170  # room for the category label, left of the bars
-VALUE_WIDTH = 70  # room for the value written after the longest bar
-BAR_HEIGHT = 18
+# Narrow on purpose: the SVG scales down to a phone's width, and its 14-unit labels must
+# stay readable there (about 11 px on a 390 px screen).
+WIDTH = 480
+LABEL_WIDTH = 150  # room for the category label, left of the bars
+VALUE_WIDTH = 60  # room for the value written after the longest bar
+BAR_HEIGHT = 20
 BAR_GAP = 4  # between the bars of one category
 GROUP_GAP = 14  # between categories
 TOP = 10
@@ -96,19 +99,16 @@ def percent_text(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.1f}%"
 
 
-def _nice_max(value: float) -> float:
-    """The axis maximum: the smallest of 1, 2, 2.5, 5 x 10^n at or above ``value``."""
-    if value <= 0:
-        return 1
-    magnitude = 1.0
-    while magnitude * 10 <= value:
-        magnitude *= 10
-    while magnitude > value:
-        magnitude /= 10
-    for step in (1, 2, 2.5, 5, 10):
-        if step * magnitude >= value:
-            return step * magnitude
-    return 10 * magnitude  # pragma: no cover - the loop always returns
+def _count_axis(value: float) -> tuple[float, float]:
+    """(axis maximum, tick step) for counts of people: a whole step of 1, 2 or 5 x 10^n
+    with at most five steps up to ``value``, so the ticks read 0, 50, 100, ... ."""
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            if value <= 5 * step * factor:
+                size = step * factor
+                return max(size, size * math.ceil(value / size)), size
+        step *= 10
 
 
 def bar_chart(
@@ -127,9 +127,12 @@ def bar_chart(
     """
     fmt = value_format or (percent_text if percent else number_text)
     values = [v for s in series for v in s.values if v is not None]
-    top = 1.0 if percent else _nice_max(max(values, default=0))
-    if percent and values:
-        top = max(1.0, _nice_max(max(values)))
+    if percent:
+        # Rates: 0-100 %, in quarters (a rate above 100 % widens the axis in quarters too).
+        top = max(1.0, math.ceil(max(values, default=0) * 4) / 4)
+        tick_step = 0.25
+    else:
+        top, tick_step = _count_axis(max(values, default=0))
     plot_width = WIDTH - LABEL_WIDTH - VALUE_WIDTH
     group_height = len(series) * BAR_HEIGHT + (len(series) - 1) * BAR_GAP
     groups: list[Group] = []
@@ -159,12 +162,11 @@ def bar_chart(
         y += group_height + GROUP_GAP
     axis_y = y - GROUP_GAP + 6 if groups else TOP
     ticks = []
-    for step in range(5):
-        fraction = step / 4
-        tick_value = top * fraction
+    for step in range(round(top / tick_step) + 1):
+        tick_value = step * tick_step
         ticks.append(
             {
-                "x": round(LABEL_WIDTH + plot_width * fraction, 2),
+                "x": round(LABEL_WIDTH + plot_width * tick_value / top, 2),
                 "text": f"{tick_value * 100:g}%" if percent else number_text(tick_value),
             }
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from stats import charts, selectors
 from stats.selectors import StatsFilters
@@ -31,7 +32,7 @@ def public_figures(*, campaign) -> dict:
     registered, checked_in = _("Registered"), _("Checked in")
     return {
         "open_day": [
-            (_("Activities"), number(headline["activities"])),
+            (pgettext("count of", "Activities"), number(headline["activities"])),
             (_("Sessions"), number(headline["sessions"])),
             (_("Institutions"), number(headline["institutions"])),
             (_("Districts"), number(sum(1 for row in districts if row["sessions"]))),
