@@ -134,6 +134,11 @@ def test_seed_demo_run_twice_duplicates_nothing_and_if_empty_skips():
     call_command("seed_demo", "--skip-index", stdout=out)
     assert "demo-pass-2026" in out.getvalue()
     assert "visitor@example.com" in out.getvalue()
+    # The statistics are computed at once: the dashboard has figures from the start.
+    from stats.models import SessionStat, StatsRefresh
+
+    assert StatsRefresh.objects.exists()
+    assert SessionStat.objects.count() == Session.objects.count()
     counts = demo_counts()
     revisions = Revision.objects.count()
 

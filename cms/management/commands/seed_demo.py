@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand
 
 from cms.demo.builder import seed_demo
 from cms.models import HomePage
+from stats.services import stats_refresh
 
 # Loggers that report every page edit and background task at INFO level.
 NOISY_LOGGERS = ["wagtail", "django_tasks", "modelsearch"]
@@ -60,6 +61,9 @@ class Command(BaseCommand):
             result = seed_demo(stdout=self.stdout if verbose else None)
             if not options["skip_index"]:
                 call_command("update_index", stdout=io.StringIO(), stderr=io.StringIO())
+            # The statistics dashboard and the public figures show the demo data at once,
+            # not only after the first periodic refresh.
+            stats_refresh()
 
         self.stdout.write(self.style.SUCCESS("Demo site is ready."))
         self.stdout.write(
