@@ -7,6 +7,7 @@ import io
 import logging
 
 import pytest
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -28,11 +29,8 @@ R = Reminder
 PHONE = "+8613812345678"
 
 
-class RefusingEmailBackend:
+class RefusingEmailBackend(BaseEmailBackend):
     """An SMTP server that refuses every message, quoting the recipient as real ones do."""
-
-    def __init__(self, *args, **kwargs):
-        pass
 
     def send_messages(self, messages):
         raise ConnectionRefusedError(f"550 mailbox unavailable: {messages[0].to[0]}")
