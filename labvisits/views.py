@@ -8,6 +8,7 @@ check-in screen (``events.views.checkin``).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -44,6 +45,7 @@ from labvisits.services import (
     visit_slot_create,
     visit_slot_delete,
 )
+from portal.ratelimit import BOOKING_RATE_LIMITED_MESSAGE, booking_rate_limited
 
 REQUEST_ERROR_FIELDS = {"group_too_large": "group_size", "full": "group_size"}
 
@@ -95,7 +97,17 @@ def request_visit(request: HttpRequest, slot_id: int) -> HttpResponse:
     form = None
     if is_open and request.method == "POST":
         form = LabVisitRequestForm(request.POST, max_group=slot.lab.visit_capacity)
-        if form.is_valid():
+        status = 400
+        if booking_rate_limited(
+            request,
+            scope="lab-visit",
+            ip_rate=settings.LAB_VISIT_RATE_IP,
+            user_rate=settings.LAB_VISIT_RATE_USER,
+        ):
+            form.is_valid()
+            form.add_error(None, BOOKING_RATE_LIMITED_MESSAGE)
+            status = 429
+        elif form.is_valid():
             data = form.cleaned_data
             try:
                 visit = lab_visit_request(
@@ -120,7 +132,6 @@ def request_visit(request: HttpRequest, slot_id: int) -> HttpResponse:
                     ),
                 )
                 return redirect("labvisits:detail", pk=visit.pk)
-        status = 400
     elif is_open:
         enterprise = request.enterprise
         form = LabVisitRequestForm(

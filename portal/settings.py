@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "wagtail",
     "modelcluster",
     "taggit",
+    "csp",
     "allauth",
     "allauth.account",
     "django.contrib.admin",
@@ -88,6 +89,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -184,6 +186,18 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Password guessing: failed sign-ins are counted per client address and per account (the
+# "key" is the login typed) in the default cache, so with CACHE_URL pointing at Redis every
+# worker shares the counters. Once a limit is reached the login is refused (even with the
+# right password) until the oldest failure leaves the window: a cool-off, not a lock-out.
+# Format "count/period/per", period like 30s, 5m, 1h.
+# https://docs.allauth.org/en/latest/account/rate_limits.html
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": os.environ.get("ACCOUNT_LOGIN_FAILED_RATE", "20/5m/ip,5/5m/key"),
+}
+# allauth finds the client address for its limits the same way as portal/ratelimit.py.
+# https://docs.allauth.org/en/latest/common/configuration.html
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("NUM_PROXIES", "0"))
 # After sign-in, a user without an enterprise (and not staff, an expert or an institution
 # contact) is sent to create or join one.
 ACCOUNT_ADAPTER = "enterprises.adapter.AccountAdapter"
@@ -275,6 +289,11 @@ CELERY_BEAT_SCHEDULE = {
     "reminders-send-due": {"task": "reminders.tasks.reminders_send_due_task", "schedule": 60.0},
     # Statistics summary tables behind the dashboard and the public figures.
     "stats-refresh": {"task": "stats.tasks.stats_refresh_task", "schedule": 15 * 60.0},
+    # Personal data past its retention time is anonymised.
+    "personal-data-purge": {
+        "task": "portal.tasks.personal_data_purge_task",
+        "schedule": 24 * 60 * 60.0,
+    },
     # Old report workbooks are deleted; jobs whose worker died are marked failed.
     "report-jobs-purge": {"task": "stats.tasks.report_jobs_purge_task", "schedule": 60 * 60.0},
     # Approved lab visits nobody checked in for become no-shows after the slot ends.
@@ -326,6 +345,11 @@ REGISTRATION_RATE_PHONE = os.environ.get("REGISTRATION_RATE_PHONE", "5/600")
 # Reverse proxies in front of the portal that append to X-Forwarded-For (0: none; the
 # client address is then the socket's). Used to find the client address for rate limits.
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
+# Failed sign-ins to the Wagtail admin (/cms-admin/login/, a separate form from allauth's)
+# allowed per user name and per client IP within the window ("count/seconds"); then sign-in
+# is refused until the window ends (portal.ratelimit.AdminLoginForm).
+ADMIN_LOGIN_RATE_USER = os.environ.get("ADMIN_LOGIN_RATE_USER", "5/300")
+ADMIN_LOGIN_RATE_IP = os.environ.get("ADMIN_LOGIN_RATE_IP", "20/300")
 
 # --- Expert consultations and lab visits ---------------------------------------------------
 # How far ahead slots are generated from the experts' availability rules (days).
@@ -341,6 +365,13 @@ CONSULTATION_COMPLETION_GRACE_MINUTES = int(
     os.environ.get("CONSULTATION_COMPLETION_GRACE_MINUTES", "30")
 )
 LAB_VISIT_NO_SHOW_GRACE_MINUTES = int(os.environ.get("LAB_VISIT_NO_SHOW_GRACE_MINUTES", "30"))
+# Booking requests allowed per signed-in user and per client IP, as "count/seconds"
+# (same cache counters as REGISTRATION_RATE_*): consultation requests to experts and
+# lab-visit requests. A refused request creates nothing.
+CONSULTATION_RATE_USER = os.environ.get("CONSULTATION_RATE_USER", "10/3600")
+CONSULTATION_RATE_IP = os.environ.get("CONSULTATION_RATE_IP", "30/3600")
+LAB_VISIT_RATE_USER = os.environ.get("LAB_VISIT_RATE_USER", "10/3600")
+LAB_VISIT_RATE_IP = os.environ.get("LAB_VISIT_RATE_IP", "30/3600")
 # Largest attachment accepted with a consultation request (bytes; PDF, PNG or JPEG).
 CONSULTATION_ATTACHMENT_MAX_BYTES = int(
     os.environ.get("CONSULTATION_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
@@ -376,6 +407,12 @@ SMS_BACKEND = os.environ.get("SMS_BACKEND", "reminders.sms.MaskedFileBackend")
 SMS_FILE_PATH = os.environ.get("SMS_FILE_PATH", str(VAR_DIR / "sms"))
 DEFAULT_FROM_SMS = os.environ.get("DEFAULT_FROM_SMS", "")
 
+# --- Personal data -------------------------------------------------------------------------
+# Personal data of registrations, consultations and lab visits is anonymised this many days
+# after the campaign or the appointment ended (portal/privacy.py, a daily job); the figures
+# of the statistics stay as they were.
+PERSONAL_DATA_RETENTION_DAYS = int(os.environ.get("PERSONAL_DATA_RETENTION_DAYS", "180"))
+
 # --- Statistics ---------------------------------------------------------------------------
 # Finished report workbooks are kept this many days under PRIVATE_ROOT/reports.
 REPORT_RETENTION_DAYS = int(os.environ.get("REPORT_RETENTION_DAYS", "30"))
@@ -390,21 +427,71 @@ WAGTAIL_ALLOW_UNICODE_SLUGS = True
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
 WAGTAILIMAGES_IMAGE_MODEL = "wagtailimages.Image"
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# The admin sign-in form counts failed attempts (see ADMIN_LOGIN_RATE_USER).
+WAGTAILADMIN_USER_LOGIN_FORM = "portal.ratelimit.AdminLoginForm"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 # --- Security -----------------------------------------------------------------------------
+# `manage.py check --deploy` is clean with DEBUG=0, a real SECRET_KEY and ALLOWED_HOSTS
+# (tests/test_security.py). https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# Pages opened from the portal cannot reach back into it through window.opener.
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Cookies are not sent with cross-site sub-requests; "Lax" keeps links from e-mails working.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# No script reads the CSRF cookie: the check-in screen posts the form's hidden token.
+CSRF_COOKIE_HTTPONLY = True
 if not DEBUG:
+    # TLS ends at the reverse proxy, which must set X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    # The preload flag only allows submitting the domain to the browsers' preload list
+    # (hstspreload.org); nothing is submitted automatically. Set 0 to leave it out.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+
+# Content-Security-Policy (django-csp 4). Public pages load scripts only from the portal's
+# own static files: no inline or eval'd script. Images: the portal's files and data: URLs
+# (the favicon); QR codes are inline SVG and the check-in scanner reads the camera into a
+# <canvas> and a <video> through srcObject, which needs no source (no blob: URL is made).
+# The scanner's fallback decoder (static/vendor/jsqr/) is a same-origin script; its counters
+# and ticket posts are same-origin fetches. Maps are links, not embedded. Inline styles stay
+# allowed (style attributes of responsive media embeds, the self-contained 500 page); they
+# cannot run code. Embedded media (the "embed" block) may frame the video platforms listed
+# in EMBED_FRAME_SRC.
+# The Wagtail admin (/cms-admin/) is EXCLUDED from the policy: its pages, page previews and
+# rich-text editor rely on inline scripts and styles. It is protected by sign-in, the admin
+# login limit, X-Frame-Options and the other headers above.
+# https://django-csp.readthedocs.io/en/latest/configuration.html
+EMBED_FRAME_SRC = env_list(
+    "EMBED_FRAME_SRC",
+    "https://player.bilibili.com,https://v.qq.com,https://player.youku.com,"
+    "https://www.youtube-nocookie.com,https://www.youtube.com,https://player.vimeo.com",
+)
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/cms-admin/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "media-src": ["'self'"],
+        "frame-src": ["'self'", *EMBED_FRAME_SRC],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- Logging (no personal data is logged anywhere) ----------------------------------------
 LOGGING = {

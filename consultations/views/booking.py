@@ -6,6 +6,7 @@ dashboard. Views parse input, call one service and render; the rules are in
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
@@ -33,6 +34,7 @@ from enterprises.decorators import enterprise_required
 from events.tickets import phone_mask
 from experts.models import Expert
 from portal.choices import Field, Service
+from portal.ratelimit import BOOKING_RATE_LIMITED_MESSAGE, booking_rate_limited
 
 ATTACHMENT_CODES = {"too_many_files", "file_too_big", "file_type"}
 
@@ -72,9 +74,19 @@ def consultation_request_view(request):
     if request.GET.get("field") in Field.values:
         initial["field"] = request.GET["field"]
     other_slots = []
+    status = 200
     if request.method == "POST":
         form = ConsultationRequestForm(request.POST, request.FILES)
-        if form.is_valid():
+        if booking_rate_limited(
+            request,
+            scope="consultation",
+            ip_rate=settings.CONSULTATION_RATE_IP,
+            user_rate=settings.CONSULTATION_RATE_USER,
+        ):
+            form.is_valid()
+            form.add_error(None, BOOKING_RATE_LIMITED_MESSAGE)
+            status = 429
+        elif form.is_valid():
             data = form.cleaned_data
             try:
                 consultation = booking.consultation_request(
@@ -116,7 +128,7 @@ def consultation_request_view(request):
             "enterprise": enterprise,
             "other_slots": other_slots,
         },
-        status=400 if form.errors else 200,
+        status=400 if status == 200 and form.errors else status,
     )
 
 

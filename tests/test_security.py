@@ -1,0 +1,166 @@
+"""Production hardening: Django's deployment checks, security headers and the
+Content-Security-Policy that public pages work under (the Wagtail admin is left out)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+# Variables of the developer's shell that would change the settings under test.
+PORTAL_VARIABLES = (
+    "SECRET_KEY",
+    "DEBUG",
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "CACHE_URL",
+    "ALLOWED_HOSTS",
+    "PORTAL_VAR_DIR",
+    "DJANGO_SETTINGS_MODULE",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_COOKIES",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    # Set by the browser tests' conftest for Playwright; never in production.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+)
+
+
+def check_deploy(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    """``manage.py check --deploy --fail-level WARNING`` in production settings."""
+    clean = {k: v for k, v in os.environ.items() if k not in PORTAL_VARIABLES}
+    clean.update(
+        PORTAL_VAR_DIR=str(tmp_path),
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="portal.example.gov.cn",
+        CSRF_TRUSTED_ORIGINS="https://portal.example.gov.cn",
+        SITE_URL="https://portal.example.gov.cn",
+    )
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=settings.BASE_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    result = check_deploy(tmp_path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_reports_a_weakened_setting(tmp_path):
+    result = check_deploy(tmp_path, SECURE_HSTS_SECONDS="0", SECURE_COOKIES="0")
+
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "security.W004" in output  # HSTS
+    assert "security.W012" in output  # session cookie without Secure
+    assert "security.W016" in output  # CSRF cookie without Secure
+
+
+# ---- Headers ---------------------------------------------------------------------------------
+
+
+def directives(header: str) -> dict[str, list[str]]:
+    parsed = {}
+    for part in header.split(";"):
+        name, *values = part.split()
+        parsed[name] = values
+    return parsed
+
+
+def test_public_page_sends_a_strict_content_security_policy(client, site_tree):
+    response = client.get("/en/")
+
+    assert response.status_code == 200
+    policy = directives(response["Content-Security-Policy"])
+    assert policy["default-src"] == ["'self'"]
+    assert policy["script-src"] == ["'self'"]
+    assert "'unsafe-inline'" not in policy["script-src"]
+    assert "'unsafe-eval'" not in policy["script-src"]
+    assert policy["img-src"] == ["'self'", "data:"]
+    assert policy["object-src"] == ["'none'"]
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert policy["form-action"] == ["'self'"]
+    assert policy["base-uri"] == ["'self'"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_check_in_screen_is_under_the_policy(client, site_tree, superuser):
+    client.force_login(superuser)
+    response = client.get("/en/open-day/checkin/")
+
+    assert response.status_code == 200
+    assert directives(response["Content-Security-Policy"])["script-src"] == ["'self'"]
+
+
+def test_wagtail_admin_is_left_out_of_the_policy(client, superuser):
+    login = client.get("/cms-admin/login/")
+    assert login.status_code == 200
+    assert "Content-Security-Policy" not in login
+    assert login["X-Frame-Options"] == "DENY"
+
+    client.force_login(superuser)
+    dashboard = client.get("/cms-admin/")
+    assert dashboard.status_code == 200
+    assert "Content-Security-Policy" not in dashboard
+
+
+# ---- In a browser: nothing on the public pages is blocked by the policy -----------------------
+
+
+@pytest.mark.browser
+def test_public_pages_load_without_policy_violations(live_server, transactional_site_tree):
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    paths = ["/en/", "/zh-hans/", "/en/in-numbers/", "/en/accounts/login/", "/en/search/?q=x"]
+    violations: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.on(
+                "console",
+                lambda message: (
+                    violations.append(message.text)
+                    if "Content Security Policy" in message.text
+                    else None
+                ),
+            )
+            for path in paths:
+                response = page.goto(f"{live_server.url}{path}")
+                assert response.status < 400, path
+                assert response.headers.get("content-security-policy"), path
+                page.wait_for_load_state("load")
+            assert violations == []
+            # The probe: an injected inline script is refused, so the policy is enforced.
+            page.evaluate(
+                "() => { const s = document.createElement('script');"
+                " s.textContent = 'window.inlineRan = 1'; document.head.appendChild(s); }"
+            )
+            assert page.evaluate("() => window.inlineRan") is None
+            page.wait_for_timeout(200)
+        finally:
+            browser.close()
+
+    assert len(violations) == 1 and "inline script" in violations[0], violations
