@@ -20,6 +20,7 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("search/", cms_views.search, name="search"),
+    path("accounts/", include("portal.account_urls")),
     path("accounts/", include("allauth.urls")),
     path("open-day/", include("events.urls")),
     path("enterprise/", include("enterprises.urls")),
