@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 from wagtail.admin import messages
@@ -98,7 +98,7 @@ def filter_fields(query, errors: dict[str, str]) -> list[dict]:
 
     return [
         field("campaign", _("Campaign"), "select", selectors.campaign_choices()),
-        field("date_from", _("From"), "date"),
+        field("date_from", pgettext("start of a date range", "From"), "date"),
         field("date_to", _("Until"), "date"),
         field("district", _("District"), "select", District.choices),
         field("institution", _("Institution"), "select", institution_choices()),

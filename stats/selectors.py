@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from django.db.models import Avg, Count, F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from wagtail.models import Locale, Page
 
 from consultations.models import Consultation
@@ -67,7 +67,7 @@ class StatsFilters:
             titles = _page_titles([self.campaign_id])
             rows.append((gettext("Campaign"), titles.get(self.campaign_id, str(self.campaign_id))))
         if self.date_from:
-            rows.append((gettext("From"), self.date_from.isoformat()))
+            rows.append((pgettext("start of a date range", "From"), self.date_from.isoformat()))
         if self.date_to:
             rows.append((gettext("Until"), self.date_to.isoformat()))
         if self.district:
