@@ -1,0 +1,513 @@
+"""Every URL of the site, walked from the URL resolver, GET as every role.
+
+The URL list is not written by hand: it comes from ``get_resolver()`` (includes and the
+language prefix are followed), so a URL added later is walked too, and this module fails
+until whoever added it says, in ``EXPECTED``, which roles may open it and, if it has a new
+kind of URL argument, which fixture row fills it (``KWARGS``).
+
+In the Wagtail admin (``/cms-admin/``) only the portal's own views are walked (those whose
+view lives in one of our apps); Wagtail's catch-all page view is walked for each page type.
+
+A role not allowed to open a URL must be refused: a redirect to a sign-in page, Wagtail's
+redirect to the admin home, 403, 404 or 405 (a POST-only view). Some views send a signed-in
+user somewhere else on purpose (``REDIRECTS``). No role ever gets a 5xx.
+
+tests/test_permission_matrix.py keeps the explicit, hand-written matrix of the booking and
+visit pages with their secrets; this module is the net under every other URL.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.core.files.base import ContentFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone, translation
+from wagtail.documents.models import Document
+from wagtail.models import Collection, PageViewRestriction
+
+from consultations.models import ConsultationAttachment
+from enterprises.models import Membership
+from events.tickets import manage_token_make
+from labvisits.models import LabVisit
+from reminders.models import Broadcast, Reminder
+from stats.models import ReportJob
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+# The portal's apps: admin URLs whose view lives in one of them are walked.
+OUR_APPS = (
+    "portal",
+    "cms",
+    "events",
+    "experts",
+    "enterprises",
+    "consultations",
+    "labvisits",
+    "inbox",
+    "reminders",
+    "stats",
+)
+ADMIN_PREFIX = "cms-admin/"
+
+ROLES = [
+    "anonymous",
+    "public",
+    "ent_a",
+    "ent_b",
+    "expert",
+    "contact",
+    "checkin",
+    "editor",
+    "approver",
+]
+
+# --- The URL list ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    key: str  # the qualified URL name, or the route itself for an unnamed pattern
+    route: str
+    kwargs: tuple[str, ...]
+    module: str
+
+
+def _view_module(pattern: URLPattern) -> str:
+    callback = pattern.callback
+    view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+    return (view_class or callback).__module__
+
+
+def _walk(resolver: URLResolver, prefix: str, namespaces: tuple[str, ...]) -> Iterator[Route]:
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            # The language prefix (i18n_patterns) is a URLResolver too; its str() is the
+            # active language's prefix, and reverse() below adds it again.
+            inner = namespaces + ((pattern.namespace,) if pattern.namespace else ())
+            yield from _walk(pattern, route, inner)
+            continue
+        module = _view_module(pattern)
+        if route.startswith(ADMIN_PREFIX) and module.split(".")[0] not in OUR_APPS:
+            continue  # Wagtail's own admin: Wagtail tests it.
+        key = ":".join((*namespaces, pattern.name)) if pattern.name else route
+        names = tuple(pattern.pattern.regex.groupindex)
+        yield Route(key=key, route=route, kwargs=names, module=module)
+
+
+def site_routes() -> list[Route]:
+    seen: dict[str, Route] = {}
+    for route in _walk(get_resolver(), "", ()):
+        seen.setdefault(route.key, route)
+    return list(seen.values())
+
+
+# --- Who may open what ------------------------------------------------------------------
+
+EVERYONE = frozenset(ROLES)
+SIGNED_IN = EVERYONE - {"anonymous"}
+NOBODY: frozenset[str] = frozenset()
+# Regulator staff with the admin's registration/booking/statistics views.
+REGULATOR = frozenset({"editor", "approver"})
+APPROVER = frozenset({"approver"})
+ENTERPRISES = frozenset({"ent_a", "ent_b"})
+
+# URL name (or unnamed route) -> the roles whose GET answers 200.
+EXPECTED: dict[str, frozenset[str]] = {
+    # Health check, language switch, sitemap, the public pages.
+    "healthz": EVERYONE,
+    "set_language": NOBODY,  # POST only (GET redirects back)
+    "sitemap.xml": EVERYONE,
+    "wagtail_serve": EVERYONE,
+    "search": EVERYONE,
+    "stats:public": EVERYONE,
+    "^media/(?P<path>.*)$": EVERYONE,  # public images/documents (DEBUG only)
+    "wagtaildocs_serve": EVERYONE,
+    "wagtaildocs_authenticate_with_password": EVERYONE,
+    "wagtailcore_authenticate_with_password": EVERYONE,
+    "wagtailcore_login": EVERYONE,
+    # Accounts (allauth) and the user's own data.
+    "account_login": {"anonymous"},
+    "account_logout": SIGNED_IN,
+    "account_inactive": EVERYONE,
+    "account_signup": {"anonymous"},
+    "account_reauthenticate": SIGNED_IN,
+    "account_email": SIGNED_IN,
+    "account_email_verification_sent": EVERYONE,
+    "account_change_password": SIGNED_IN,
+    "account_set_password": NOBODY,  # users with a password are sent to "change"
+    "account_reset_password": EVERYONE,
+    "account_confirm_login_code": NOBODY,
+    "account_confirm_email": EVERYONE,  # a bad key: the "link expired" page
+    "account_reset_password_from_key_done": EVERYONE,
+    "account_reset_password_from_key": EVERYONE,  # a bad key: the "link expired" page
+    "account_reset_password_done": EVERYONE,
+    "privacy:my_data": SIGNED_IN,
+    "privacy:my_data_download": SIGNED_IN,
+    "privacy:delete_account": SIGNED_IN,
+    "inbox:notifications": SIGNED_IN,
+    "inbox:notifications_read": NOBODY,
+    # Open-day registration: the ticket link is the key (signed token).
+    "events:register": EVERYONE,
+    "events:ticket_resend": NOBODY,
+    "events:registration_manage": EVERYONE,
+    "events:registration_ics": EVERYONE,
+    "events:registration_party_size": NOBODY,
+    "events:registration_cancel": EVERYONE,
+    "events:my_registrations": SIGNED_IN,
+    "events:calendar_activity": EVERYONE,
+    "events:calendar_campaign": EVERYONE,
+    # Check-in at the door.
+    "events:checkin_home": {"checkin", "contact"},
+    "events:checkin_session": {"checkin"},
+    "events:checkin_ticket": NOBODY,
+    "events:checkin_walk_in": NOBODY,
+    "events:checkin_counts": {"checkin"},
+    "events:checkin_visit_slot": {"checkin", "contact"},
+    "events:checkin_visit_ticket": NOBODY,
+    "events:checkin_visit_counts": {"checkin", "contact"},
+    # Enterprise accounts.
+    "enterprises:mine": {"ent_a", "ent_b"},
+    "enterprises:start": SIGNED_IN - ENTERPRISES,
+    "enterprises:create": SIGNED_IN - ENTERPRISES,
+    "enterprises:join": SIGNED_IN,
+    "enterprises:edit": {"ent_a", "ent_b"},
+    "enterprises:decide": NOBODY,
+    "enterprises:withdraw": NOBODY,
+    # Expert consultations.
+    "consultations:availability": {"expert"},
+    "consultations:availability_for": {"expert", *REGULATOR},
+    "consultations:match": EVERYONE,
+    "consultations:request": {"ent_a", "ent_b"},
+    "consultations:list_mine": {"ent_a", "ent_b"},
+    "consultations:expert_dashboard": {"expert"},
+    "consultations:detail": {"ent_a", "expert", *REGULATOR},
+    "consultations:confirm": NOBODY,
+    "consultations:decline": NOBODY,
+    "consultations:cancel": NOBODY,
+    "consultations:reschedule_propose": NOBODY,
+    "consultations:reschedule_respond": NOBODY,
+    "consultations:complete": NOBODY,
+    "consultations:no_show": NOBODY,
+    "consultations:rate": NOBODY,
+    # Editors see a booking's page but not its calendar file or attachments.
+    "consultations:ics": {"ent_a", "expert", "approver"},
+    "consultations:attachment": {"ent_a", "expert", "approver"},
+    # Lab visits.
+    "labvisits:request_start": EVERYONE,  # the public list of visit slots
+    "labvisits:request": {"ent_a", "ent_b"},
+    "labvisits:detail": {"ent_a", "contact", *REGULATOR},
+    "labvisits:ticket": {"ent_a", "contact", *REGULATOR},
+    "labvisits:decide": NOBODY,
+    "labvisits:cancel": NOBODY,
+    "labvisits:contact_dashboard": {"contact"},
+    "labvisits:slot_create": NOBODY,
+    "labvisits:slot_delete": NOBODY,
+    # The portal's admin views.
+    "stats_admin:dashboard": REGULATOR,
+    "stats_admin:refresh": NOBODY,
+    "stats_admin:report_start": NOBODY,
+    "stats_admin:report_status": REGULATOR,
+    "stats_admin:report_status_json": REGULATOR,
+    "stats_admin:report_download": REGULATOR,
+    # Check-in staff see registrations (masked phones); only approvers change them.
+    "open_day_registrations:index": {"checkin", *REGULATOR},
+    "open_day_registrations:session": {"checkin", *REGULATOR},
+    "open_day_registrations:session_cancel": APPROVER,
+    "open_day_registrations:registration": {"checkin", *REGULATOR},
+    "open_day_registrations:cancel": APPROVER,
+    "open_day_registrations:move": APPROVER,
+    "open_day_noshow_waivers:add": APPROVER,
+    "enterprise_services_consultations:index": REGULATOR,
+    "enterprise_services_consultations:index_results": REGULATOR,
+    "enterprise_services_consultations:inspect": REGULATOR,
+    "enterprise_services_consultations:assign": APPROVER,
+    "enterprise_services_lab_visits:index": REGULATOR,
+    "enterprise_services_lab_visits:index_results": REGULATOR,
+    "enterprise_services_lab_visits:inspect": REGULATOR,
+    "enterprise_services_visit_slots:index": REGULATOR,
+    "enterprise_services_visit_slots:index_results": REGULATOR,
+    "enterprise_services_enterprises:index": REGULATOR,
+    "enterprise_services_enterprises:index_results": REGULATOR,
+    "enterprise_services_enterprises:inspect": REGULATOR,
+    "enterprise_services_enterprises:verify": APPROVER,
+    "reminders_reminders:index": REGULATOR,
+    "reminders_reminders:index_results": REGULATOR,
+    "reminders_reminders:retry": APPROVER,
+    "reminders_broadcasts:index": REGULATOR,
+    "reminders_broadcasts:index_results": REGULATOR,
+}
+
+# Served only with DEBUG on (portal/urls.py), so absent from the test run's resolver.
+DEBUG_ONLY = {"^media/(?P<path>.*)$"}
+
+# Views that send these roles somewhere other than a sign-in page on purpose (no data):
+# URL name -> {role: the path the redirect must lead to}.
+# URL name -> (roles, the paths they may be sent to).
+_HOME = frozenset({"/", "/en/enterprise/start/"})  # after sign-in: by whether one has an enterprise
+REDIRECTS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "set_language": (EVERYONE, frozenset({"/"})),  # GET: back, language unchanged
+    "account_logout": (frozenset({"anonymous"}), frozenset({"/"})),
+    "account_login": (SIGNED_IN, _HOME),
+    "account_signup": (SIGNED_IN, _HOME),
+    "account_confirm_login_code": (SIGNED_IN, _HOME),
+    "account_set_password": (SIGNED_IN, frozenset({"/en/accounts/password/change/"})),
+    # Without an enterprise: first create or join one.
+    **{
+        name: (SIGNED_IN - ENTERPRISES, frozenset({"/en/enterprise/start/"}))
+        for name in (
+            "enterprises:mine",
+            "enterprises:edit",
+            "consultations:request",
+            "consultations:list_mine",
+            "labvisits:request",
+        )
+    },
+    # With one: to it.
+    "enterprises:start": (ENTERPRISES, frozenset({"/en/enterprise/"})),
+    "enterprises:create": (ENTERPRISES, frozenset({"/en/enterprise/start/"})),
+}
+
+
+# --- The data set -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(site_tree):
+    users = {
+        "public": factories.UserFactory(username="u-public"),
+        "ent_a": factories.UserFactory(username="u-ent-a"),
+        "ent_b": factories.UserFactory(username="u-ent-b"),
+        "expert": factories.UserFactory(username="u-expert", groups=["Experts"]),
+        "contact": factories.UserFactory(username="u-contact", groups=["Institution contacts"]),
+        "checkin": factories.UserFactory(username="u-door", groups=["Check-in staff"]),
+        "editor": factories.UserFactory(username="u-editor", groups=["Regulator editors"]),
+        "approver": factories.UserFactory(username="u-approver", groups=["Regulator approvers"]),
+    }
+    ent_a = factories.EnterpriseFactory(owner=users["ent_a"])
+    factories.EnterpriseFactory(owner=users["ent_b"])
+    joiner = factories.UserFactory(username="u-joiner")
+    join_request = Membership.objects.create(
+        enterprise=ent_a, user=joiner, role=Membership.Role.MEMBER
+    )
+
+    # Open day: a campaign activity with a session and enterprise A's registration.
+    activity = factories.ActivityPageFactory(parent=site_tree.zh.campaign)
+    session = factories.SessionFactory(activity=activity)
+    registration = factories.RegistrationFactory(session=session, user=users["ent_a"])
+    # A session notice, listed by the admin's session-notices pages.
+    Broadcast.objects.create(
+        session=session, kind=Broadcast.Kind.choices[0][0], created_by=users["approver"]
+    )
+    reminder = Reminder.objects.create(
+        key="matrix-reminder",
+        registration=registration,
+        audience=Reminder.Audience.REGISTRANT,
+        channel=Reminder.Channel.EMAIL,
+        due_at=timezone.now(),
+        state=Reminder.State.FAILED,
+    )
+
+    # A consultation of enterprise A with the expert, with an attachment.
+    expert = factories.ExpertFactory(user=users["expert"], services=("certification",))
+    slot = factories.SlotFactory(expert=expert)
+    consultation = factories.ConsultationFactory(
+        requested_by=users["ent_a"], enterprise=ent_a, slot=slot
+    )
+    attachment = ConsultationAttachment(
+        consultation=consultation,
+        token="tok-url-matrix",
+        original_name="report.pdf",
+        content_type="application/pdf",
+        size=20,
+    )
+    attachment.file.save("report.pdf", ContentFile(b"%PDF-1.4 secret report"), save=False)
+    attachment.save()
+
+    # A lab visit of enterprise A at the contact's institution.
+    institution = factories.InstitutionPageFactory(parent=site_tree.zh.institutions)
+    factories.InstitutionContactFactory(user=users["contact"], institution=institution)
+    lab = factories.LabFactory(institution=institution)
+    visit_slot = factories.VisitSlotFactory(lab=lab)
+    visit = factories.LabVisitFactory(
+        requested_by=users["ent_a"],
+        enterprise=ent_a,
+        slot=visit_slot,
+        state=LabVisit.State.APPROVED,
+        decided_at=timezone.now() - datetime.timedelta(hours=1),
+    )
+
+    job = ReportJob.objects.create(
+        token="job-url-matrix", state=ReportJob.State.DONE, created_by=users["approver"]
+    )
+    job.file.save("report.xlsx", ContentFile(b"PK\x03\x04 workbook"), save=True)
+
+    document = Document.objects.create(title="Open day leaflet")
+    document.file.save("leaflet.pdf", ContentFile(b"%PDF-1.4 leaflet"), save=True)
+    private = Collection.get_first_root_node().add_child(name="Protected")
+    doc_restriction = private.view_restrictions.create(
+        restriction_type=PageViewRestriction.PASSWORD, password="x"
+    )
+    protected_page = factories.StandardPageFactory(parent=site_tree.zh.home)
+    page_restriction = PageViewRestriction.objects.create(
+        page=protected_page, restriction_type=PageViewRestriction.PASSWORD, password="x"
+    )
+
+    news = factories.NewsPageFactory(parent=site_tree.zh.news)
+    pages = [
+        site_tree.zh.home,
+        site_tree.en.home,
+        site_tree.zh.news,
+        news,
+        site_tree.zh.campaign,
+        activity,
+        site_tree.zh.institutions,
+        institution,
+        site_tree.zh.roster,
+        site_tree.en.about,
+    ]
+    return {
+        "users": users,
+        "pages": pages,
+        # URL argument -> value, or {URL name or namespace: value} when one argument name
+        # stands for different rows in different places.
+        "kwargs": {
+            "session_id": session.pk,
+            "slot_id": visit_slot.pk,
+            "expert_id": expert.pk,
+            "reference": consultation.reference,
+            "page_id": {
+                "events:calendar_activity": activity.pk,
+                "events:calendar_campaign": site_tree.zh.campaign.pk,
+                "wagtailcore_authenticate_with_password": protected_page.pk,
+            },
+            "page_view_restriction_id": page_restriction.pk,
+            "restriction_id": doc_restriction.pk,
+            "token": {
+                "events": manage_token_make(registration.ticket_code),
+                "consultations": attachment.token,
+                "stats_admin": job.token,
+            },
+            "pk": {
+                "open_day_registrations": registration.pk,
+                "enterprise_services_consultations": consultation.pk,
+                "enterprise_services_lab_visits": visit.pk,
+                "enterprise_services_enterprises": ent_a.pk,
+                "reminders_reminders": reminder.pk,
+                "labvisits": visit.pk,
+                "enterprises": join_request.pk,
+            },
+            # allauth's e-mail and password links: a key that is not valid.
+            "key": "not-a-valid-key",
+            "uidb36": "zz",
+            "path": document.file.name,
+        },
+        # Patterns with unnamed groups: the URL is built here.
+        "urls": {
+            "wagtaildocs_serve": [document.url],
+            "wagtail_serve": [page.url for page in pages],
+        },
+    }
+
+
+def _kwarg(world, route: Route, name: str):
+    table = world["kwargs"]
+    assert name in table, (
+        f"The URL {route.route!r} ({route.key}) takes an argument {name!r} that "
+        f"tests/test_url_matrix.py does not know: add a fixture row for it to the 'kwargs' "
+        f"table of the world fixture, and the URL to EXPECTED."
+    )
+    value = table[name]
+    if isinstance(value, dict):
+        namespace = route.key.rpartition(":")[0]
+        for candidate in (route.key, namespace):
+            if candidate in value:
+                return value[candidate]
+        raise AssertionError(
+            f"The URL {route.route!r} ({route.key}) takes {name!r}, which means a different "
+            f"row in each app: say which row in the world fixture's kwargs[{name!r}]."
+        )
+    return value
+
+
+def concrete_urls(world, route: Route) -> list[str]:
+    if route.key in world["urls"]:
+        return world["urls"][route.key]
+    if route.key == "^media/(?P<path>.*)$":
+        return [f"/media/{_kwarg(world, route, 'path')}"]
+    if route.key == route.route and not route.kwargs:
+        return ["/" + route.route]  # an unnamed route without arguments
+    kwargs = {name: _kwarg(world, route, name) for name in route.kwargs}
+    with translation.override("en"):
+        return [reverse(route.key, kwargs=kwargs)]
+
+
+# --- The checks -------------------------------------------------------------------------
+
+SIGN_IN_PATHS = ("/accounts/login/", "/cms-admin/login/")
+
+
+def outcome(response) -> str:
+    """'ok', 'refused', or a description of anything else."""
+    status = response.status_code
+    if status == 200:
+        return "ok"
+    if status in (403, 404, 405):
+        return "refused"
+    if status == 302:
+        location = response["Location"]
+        if any(path in location for path in SIGN_IN_PATHS) or location == "/cms-admin/":
+            return "refused"
+        return f"302 to {location}"
+    return str(status)
+
+
+def client_for(world, role: str) -> Client:
+    client = Client()
+    if role != "anonymous":
+        client.force_login(world["users"][role])
+    return client
+
+
+def test_every_url_is_classified():
+    """A URL added to the site without an entry here fails, naming the URL."""
+    keys = {route.key for route in site_routes()}
+    unknown = sorted(keys - EXPECTED.keys())
+    assert not unknown, (
+        f"New URLs not in tests/test_url_matrix.py EXPECTED (say which roles may GET them): "
+        f"{unknown}"
+    )
+    gone = sorted(EXPECTED.keys() - keys - DEBUG_ONLY)
+    assert not gone, f"EXPECTED names URLs the site no longer has: {gone}"
+
+
+def test_the_walk_reaches_the_portal_admin_and_the_language_prefixed_urls():
+    keys = {route.key for route in site_routes()}
+    assert {"stats_admin:dashboard", "reminders_reminders:retry", "events:register"} <= keys
+    assert "wagtailadmin_home" not in keys  # Wagtail's own admin is left out
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_only_what_it_may(world, role):
+    client = client_for(world, role)
+    wrong = []
+    for route in site_routes():
+        for url in concrete_urls(world, route):
+            response = client.get(url)
+            assert response.status_code < 500, (role, route.key, url, response.status_code)
+            got = outcome(response)
+            if role in EXPECTED.get(route.key, ()):
+                expected = "ok"
+            elif route.key in REDIRECTS and role in REDIRECTS[route.key][0]:
+                expected = " or ".join(f"302 to {to}" for to in sorted(REDIRECTS[route.key][1]))
+            else:
+                expected = "refused"
+            if got not in expected.split(" or "):
+                wrong.append(f"{route.key} {url}: expected {expected}, got {got}")
+    assert not wrong, f"{role}:\n" + "\n".join(wrong)
