@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := portal.settings
 
-.PHONY: run test install install-dev messages makemessages lint check migrate seed worker web clean screenshots bench-stats
+.PHONY: run test install install-dev messages makemessages lint check migrate seed clean screenshots bench-stats
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,11 @@ test: $(VENV)/.installed-dev messages lint check
 # GROUP BY; meant for PostgreSQL (DATABASE_URL), also runs on SQLite with fewer rows.
 bench-stats: $(VENV)/.installed
 	$(PY) bench/statistics.py --registrations $(or $(REGISTRATIONS),1000000)
+
+# Screenshots of the main pages (phone and desktop) into docs/screenshots/, from a demo site
+# seeded in var/screenshots. Needs /usr/bin/chromium and a CJK font (fonts-wqy-zenhei).
+screenshots: $(VENV)/.installed-dev messages
+	$(PY) docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) var staticfiles
