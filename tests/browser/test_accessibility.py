@@ -11,12 +11,11 @@ from __future__ import annotations
 import pytest
 from allauth.account.models import EmailAddress
 from axe_playwright_python.sync_playwright import Axe
-from django.conf import settings
-from django.test import Client
 
 from events.tickets import manage_token_make
 from tests import factories
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.test_checkin import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -172,17 +171,7 @@ def _context(chromium, live_server, *, viewport: dict, locale: str, user=None):
     context = chromium.new_context(viewport=viewport, locale=locale)
     context.set_default_timeout(15_000)
     if user is not None:
-        client = Client()
-        client.force_login(user)
-        context.add_cookies(
-            [
-                {
-                    "name": settings.SESSION_COOKIE_NAME,
-                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                    "url": live_server.url,
-                }
-            ]
-        )
+        sign_in(context, live_server, user)
     return context
 
 
