@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "portal.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -165,6 +166,11 @@ if CACHE_URL.startswith("redis"):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Public pages served to anonymous visitors from the cache above, for at most this many
+# seconds (places left shown on an activity page are at most this old); publishing purges
+# them at once. 0 turns the page cache off. See portal/pagecache.py.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "30"))
 
 # --- Auth and accounts --------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -400,6 +406,9 @@ REMINDER_MAX_ATTEMPTS = int(os.environ.get("REMINDER_MAX_ATTEMPTS", "5"))
 REMINDER_CLAIM_TIMEOUT = int(os.environ.get("REMINDER_CLAIM_TIMEOUT", "300"))
 # Notices of a changed or cancelled session are planned in batches of this many registrations.
 NOTICE_BATCH_SIZE = int(os.environ.get("NOTICE_BATCH_SIZE", "200"))
+# Due reminders are handed to the mail queue in tasks of this many rows each; one worker
+# sends a batch over one e-mail and one text-message connection.
+REMINDER_BATCH_SIZE = int(os.environ.get("REMINDER_BATCH_SIZE", "100"))
 # Text messages (django-sms). Default: one masked file per message in var/sms. A provider
 # is plugged in by naming its backend class, e.g. "sms.backends.twilio.SmsBackend".
 # https://github.com/roaldnefs/django-sms

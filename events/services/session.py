@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from events.exceptions import SessionError
 from events.models import Registration, Session, SessionState, StatusChange
+from portal.pagecache import pagecache_purge
 
 if TYPE_CHECKING:
     from reminders.models import Broadcast
@@ -143,6 +144,7 @@ def session_cancel(
         state.cancelled_by = _user_or_none(by)
         state.cancel_reason = reason[:limit]
         state.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason"])
+        pagecache_purge()  # the activity page must say "cancelled" at once
         return broadcast_start(
             session=session, kind="cancelled", by=_user_or_none(by), note=reason[:200]
         )
