@@ -119,7 +119,8 @@ def stats_filters_from_query(query: Mapping[str, str]) -> tuple[StatsFilters, di
         raw = text(name)
         if not raw:
             return None
-        if not raw.isdigit() or int(raw) == 0 or len(raw) > 18:
+        # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+        if not (raw.isascii() and raw.isdigit()) or int(raw) == 0 or len(raw) > 18:
             errors[name] = gettext("Choose a valid option.")
             return None
         return int(raw)
