@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := portal.settings
 
-.PHONY: run test install install-dev messages makemessages lint check migrate seed clean screenshots bench-stats
+.PHONY: run test install install-dev messages makemessages lint check migrate seed clean screenshots bench bench-stats
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -66,10 +66,19 @@ check: $(VENV)/.installed-dev messages
 test: $(VENV)/.installed-dev messages lint check
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The four benchmarks of bench/README.md, one table each, against servers and workers they
+# start themselves on PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379), loopback only.
+# Results of a run are kept in bench/RESULTS.md.
+# Every benchmark runs even if an earlier one misses its target; the exit status says if any did.
+bench: $(VENV)/.installed-dev messages
+	@status=0; for name in rush pages statistics reminders; do \
+		echo "== bench/$$name.py"; $(PY) bench/$$name.py || status=1; echo; \
+	done; exit $$status
+
 # Statistics over a generated campaign (default 1,000,000 registrations) against a plain
 # GROUP BY; meant for PostgreSQL (DATABASE_URL), also runs on SQLite with fewer rows.
 bench-stats: $(VENV)/.installed
-	$(PY) bench/statistics.py --registrations $(or $(REGISTRATIONS),1000000)
+	$(PY) bench/statistics.py $(if $(REGISTRATIONS),--registrations $(REGISTRATIONS))
 
 # Screenshots of the main pages (phone and desktop) into docs/screenshots/, from a demo site
 # seeded in var/screenshots. Needs /usr/bin/chromium and a CJK font (fonts-wqy-zenhei).

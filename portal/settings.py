@@ -404,6 +404,11 @@ REMINDER_MAX_ATTEMPTS = int(os.environ.get("REMINDER_MAX_ATTEMPTS", "5"))
 # A reminder claimed by a worker that died before finishing is released after this long
 # (seconds) and sent by the next sweep.
 REMINDER_CLAIM_TIMEOUT = int(os.environ.get("REMINDER_CLAIM_TIMEOUT", "300"))
+# A due reminder handed to the mail queue but still pending this many seconds later is
+# handed over again by the sweep: the broker lost the message (a restart without
+# persistence) or the mail queue is far behind. A second message is harmless: the claim
+# lets only one through.
+REMINDER_REQUEUE_AFTER = int(os.environ.get("REMINDER_REQUEUE_AFTER", "300"))
 # Notices of a changed or cancelled session are planned in batches of this many registrations.
 NOTICE_BATCH_SIZE = int(os.environ.get("NOTICE_BATCH_SIZE", "200"))
 # Due reminders are handed to the mail queue in tasks of this many rows each; one worker
