@@ -153,7 +153,11 @@ class NewsIndexPage(RoutablePageMixin, BasePage):
         context = super().get_context(request, *args, **kwargs)
         tag = request.GET.get("tag", "").strip()[:100]
         year_raw = request.GET.get("year", "").strip()
-        year = int(year_raw) if year_raw.isdigit() and len(year_raw) == 4 else None
+        year = (
+            int(year_raw)
+            if year_raw.isascii() and year_raw.isdigit() and len(year_raw) == 4
+            else None
+        )
         articles, years, tags = news_list(index=self, tag=tag or None, year=year)
         paginator = Paginator(articles, self.PAGE_SIZE)
         try:

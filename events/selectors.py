@@ -52,7 +52,7 @@ def activity_filter_from_query(*, campaign: OpenDayIndexPage, query: Mapping) ->
         activity_type=activity_type if activity_type in ActivityType.values else "",
         district=district if district in District.values else "",
         institution=int(institution_raw)
-        if institution_raw.isdigit() and len(institution_raw) < 12
+        if institution_raw.isascii() and institution_raw.isdigit() and len(institution_raw) < 12
         else None,
     )
 

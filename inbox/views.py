@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -21,10 +21,13 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @login_required
 def notifications_read(request: HttpRequest) -> HttpResponse:
     raw_id = request.POST.get("notification", "")
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
     notification_mark_read(
-        user=request.user, notification_id=int(raw_id) if raw_id.isdigit() else None
+        user=request.user,
+        notification_id=int(raw_id) if raw_id.isascii() and raw_id.isdigit() else None,
     )
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
+        # Not redirect(): it would take a bare word such as "0" for a URL name to reverse.
+        return HttpResponseRedirect(target)
     return redirect("inbox:notifications")

@@ -58,7 +58,8 @@ def consultation_request_view(request):
     enterprise = request.enterprise
     slot = None
     slot_id = request.POST.get("slot") or request.GET.get("slot")
-    if slot_id and str(slot_id).isdigit():
+    # ASCII digits only: str.isdigit() also accepts "²" or "٣", which are no primary key.
+    if slot_id and str(slot_id).isascii() and str(slot_id).isdigit():
         slot = get_object_or_404(Slot.objects.select_related("expert"), pk=slot_id)
     initial = {
         "contact_name": enterprise.contact_name,
