@@ -32,6 +32,9 @@ urlpatterns += i18n_patterns(
     prefix_default_language=True,
 )
 
+# A database outage answers 503 with Retry-After instead of the 500 page.
+handler500 = portal_views.server_error
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 
