@@ -3,8 +3,9 @@
 ``stats_refresh`` replaces the three summary tables in one transaction. Each is computed by
 one aggregate query (``GROUP BY`` session, consultation or visit slot, with conditional
 ``SUM``/``COUNT ... FILTER``), so the work done in Python grows with the number of
-sessions, consultations and slots, never with the number of registrations. Readers keep
-seeing the previous figures until the transaction commits.
+consultations and slots, never with the number of registrations: ``SessionStat``, the
+large one, is written by one ``INSERT ... SELECT`` in the database. Readers keep seeing the
+previous figures until the transaction commits.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import logging
 import time
 
 from django.db import connection, transaction
-from django.db.models import Count, IntegerField, Min, Q, Sum, Value
+from django.db.backends.utils import CursorWrapper
+from django.db.models import Count, F, IntegerField, Min, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from wagtail.models import Locale
@@ -34,77 +36,116 @@ _ADVISORY_LOCK_KEY = 5_001_001
 PEOPLE_FIGURES = ("registered", "waitlisted", "cancelled", "checked_in", "walk_ins", "no_shows")
 
 
-def _people(condition: Q) -> Coalesce:
-    """People (party sizes) of the registrations matching ``condition``."""
-    return Coalesce(
-        Sum("party_size", filter=condition),
-        Value(0, output_field=IntegerField()),
-    )
+# Temporary table holding the per-session figures on PostgreSQL (see ``_session_stats_build``).
+_FIGURES_TABLE = "stats_refresh_session_figures"
 
 
-def _session_rows() -> list[SessionStat]:
-    """One ``SessionStat`` per session of a default-language activity page."""
-    # The campaign is the activity's parent page. Activities are few: resolve each one's
-    # parent through the treebeard path (parent path = path minus the last step) once,
-    # instead of joining the page tree into the aggregate query.
-    steplen = ActivityPage.steplen
-    campaigns = dict(OpenDayIndexPage.objects.values_list("path", "pk"))
-    activities = {
-        a["pk"]: a
-        for a in ActivityPage.objects.filter(locale=Locale.get_default()).values(
-            "pk", "path", "activity_type", "district", "institution_id"
-        )
-    }
-    for a in activities.values():
-        a["campaign_id"] = campaigns.get(a["path"][:-steplen])
-
-    # The registrations are grouped by session alone (the same plan as a plain GROUP BY
-    # over the table); the 2,000-odd sessions are read separately and merged below.
+def _session_figures() -> tuple[str, tuple]:
+    """SQL and parameters of the people figures per session: one ``GROUP BY session_id`` over
+    the registrations, joined to nothing, so it is the plan of a plain ``GROUP BY``. Sessions
+    without registrations have no row (their figures are 0)."""
     Status = Registration.Status
     walk_in = Q(source=Registration.Source.WALK_IN)
-    people = {
-        row.pop("session_id"): row
-        for row in Registration.objects.order_by()
-        .values("session_id")
-        .annotate(
-            registered=_people(
-                Q(status__in=(Status.CONFIRMED, Status.CHECKED_IN, Status.NO_SHOW)) & ~walk_in
-            ),
-            waitlisted=_people(Q(status=Status.WAITLISTED)),
-            cancelled=_people(Q(status=Status.CANCELLED)),
-            checked_in=_people(Q(status=Status.CHECKED_IN)),
-            walk_ins=_people(walk_in),
-            no_shows=_people(Q(status=Status.NO_SHOW)),
-        )
+    registered = Q(status__in=(Status.CONFIRMED, Status.CHECKED_IN, Status.NO_SHOW)) & ~walk_in
+    figures = {
+        "registered": registered,
+        "waitlisted": Q(status=Status.WAITLISTED),
+        "cancelled": Q(status=Status.CANCELLED),
+        "checked_in": Q(status=Status.CHECKED_IN),
+        "walk_ins": walk_in,
+        "no_shows": Q(status=Status.NO_SHOW),
     }
-    no_one = dict.fromkeys(PEOPLE_FIGURES, 0)
-    # Every session belongs to a default-language page (translations share them); rows of
-    # unknown activities are skipped below.
-    sessions = (
-        Session.objects.order_by()
-        .values("pk", "activity_id", "starts_at", "capacity")
-        .annotate(day=TruncDate("starts_at", tzinfo=timezone.get_current_timezone()))
+    queryset = (
+        Registration.objects.order_by()
+        .values("session_id")
+        .annotate(**{name: Sum("party_size", filter=figures[name]) for name in PEOPLE_FIGURES})
     )
-    rows = []
-    for s in sessions:  # one row per session
-        activity = activities.get(s["activity_id"])
-        if activity is None or activity["campaign_id"] is None:
-            continue
-        rows.append(
-            SessionStat(
-                session_id=s["pk"],
-                campaign_id=activity["campaign_id"],
-                activity_id=s["activity_id"],
-                institution_id=activity["institution_id"],
-                activity_type=activity["activity_type"],
-                district=activity["district"],
-                day=s["day"],
-                starts_at=s["starts_at"],
-                capacity=s["capacity"],
-                **people.get(s["pk"], no_one),
-            )
+    return queryset.query.sql_with_params()
+
+
+def _session_stats_build(cursor: CursorWrapper) -> int:
+    """Insert one ``SessionStat`` per session of a default-language activity page whose parent
+    is a campaign (``SessionStat`` must be empty) with one ``INSERT ... SELECT`` run by the
+    database: no registration passes through Python. Returns the number of rows inserted.
+
+    The registrations are aggregated by session alone; the small tables (sessions, activity
+    pages, campaigns) are joined to the 2,000-odd aggregated rows, not to each registration.
+    PostgreSQL never runs the query of an ``INSERT ... SELECT`` in parallel but does run the
+    one of a ``CREATE TABLE ... AS``, so there the figures go to a temporary table first and
+    the scan of the registrations gets the parallel workers a plain ``GROUP BY`` gets.
+    """
+    qn = connection.ops.quote_name
+    figures_sql, figures_params = _session_figures()
+    sessions_sql, sessions_params = (
+        Session.objects.order_by()
+        .values(
+            s_id=F("pk"),
+            s_activity=F("activity_id"),
+            s_day=TruncDate("starts_at", tzinfo=timezone.get_current_timezone()),
+            s_starts_at=F("starts_at"),
+            s_capacity=F("capacity"),
         )
-    return rows
+        .query.sql_with_params()
+    )
+    activities_sql, activities_params = (
+        ActivityPage.objects.order_by()
+        .filter(locale=Locale.get_default())
+        .values(
+            a_id=F("pk"),
+            a_path=F("path"),
+            a_institution=F("institution_id"),
+            a_type=F("activity_type"),
+            a_district=F("district"),
+        )
+        .query.sql_with_params()
+    )
+    campaigns_sql, campaigns_params = (
+        OpenDayIndexPage.objects.order_by().values(c_id=F("pk"), c_path=F("path")).query
+    ).sql_with_params()
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {qn(_FIGURES_TABLE)} ON COMMIT DROP AS {figures_sql}",
+            figures_params,
+        )
+        figures_source, figures_params = qn(_FIGURES_TABLE), ()
+    else:
+        figures_source = f"({figures_sql})"
+    columns = {
+        "session_id": "d.s_id",
+        "campaign_id": "c.c_id",
+        "activity_id": "d.s_activity",
+        "institution_id": "a.a_institution",
+        "activity_type": "a.a_type",
+        "district": "a.a_district",
+        "day": "d.s_day",
+        "starts_at": "d.s_starts_at",
+        "capacity": "d.s_capacity",
+        **{name: f"COALESCE(f.{qn(name)}, 0)" for name in PEOPLE_FIGURES},
+    }
+    # The campaign is the activity's parent page: treebeard's parent path is the path minus
+    # its last step (one join over the 200-odd activities, on the unique page path).
+    cursor.execute(
+        f"INSERT INTO {qn(SessionStat._meta.db_table)} ({', '.join(map(qn, columns))}) "
+        f"SELECT {', '.join(columns.values())} "
+        f"FROM ({sessions_sql}) d "
+        f"INNER JOIN ({activities_sql}) a ON a.a_id = d.s_activity "
+        f"INNER JOIN ({campaigns_sql}) c "
+        f"ON c.c_path = SUBSTR(a.a_path, 1, LENGTH(a.a_path) - %s) "
+        f"LEFT JOIN {figures_source} f ON f.{qn('session_id')} = d.s_id",
+        (
+            *sessions_params,
+            *activities_params,
+            *campaigns_params,
+            ActivityPage.steplen,
+            *figures_params,
+        ),
+    )
+    inserted = cursor.rowcount
+    if connection.vendor == "postgresql":
+        # Dropped at once rather than at commit: the refresh may run inside a longer
+        # transaction (as a savepoint), where a second run would find the table still there.
+        cursor.execute(f"DROP TABLE {qn(_FIGURES_TABLE)}")
+    return inserted
 
 
 def _consultation_rows() -> list[ConsultationStat]:
@@ -199,17 +240,19 @@ def stats_refresh() -> StatsRefresh:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
-        sessions = _session_rows()
+        with connection.cursor() as cursor:
+            # One plain DELETE per table (``QuerySet.delete()`` would first read the rows):
+            # readers keep seeing the old rows until commit. TRUNCATE would be cheaper but
+            # takes an exclusive lock: the dashboard would wait for the whole refresh, and
+            # the refresh for any report still reading the tables.
+            for model in (SessionStat, ConsultationStat, LabVisitStat):
+                cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
+            sessions = _session_stats_build(cursor)
         consultations = _consultation_rows()
         lab_visits = _lab_visit_rows()
-        for model, rows in (
-            (SessionStat, sessions),
-            (ConsultationStat, consultations),
-            (LabVisitStat, lab_visits),
-        ):
-            model.objects.all().delete()
-            model.objects.bulk_create(rows, batch_size=BATCH_SIZE)
-        total = len(sessions) + len(consultations) + len(lab_visits)
+        ConsultationStat.objects.bulk_create(consultations, batch_size=BATCH_SIZE)
+        LabVisitStat.objects.bulk_create(lab_visits, batch_size=BATCH_SIZE)
+        total = sessions + len(consultations) + len(lab_visits)
         refresh = StatsRefresh.objects.create(
             started_at=started_at,
             finished_at=timezone.now(),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+import threading
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from events.models import Registration
@@ -16,6 +18,8 @@ from stats.services import stats_refresh
 from stats.tasks import stats_refresh_task
 from tests import factories
 from tests.stats.test_selectors import build_stats_data
+
+FIGURES = ("registered", "waitlisted", "cancelled", "checked_in", "walk_ins", "no_shows")
 
 
 def snapshot() -> tuple[list, list, list]:
@@ -108,3 +112,77 @@ def test_refresh_of_an_empty_portal(db):
 
     assert refresh.rows == 0
     assert open_day_headline(filters=StatsFilters())["fill_rate"] is None
+
+
+def figures(session_id: int) -> dict[str, int]:
+    return SessionStat.objects.filter(pk=session_id).values(*FIGURES, "capacity").get()
+
+
+def test_refresh_counts_people_by_status_and_source(data):
+    """Session 1 holds every status and a walk-in; a new session has no registrations."""
+    empty = factories.SessionFactory(
+        activity=data.sessions[2].activity,
+        starts_at=data.sessions[2].starts_at + datetime.timedelta(days=1),
+        ends_at=data.sessions[2].ends_at + datetime.timedelta(days=1),
+        capacity=12,
+        sync_revision=False,
+    )
+
+    stats_refresh()
+
+    # Confirmed 2 + 1, checked in 3, no-show 2; the walk-in (2) is not registered.
+    assert figures(data.sessions[0].pk) == {
+        "registered": 8,
+        "waitlisted": 4,
+        "cancelled": 1,
+        "checked_in": 3 + 2,
+        "walk_ins": 2,
+        "no_shows": 2,
+        "capacity": 20,
+    }
+    assert figures(empty.pk) == dict.fromkeys(FIGURES, 0) | {"capacity": 12}
+    assert SessionStat.objects.get(pk=empty.pk).campaign_id == data.campaign_a.pk
+
+
+def test_refresh_aggregates_registrations_inside_the_database(data):
+    """No statement of the refresh returns registrations (or their per-session sums) to
+    Python: the only statement reading them writes its result into a table."""
+    with CaptureQueriesContext(connection) as queries:
+        stats_refresh()
+
+    reading = [q["sql"] for q in queries if '"events_registration"' in q["sql"]]
+    assert len(reading) == 1
+    assert reading[0].startswith(("INSERT INTO", "CREATE TEMPORARY TABLE"))
+    assert "GROUP BY" in reading[0]
+    assert SessionStat.objects.get(pk=data.sessions[0].pk).registered == 8
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+def test_readers_keep_the_old_figures_while_a_refresh_runs(transactional_site_tree):
+    """A refresh in progress neither hides the summary rows from nor blocks a reader (the
+    dashboard): it deletes them in its transaction instead of truncating the table."""
+    data = build_stats_data(transactional_site_tree)
+    stats_refresh()
+    seen = {}
+
+    def read() -> None:
+        try:
+            with connections["default"].cursor() as cursor:
+                cursor.execute("SET statement_timeout = 5000")
+            seen["registered"] = figures(data.sessions[0].pk)["registered"]
+        finally:
+            connections["default"].close()
+
+    with transaction.atomic():
+        Registration.objects.filter(session=data.sessions[0]).update(
+            status=Registration.Status.CANCELLED
+        )
+        stats_refresh()  # not committed yet
+        assert figures(data.sessions[0].pk)["registered"] == 0
+        reader = threading.Thread(target=read)
+        reader.start()
+        reader.join()
+
+    assert seen == {"registered": 8}
+    assert figures(data.sessions[0].pk)["registered"] == 0
