@@ -1,0 +1,1 @@
+"""Benchmarks and load scripts of the portal (see bench/README.md)."""
