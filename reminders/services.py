@@ -4,14 +4,16 @@ Planning writes one ``Reminder`` row per (target, purpose, offset or broadcast, 
 channel); the row's unique ``key`` makes planning idempotent. Sending happens in two steps:
 
 1. ``reminders_send_due`` (beat, every minute) releases rows stuck in "sending" after a
-   worker died, then hands every due pending row to the mail queue
-   (``reminder_send_task``), marking ``queued_at`` so the next sweep does not hand it over
-   again while the task waits in the broker. A lost broker message costs a few minutes,
-   never the reminder: after ``REQUEUE_AFTER`` the sweep hands the row over again.
-2. ``reminder_send`` claims the row with one conditional ``UPDATE ... WHERE state =
-   'pending'``. Only one caller can turn a row from pending into sending: two workers, two
-   beat schedulers, a duplicated broker message or a retried task all get 0 rows updated
-   and stop. The database is the source of truth; tasks only say "look at row n now".
+   worker died, then hands the due pending rows to the mail queue in batches of
+   ``REMINDER_BATCH_SIZE`` (``reminder_send_batch_task``), marking ``queued_at`` so the
+   next sweep does not hand them over again while the task waits in the broker. A lost
+   broker message costs a few minutes, never the reminder: after ``REMINDER_REQUEUE_AFTER`` the
+   sweep hands the row over again.
+2. ``reminders_send_batch`` (and ``reminder_send`` for one row) claims each row with one
+   conditional ``UPDATE ... WHERE state = 'pending'``, right before sending it. Only one
+   caller can turn a row from pending into sending: two workers, two beat schedulers, a
+   duplicated broker message or a retried task all get 0 rows updated and skip the row.
+   The database is the source of truth; tasks only say "look at rows n, m, ... now".
 
 A failed send goes back to pending with ``retry_at`` (exponential backoff) until
 ``REMINDER_MAX_ATTEMPTS``, then becomes failed and shows in the admin for staff to retry.
@@ -23,6 +25,7 @@ import datetime
 import hashlib
 import logging
 import re
+import time
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -41,11 +44,11 @@ from reminders.models import Broadcast, Reminder
 
 logger = logging.getLogger(__name__)
 
-# A pending row handed to the mail queue is handed over again after this long if it is
-# still pending (the broker lost the message, or the mail queue is far behind; a second
-# message is harmless, the claim lets only one through).
-REQUEUE_AFTER = datetime.timedelta(minutes=5)
-SWEEP_LIMIT = 1000
+# One sweep hands over at most this many rows, and starts no new batch after this many
+# seconds (half the beat interval): a backlog is cleared over a few sweeps, never by two
+# long sweeps running side by side.
+SWEEP_LIMIT = 200_000
+SWEEP_BUDGET = 30.0
 NOTICE_STATUSES = (Registration.Status.CONFIRMED, Registration.Status.WAITLISTED)
 
 Target = Registration | Consultation | LabVisit
@@ -362,11 +365,15 @@ def broadcasts_finish(*, broadcast_id: int | None = None) -> int:
 
 
 def _enqueue_on_commit(reminder_ids: list[int]) -> None:
-    from reminders.tasks import reminder_send_task
+    """Once the transaction commits, hand the rows to the mail queue in batches of
+    ``REMINDER_BATCH_SIZE`` (one ``reminder_send_batch_task`` message per batch)."""
+    from reminders.tasks import reminder_send_batch_task
 
-    for reminder_id in reminder_ids:
+    size = max(settings.REMINDER_BATCH_SIZE, 1)
+    for start in range(0, len(reminder_ids), size):
+        chunk = list(reminder_ids[start : start + size])
         transaction.on_commit(
-            lambda reminder_id=reminder_id: reminder_send_task.delay(reminder_id=reminder_id)
+            lambda chunk=chunk: reminder_send_batch_task.delay(reminder_ids=chunk)
         )
 
 
@@ -374,6 +381,14 @@ def _due(now: datetime.datetime) -> Q:
     return Q(state=Reminder.State.PENDING, due_at__lte=now) & (
         Q(retry_at__isnull=True) | Q(retry_at__lte=now)
     )
+
+
+def _not_queued(now: datetime.datetime) -> Q:
+    """Not handed to the mail queue, or handed over ``REMINDER_REQUEUE_AFTER`` seconds ago
+    and still pending (the broker lost the message, or the mail queue is far behind; a
+    second message is harmless, the claim lets only one through)."""
+    requeue_after = datetime.timedelta(seconds=settings.REMINDER_REQUEUE_AFTER)
+    return Q(queued_at__isnull=True) | Q(queued_at__lt=now - requeue_after)
 
 
 def reminders_release_stale(*, now: datetime.datetime | None = None) -> int:
@@ -393,69 +408,214 @@ def reminders_release_stale(*, now: datetime.datetime | None = None) -> int:
     return released + failed
 
 
-def reminders_send_due(*, now: datetime.datetime | None = None, limit: int = SWEEP_LIMIT) -> int:
-    """The sweep: hand every due pending reminder to the mail queue; returns how many.
+def reminders_send_due(
+    *,
+    now: datetime.datetime | None = None,
+    limit: int = SWEEP_LIMIT,
+    budget: float = SWEEP_BUDGET,
+) -> int:
+    """The sweep: hand due pending reminders to the mail queue; returns how many.
 
-    Rows are picked with ``SKIP LOCKED`` on PostgreSQL so two overlapping sweeps split the
-    work; even when both pick a row (SQLite), only one ``reminder_send`` can claim it.
+    Keeps going, one batch of ``REMINDER_BATCH_SIZE`` rows per transaction, until no due
+    row is left, ``limit`` rows were handed over or ``budget`` seconds were spent (at least
+    one batch is always handed over), so one sweep clears a large backlog while the next
+    sweep, a minute later, never overlaps it for long. Each batch is committed, and so
+    reaches the workers, before the next one is picked.
+
+    Rows are picked with ``SKIP LOCKED`` on PostgreSQL and checked again under the lock, so
+    two overlapping sweeps split the work; even when both pick a row (SQLite), only one
+    ``reminder_send`` can claim it.
     """
     now = now or timezone.now()
+    started = time.monotonic()
     reminders_release_stale(now=now)
-    with transaction.atomic():
-        ids = list(
-            Reminder.objects.select_for_update(skip_locked=True)
-            .filter(_due(now))
-            .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - REQUEUE_AFTER))
+    size = max(settings.REMINDER_BATCH_SIZE, 1)
+    handed = 0
+    while handed < limit:
+        # The candidates in due order, read without locks; each batch is then locked and
+        # checked again, so a row another sweep handed over meanwhile is left out.
+        candidates = list(
+            Reminder.objects.filter(_due(now), _not_queued(now))
             .order_by("due_at", "pk")
-            .values_list("pk", flat=True)[:limit]
+            .values_list("pk", flat=True)[: limit - handed]
         )
-        if ids:
-            Reminder.objects.filter(pk__in=ids, state=Reminder.State.PENDING).update(queued_at=now)
-            _enqueue_on_commit(ids)
+        handed_before = handed
+        for start in range(0, len(candidates), size):
+            with transaction.atomic():
+                ids = list(
+                    Reminder.objects.select_for_update(skip_locked=True)
+                    .filter(_due(now), _not_queued(now), pk__in=candidates[start : start + size])
+                    .order_by("due_at", "pk")
+                    .values_list("pk", flat=True)
+                )
+                if ids:
+                    Reminder.objects.filter(pk__in=ids).update(queued_at=now)
+                    _enqueue_on_commit(ids)
+            handed += len(ids)
+            if time.monotonic() - started >= budget:
+                break
+        if handed == handed_before or time.monotonic() - started >= budget:
+            break
     broadcasts_finish()
-    return len(ids)
+    return handed
+
+
+class _Connections:
+    """One e-mail and one text-message connection shared by the reminders of a batch,
+    opened on first use; an e-mail connection that failed is dropped and opened again for
+    the next message (an SMTP session may be unusable after an error)."""
+
+    def __init__(self) -> None:
+        self._email = None
+        self._sms = None
+
+    def email(self):
+        if self._email is None:
+            from django.core.mail import get_connection
+
+            self._email = get_connection()
+            self._email.open()
+        return self._email
+
+    def sms(self):
+        if self._sms is None:
+            import sms
+
+            self._sms = sms.get_connection()
+        return self._sms
+
+    def discard_email(self) -> None:
+        connection, self._email = self._email, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # noqa: BLE001 - already failed; the next use opens a new one
+                logger.warning("Closing a failed e-mail connection raised", exc_info=False)
+
+    def close(self) -> None:
+        self.discard_email()
+        connection, self._sms = self._sms, None
+        if connection is not None:
+            connection.close()
+
+
+_RELATED = (
+    "registration__session__activity",
+    "consultation__expert__user",
+    "consultation__requested_by",
+    "consultation__enterprise",
+    "lab_visit__slot__lab__institution",
+    "lab_visit__requested_by",
+    "lab_visit__enterprise",
+)
+
+
+def _claim(reminder_id: int) -> bool:
+    """Turn a due pending row into "sending"; True for exactly one of concurrent callers.
+
+    A single conditional UPDATE: of any number of concurrent callers exactly one sees "1
+    row updated", the others stop without sending. ``attempts`` is counted in the same
+    statement, so a worker killed mid-send still used up an attempt.
+    """
+    now = timezone.now()
+    return bool(
+        Reminder.objects.filter(_due(now), pk=reminder_id).update(
+            state=Reminder.State.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+    )
 
 
 def reminder_send(*, reminder_id: int) -> str:
-    """Claim one due reminder and send it; returns an ``Outcome`` value.
-
-    The claim is a single conditional UPDATE: of any number of concurrent callers exactly
-    one sees "1 row updated", the others stop without sending. ``attempts`` is counted in
-    the same statement, so a worker killed mid-send still used up an attempt.
-    """
-    now = timezone.now()
-    claimed = Reminder.objects.filter(_due(now), pk=reminder_id).update(
-        state=Reminder.State.SENDING, claimed_at=now, attempts=F("attempts") + 1
-    )
-    if not claimed:
+    """Claim one due reminder and send it; returns an ``Outcome`` value (``BUSY`` when the
+    row was not claimable: another worker has it, it is not due, or it is done)."""
+    if not _claim(reminder_id):
         return Outcome.BUSY
-    reminder = Reminder.objects.select_related(
-        "registration__session__activity",
-        "consultation__expert__user",
-        "consultation__requested_by",
-        "consultation__enterprise",
-        "lab_visit__slot__lab__institution",
-        "lab_visit__requested_by",
-        "lab_visit__enterprise",
-    ).get(pk=reminder_id)
-    address = ""
+    reminder = Reminder.objects.select_related(*_RELATED).get(pk=reminder_id)
+    connections = _Connections()
     try:
-        recipient = _recipient(reminder)
+        outcome = _send_claimed(reminder, connections=connections, cancelled_sessions=None)
+    finally:
+        connections.close()
+    if reminder.broadcast_id and outcome in (Outcome.SENT, Outcome.SKIPPED):
+        broadcasts_finish(broadcast_id=reminder.broadcast_id)
+    return outcome
+
+
+def reminders_send_batch(*, reminder_ids: list[int]) -> dict[str, int]:
+    """Send several reminders as ``reminder_send`` does, one at a time; returns the count of
+    each ``Outcome``.
+
+    Each row is still claimed on its own, right before it is sent, so the guarantees of
+    ``reminder_send`` hold row by row: a worker killed mid-batch leaves at most the row it
+    was sending in "sending" (released after ``REMINDER_CLAIM_TIMEOUT``) and the rest
+    pending (handed over again by a later sweep). What the batch saves is the repeated
+    work: the rows, their targets and the sessions cancelled among them are read in three
+    queries, and one e-mail and one text-message connection serve the whole batch.
+    """
+    ids = list(dict.fromkeys(reminder_ids))
+    rows = Reminder.objects.select_related(*_RELATED).in_bulk(ids)
+    session_ids = {r.registration.session_id for r in rows.values() if r.registration_id}
+    cancelled_sessions = set(
+        SessionState.objects.filter(
+            session_id__in=session_ids, cancelled_at__isnull=False
+        ).values_list("session_id", flat=True)
+    )
+    outcomes: dict[str, int] = {}
+    broadcast_ids: set[int] = set()
+    connections = _Connections()
+    try:
+        for reminder_id in ids:
+            reminder = rows.get(reminder_id)
+            if reminder is None or not _claim(reminder_id):
+                outcome = Outcome.BUSY
+            else:
+                # Loaded before the claim: what the claim changed is taken over; the
+                # target was read a moment ago (a cancelled registration or session
+                # cancels its pending reminders, which makes the claim fail).
+                reminder.state = Reminder.State.SENDING
+                reminder.attempts += 1
+                outcome = _send_claimed(
+                    reminder, connections=connections, cancelled_sessions=cancelled_sessions
+                )
+                if reminder.broadcast_id and outcome in (Outcome.SENT, Outcome.SKIPPED):
+                    broadcast_ids.add(reminder.broadcast_id)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    finally:
+        connections.close()
+        for broadcast_id in sorted(broadcast_ids):
+            broadcasts_finish(broadcast_id=broadcast_id)
+    return outcomes
+
+
+def _send_claimed(
+    reminder: Reminder, *, connections: _Connections, cancelled_sessions: set[int] | None
+) -> str:
+    """Send a row this caller claimed and record the outcome on it."""
+    address = ""
+    user = None
+    try:
+        recipient = _recipient(reminder, cancelled_sessions=cancelled_sessions)
         if recipient is None:
             _finish(reminder, state=Reminder.State.SKIPPED)
-            if reminder.broadcast_id:
-                broadcasts_finish(broadcast_id=reminder.broadcast_id)
             return Outcome.SKIPPED
         address, language, user = recipient
         if reminder.channel == Reminder.Channel.EMAIL:
-            _send_email(reminder, address=address, language=language, user=user)
+            try:
+                _send_email(
+                    reminder,
+                    address=address,
+                    language=language,
+                    user=user,
+                    connection=connections.email(),
+                )
+            except Exception:
+                connections.discard_email()
+                raise
         else:
-            _send_sms(reminder, phone=address, language=language)
+            _send_sms(reminder, phone=address, language=language, connection=connections.sms())
     except Exception as exc:  # noqa: BLE001 - every failure is recorded and retried
         return _record_failure(reminder, exc, address=address)
     _finish(reminder, state=Reminder.State.SENT, sent_at=timezone.now())
-    if reminder.broadcast_id:
-        broadcasts_finish(broadcast_id=reminder.broadcast_id)
     if reminder.purpose == Reminder.Purpose.REMINDER and user is not None:
         _notify_in_site(reminder, user=user)
     return Outcome.SENT
@@ -527,13 +687,23 @@ def reminder_retry(*, reminder_id: int, by: AbstractBaseUser) -> Reminder:
 # --- Who, and what ---------------------------------------------------------------------------
 
 
-def _still_wanted(reminder: Reminder) -> bool:
-    """A reminder is sent only while its appointment stands and has not started."""
+def _still_wanted(reminder: Reminder, *, cancelled_sessions: set[int] | None = None) -> bool:
+    """A reminder is sent only while its appointment stands and has not started.
+
+    ``cancelled_sessions``: the cancelled sessions among a batch's registrations, read in
+    one query for the batch; None to look the session up.
+    """
     if reminder.purpose != Reminder.Purpose.REMINDER:
         return True
     target = reminder.target
     if reminder.registration_id:
         kind = "registration"
+        if cancelled_sessions is not None:
+            if target.session_id in cancelled_sessions:
+                return False
+            if target.status != Registration.Status.CONFIRMED:
+                return False
+            return target.session.starts_at > timezone.now()
     elif reminder.consultation_id:
         kind = "consultation"
     else:
@@ -544,10 +714,12 @@ def _still_wanted(reminder: Reminder) -> bool:
     return starts_at is not None and starts_at > timezone.now()
 
 
-def _recipient(reminder: Reminder) -> tuple[str, str, AbstractBaseUser | None] | None:
+def _recipient(
+    reminder: Reminder, *, cancelled_sessions: set[int] | None = None
+) -> tuple[str, str, AbstractBaseUser | None] | None:
     """(address, language, user or None) to send to; None when the reminder is not wanted
     any more or there is nobody to send it to over its channel."""
-    if not _still_wanted(reminder):
+    if not _still_wanted(reminder, cancelled_sessions=cancelled_sessions):
         return None
     email = reminder.channel == Reminder.Channel.EMAIL
     if reminder.registration_id:
@@ -658,7 +830,12 @@ def _render(template: str, context: dict) -> tuple[str, str, str]:
 
 
 def _send_email(
-    reminder: Reminder, *, address: str, language: str, user: AbstractBaseUser | None
+    reminder: Reminder,
+    *,
+    address: str,
+    language: str,
+    user: AbstractBaseUser | None,
+    connection=None,
 ) -> None:
     if reminder.registration_id:
         # The registrant's reminder or notice is the ticket e-mail with its own lead text.
@@ -684,10 +861,12 @@ def _send_email(
         if ics:
             message.attach(filename, ics, "text/calendar; method=PUBLISH; charset=utf-8")
     message.extra_headers["Message-ID"] = _message_id(reminder)
+    if connection is not None:
+        message.connection = connection
     message.send()
 
 
-def _send_sms(reminder: Reminder, *, phone: str, language: str) -> None:
+def _send_sms(reminder: Reminder, *, phone: str, language: str, connection=None) -> None:
     from sms import Message
 
     with translation.override(language):
@@ -697,7 +876,7 @@ def _send_sms(reminder: Reminder, *, phone: str, language: str) -> None:
         else:
             template = f"sms/notice_{reminder.purpose}.txt"
         body = " ".join(render_to_string(template, context).split())
-    Message(body, recipients=[phone]).send()
+    Message(body, recipients=[phone], connection=connection).send()
 
 
 def _notify_in_site(reminder: Reminder, *, user: AbstractBaseUser) -> None:

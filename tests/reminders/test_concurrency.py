@@ -13,7 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from reminders.models import Reminder
-from reminders.services import Outcome, reminder_send, reminders_plan
+from reminders.services import Outcome, reminder_send, reminders_plan, reminders_send_batch
 from tests import factories
 from tests.reminders.conftest import make_session
 
@@ -65,3 +65,45 @@ def test_each_due_reminder_is_sent_once_by_racing_workers(
     assert len(_sms_outbox) == 8
     assert set(Reminder.objects.values_list("state", flat=True)) == {Reminder.State.SENT}
     assert set(Reminder.objects.values_list("attempts", flat=True)) == {1}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_overlapping_batches_send_each_reminder_once(
+    transactional_site_tree, settings, _sms_outbox
+):
+    """The same rows in several batches at once (a duplicated broker message, two sweeps
+    that both handed them over): every row is claimed and sent by exactly one batch."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox = []
+    session = make_session(transactional_site_tree)
+    for n in range(4):
+        registration = factories.RegistrationFactory(session=session, email=f"o{n}@example.com")
+        reminders_plan(registration=registration)
+    Reminder.objects.update(due_at=timezone.now() - datetime.timedelta(minutes=1))
+    ids = list(Reminder.objects.order_by("pk").values_list("pk", flat=True))
+
+    barrier = threading.Barrier(WORKERS)
+    results: list[dict[str, int]] = []
+    errors: list[BaseException] = []
+
+    def worker(n: int):
+        try:
+            barrier.wait()
+            # Each batch walks the rows from a different starting point.
+            results.append(reminders_send_batch(reminder_ids=ids[n:] + ids[:n]))
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(WORKERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert sum(r.get(Outcome.SENT, 0) for r in results) == len(ids)
+    assert sum(r.get(Outcome.BUSY, 0) for r in results) == len(ids) * (WORKERS - 1)
+    assert len(mail.outbox) == 8 and len(_sms_outbox) == 8
+    assert len({m.extra_headers["Message-ID"] for m in mail.outbox}) == 8
+    assert set(Reminder.objects.values_list("state", "attempts")) == {(Reminder.State.SENT, 1)}

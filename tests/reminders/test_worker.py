@@ -62,5 +62,5 @@ def test_worker_sends_due_reminders_once(
     assert set(Reminder.objects.filter(offset_minutes=120).values_list("state", flat=True)) == {
         Reminder.State.PENDING
     }
-    assert ("reminders.tasks.reminder_send_task", False) in ran
+    assert ("reminders.tasks.reminder_send_batch_task", False) in ran
     assert ("reminders.tasks.reminders_send_due_task", False) in ran
