@@ -40,8 +40,8 @@ class MaskedConsoleBackend(ConsoleSmsBackend):
 
 
 class MaskedFileBackend(FileSmsBackend):
-    """Writes one file per connection (one per message as the portal sends them) to
-    ``SMS_FILE_PATH``, recipients masked."""
+    """Writes one file per connection (one per batch of reminders, one per message
+    otherwise) to ``SMS_FILE_PATH``, recipients masked."""
 
     def write_message(self, message: Message) -> int:
         for recipient in message.recipients:

@@ -2,15 +2,14 @@
 
 The worker and beat subprocesses are started with ``-A tests.faults.celery_support``: the
 portal's own Celery app, with the reminder sweep scheduled every ``FAULT_SWEEP_INTERVAL``
-seconds (and nothing else scheduled) and the hand-over timeout shortened to
-``REMINDER_REQUEUE_AFTER`` seconds, so a fault test sees in seconds what production does
+seconds (and nothing else scheduled); the tests shorten the hand-over timeout with the
+``REMINDER_REQUEUE_AFTER`` setting, so a fault test sees in seconds what production does
 in minutes.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime
 import os
 import re
 import shutil
@@ -20,7 +19,6 @@ import subprocess
 import time
 from pathlib import Path
 
-from celery.signals import worker_process_init
 from django.core.mail.backends.filebased import EmailBackend as FileEmailBackend
 
 from portal.celery_app import app
@@ -37,24 +35,6 @@ if _sweep_interval:
             "schedule": _sweep_interval,
         }
     }
-
-
-def _shorten_requeue_after() -> None:
-    """The hand-over timeout is a module constant of reminders.services; set it from the
-    environment in each process that sweeps (a no-op once it is a setting read from the
-    same environment variable)."""
-    seconds = os.environ.get("REMINDER_REQUEUE_AFTER")
-    if not seconds:
-        return
-    from reminders import services
-
-    if hasattr(services, "REQUEUE_AFTER"):
-        services.REQUEUE_AFTER = datetime.timedelta(seconds=float(seconds))
-
-
-@worker_process_init.connect
-def _on_worker_process_init(**kwargs) -> None:
-    _shorten_requeue_after()
 
 
 class SlowFileEmailBackend(FileEmailBackend):
