@@ -3,8 +3,10 @@ number of queries, however many activities or sessions there are."""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Sum
@@ -264,8 +266,38 @@ def institution_choices(*, campaign: OpenDayIndexPage) -> list[Page]:
     )
 
 
+_memo: contextvars.ContextVar[dict | None] = contextvars.ContextVar("events_memo", default=None)
+
+
+@contextlib.contextmanager
+def rendering_cache() -> Iterator[None]:
+    """Within the block, an activity's translation and a session's state are looked up once
+    per (activity, language) and per session: for a batch of e-mails rendered together.
+    Not for requests: the values may change between them."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def _memoised(key: tuple, compute: Callable):
+    memo = _memo.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def activity_in_language(*, activity: ActivityPage, language: str) -> ActivityPage:
     """The live translation of ``activity`` in ``language``, else the activity itself."""
+    return _memoised(
+        ("activity", activity.pk, language), lambda: _activity_in_language(activity, language)
+    )
+
+
+def _activity_in_language(activity: ActivityPage, language: str) -> ActivityPage:
     locale = Locale.objects.filter(language_code=language).first()
     if locale is None or activity.locale_id == locale.pk:
         return activity
@@ -321,7 +353,9 @@ def ticket_details(*, registration: Registration) -> dict:
         Registration.Status.CONFIRMED,
         Registration.Status.CHECKED_IN,
     )
-    state = SessionState.objects.filter(session_id=session.pk).first()
+    state = _memoised(
+        ("state", session.pk), lambda: SessionState.objects.filter(session_id=session.pk).first()
+    )
     session_cancelled = state is not None and state.cancelled_at is not None
     return {
         "registration": registration,

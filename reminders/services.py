@@ -39,6 +39,7 @@ from django.utils import timezone, translation
 
 from consultations.models import Consultation
 from events.models import Registration, SessionState
+from events.selectors import rendering_cache
 from labvisits.models import LabVisit
 from reminders.models import Broadcast, Reminder
 
@@ -564,22 +565,23 @@ def reminders_send_batch(*, reminder_ids: list[int]) -> dict[str, int]:
     broadcast_ids: set[int] = set()
     connections = _Connections()
     try:
-        for reminder_id in ids:
-            reminder = rows.get(reminder_id)
-            if reminder is None or not _claim(reminder_id):
-                outcome = Outcome.BUSY
-            else:
-                # Loaded before the claim: what the claim changed is taken over; the
-                # target was read a moment ago (a cancelled registration or session
-                # cancels its pending reminders, which makes the claim fail).
-                reminder.state = Reminder.State.SENDING
-                reminder.attempts += 1
-                outcome = _send_claimed(
-                    reminder, connections=connections, cancelled_sessions=cancelled_sessions
-                )
-                if reminder.broadcast_id and outcome in (Outcome.SENT, Outcome.SKIPPED):
-                    broadcast_ids.add(reminder.broadcast_id)
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        with rendering_cache():
+            for reminder_id in ids:
+                reminder = rows.get(reminder_id)
+                if reminder is None or not _claim(reminder_id):
+                    outcome = Outcome.BUSY
+                else:
+                    # Loaded before the claim: what the claim changed is taken over; the
+                    # target was read a moment ago (a cancelled registration or session
+                    # cancels its pending reminders, which makes the claim fail).
+                    reminder.state = Reminder.State.SENDING
+                    reminder.attempts += 1
+                    outcome = _send_claimed(
+                        reminder, connections=connections, cancelled_sessions=cancelled_sessions
+                    )
+                    if reminder.broadcast_id and outcome in (Outcome.SENT, Outcome.SKIPPED):
+                        broadcast_ids.add(reminder.broadcast_id)
+                outcomes[outcome] = outcomes.get(outcome, 0) + 1
     finally:
         connections.close()
         for broadcast_id in sorted(broadcast_ids):
