@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.db.models.functions import ExtractYear
+from django.utils.translation import get_language
 from taggit.models import Tag
 
 from cms.models import HomePage, NewsIndexPage, NewsPage
+from portal.pagecache import pagecache_generation
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+_MISSING = object()
 
 
 def news_list(
@@ -60,10 +72,44 @@ def home_page_context(*, page: HomePage) -> dict:
     }
 
 
+def shared_fragment(key: str, compute: Callable[[], T]) -> T:
+    """``compute()``, kept in the shared cache for the page cache's lifetime.
+
+    For values every visitor sees alike (never anything that depends on the signed-in user,
+    the CSRF token or messages). The key carries the page cache generation, so publishing
+    purges them with the pages (``portal.pagecache.pagecache_purge``). Without a page cache
+    (``PAGE_CACHE_SECONDS`` 0 purges nothing) or without a reachable cache, it computes.
+    """
+    timeout = settings.PAGE_CACHE_SECONDS
+    if timeout <= 0:
+        return compute()
+    key = f"fragment:{key}:{pagecache_generation()}"
+    try:
+        value = cache.get(key, _MISSING)
+    except Exception as exc:  # noqa: BLE001 - fail open, as the page cache does
+        logger.warning("fragment cache: lookup failed: %s", type(exc).__name__)
+        return compute()
+    if value is _MISSING:
+        value = compute()
+        try:
+            cache.set(key, value, timeout)
+        except Exception as exc:  # noqa: BLE001
+            logger.warning("fragment cache: store failed: %s", type(exc).__name__)
+    return value
+
+
 def privacy_notice_url(*, site_settings) -> str:
-    """Address of the privacy notice in the active language ("" when none is chosen)."""
-    page = getattr(site_settings, "privacy_page", None) if site_settings is not None else None
-    if page is None:
+    """Address of the privacy notice in the active language ("" when none is chosen).
+
+    Every form and page footer shows it; finding the page's translation and its URL costs
+    several queries, so the answer is shared through the cache until the next publish.
+    """
+    page_id = getattr(site_settings, "privacy_page_id", None) if site_settings else None
+    if page_id is None:
         return ""
-    page = page.specific.localized
-    return page.url if page.live else ""
+
+    def compute() -> str:
+        page = site_settings.privacy_page.specific.localized
+        return page.url if page.live else ""
+
+    return shared_fragment(f"privacy-url:{page_id}:{get_language()}", compute)

@@ -69,6 +69,16 @@ def pagecache_purge() -> None:
     transaction.on_commit(_bump_generation)
 
 
+def pagecache_generation() -> int:
+    """The current cache generation, for keys of cached fragments that a publish must purge
+    (0 when the cache cannot be reached: the caller then just computes its value)."""
+    try:
+        return cache.get(GENERATION_KEY, 0)
+    except Exception as exc:  # noqa: BLE001 - fail open
+        logger.warning("page cache: generation lookup failed: %s", type(exc).__name__)
+        return 0
+
+
 def _bump_generation() -> None:
     try:
         try:

@@ -164,6 +164,10 @@ if CACHE_URL.startswith("redis"):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
     }
+    # Sessions are read from Redis; the database keeps the durable copy, so a Redis flush
+    # or restart signs nobody out and forgets no remembered ticket.
+    # https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-cached-sessions
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -287,6 +291,7 @@ CELERY_TASK_ROUTES = {
     "events.tasks.registration_notify_task": {"queue": "mail"},
     "inbox.tasks.notification_email_task": {"queue": "mail"},
     "reminders.tasks.reminder_send_task": {"queue": "mail"},
+    "reminders.tasks.reminder_send_batch_task": {"queue": "mail"},
     "stats.tasks.*": {"queue": "reports"},
 }
 CELERY_BEAT_SCHEDULE = {

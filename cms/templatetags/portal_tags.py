@@ -12,9 +12,10 @@ from django.http import HttpRequest
 from django.urls import translate_url
 from django.utils.http import urlencode
 from django.utils.translation import get_language
+from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Locale, Page, Site
 
-from cms.selectors import privacy_notice_url
+from cms.selectors import privacy_notice_url, shared_fragment
 
 register = template.Library()
 
@@ -53,11 +54,24 @@ def _home_for_locale(request: HttpRequest | None, locale: Locale | None) -> Page
     return cache[key]
 
 
+def _locales(request: HttpRequest) -> dict[str, Locale]:
+    """Every locale by language code, read once per request (the tags all ask)."""
+    if not hasattr(request, "_portal_locales"):
+        request._portal_locales = {locale.language_code: locale for locale in Locale.objects.all()}
+    return request._portal_locales
+
+
 def _active_locale(request: HttpRequest | None) -> Locale | None:
     if request is None:
         return Locale.get_active()
     if not hasattr(request, "_portal_locale"):
-        request._portal_locale = Locale.get_active()
+        try:
+            code = get_supported_content_language_variant(get_language())
+        except LookupError:
+            code = None
+        locale = _locales(request).get(code)
+        # Same answer as ``Locale.get_active()``, which falls back to the default locale.
+        request._portal_locale = locale if locale is not None else Locale.get_active()
     return request._portal_locale
 
 
@@ -110,7 +124,7 @@ def language_links(context) -> list[dict]:
         suffix = _route_suffix(request, page)
         for translation in page.get_translations(inclusive=True).live().select_related("locale"):
             translations[translation.locale.language_code] = translation
-    locales = {locale.language_code: locale for locale in Locale.objects.all()}
+    locales = _locales(request)
     for code, name in settings.LANGUAGES:
         exists = True
         if isinstance(page, Page) and page.pk:
@@ -173,21 +187,33 @@ def main_menu(context) -> list[dict]:
             "is_home": True,
         }
     ]
-    for child in home.get_children().live().public().in_menu():
+    for title, url, url_path in _menu_children(request, home):
         aria_current = ""
-        if current_path == child.url_path:
+        if current_path == url_path:
             aria_current = "page"
-        elif current_path and current_path.startswith(child.url_path):
+        elif current_path and current_path.startswith(url_path):
             aria_current = "true"
-        items.append(
-            {
-                "title": child.title,
-                "url": child.get_url(request),
-                "aria_current": aria_current,
-                "is_home": False,
-            }
-        )
+        items.append({"title": title, "url": url, "aria_current": aria_current, "is_home": False})
     return items
+
+
+def _menu_children(request: HttpRequest | None, home: Page) -> list[tuple[str, str, str]]:
+    """(title, URL, url_path) of the home page's live public menu pages.
+
+    The same for every visitor, so shared through the cache until the next publish (which
+    is what changes titles, order and "show in menus"). A view restriction added without
+    publishing shows in the menu within ``PAGE_CACHE_SECONDS``; the page itself is
+    protected at once.
+    """
+    site = _site(request)
+
+    def compute() -> list[tuple[str, str, str]]:
+        return [
+            (child.title, child.get_url(request), child.url_path)
+            for child in home.get_children().live().public().in_menu()
+        ]
+
+    return shared_fragment(f"menu:{site.pk if site else 0}:{home.pk}", compute)
 
 
 @register.simple_tag(takes_context=True)
@@ -212,8 +238,17 @@ def breadcrumb_items(context, page=None, current_title: str = "") -> list[dict]:
     page = page if page is not None else context.get("page")
     if not isinstance(page, Page) or (page.depth <= 2 and not current_title):
         return []
-    ancestors = page.get_ancestors().filter(depth__gte=2).live()
-    items = [{"title": a.title, "url": a.get_url(request)} for a in ancestors]
+    site = _site(request)
+
+    def compute() -> list[dict]:
+        ancestors = page.get_ancestors().filter(depth__gte=2).live()
+        return [{"title": a.title, "url": a.get_url(request)} for a in ancestors]
+
+    # Ancestors are the same for every visitor; a publish or move purges the entry.
+    if page.pk is None:  # the preview of a page not saved yet
+        items = compute()
+    else:
+        items = list(shared_fragment(f"breadcrumbs:{site.pk if site else 0}:{page.pk}", compute))
     if current_title:
         items.append({"title": page.title, "url": page.get_url(request)})
         items.append({"title": current_title, "url": ""})

@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 from events.exceptions import RegistrationError
 from events.models import NoShowWaiver, Registration, Session, StatusChange
 from events.notifications import registration_notify_on_commit
-from events.selectors import session_is_cancelled
+from events.selectors import session_is_cancelled, with_cancellation
 
 MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 TICKET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the door
@@ -137,6 +137,25 @@ def _check_window(session: Session, now: datetime.datetime) -> None:
         raise RegistrationError(_("Registration for this session has closed."), code="closed")
 
 
+def _load_counts_under_lock(session: Session) -> None:
+    """Read the places taken and the cancellation once, for every check that follows.
+
+    One statement of its own, run after the lock is granted: on PostgreSQL (READ COMMITTED)
+    a statement sees what was committed before it started, so a count taken in the same
+    statement as the ``FOR UPDATE`` (or before it) could miss the registration of the
+    request that held the lock, and overbook. (PostgreSQL also refuses ``FOR UPDATE`` with
+    the ``GROUP BY`` of the count.) Stored as the ``with_places()`` and
+    ``with_cancellation()`` annotations, which ``count_places_taken()`` and
+    ``session_is_cancelled()`` read instead of querying again.
+    """
+    counts = (
+        with_cancellation(Session.objects.filter(pk=session.pk).with_places())
+        .values("places_taken", "session_cancelled_at")
+        .get()
+    )
+    session.__dict__.update(counts)
+
+
 def check_party_size(*, session: Session, party_size: int) -> None:
     """Raises ``party_too_large`` unless 1 <= party_size <= the session's maximum."""
     if not 1 <= party_size <= session.max_party_size:
@@ -199,6 +218,7 @@ def registration_create(
                 raise RegistrationError(
                     _("This session does not exist."), code="not_found"
                 ) from None
+            _load_counts_under_lock(session)
             _check_window(session, now)
             check_party_size(session=session, party_size=party_size)
             check_phone_not_registered(session=session, phone=phone)
@@ -227,6 +247,7 @@ def registration_create(
             )
             _record(registration, from_status="", by=user)
             if fits:
+                session.__dict__["places_taken"] += party_size  # keep the loaded count true
                 reminders_plan_for(registration)
             registration_notify_on_commit(
                 registration=registration,

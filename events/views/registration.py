@@ -17,7 +17,6 @@ from django.urls import path, reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
-from wagtail.models import Site
 
 from cms.models import SiteSettings
 from cms.selectors import privacy_notice_url
@@ -46,8 +45,13 @@ SESSION_TICKETS_KEY = "events.tickets"
 
 
 def _privacy_url(request: HttpRequest) -> str:
-    site = Site.find_for_request(request)
-    return privacy_notice_url(site_settings=SiteSettings.for_site(site)) if site else ""
+    # ``for_request`` keeps the settings on the request, where the template's ``settings``
+    # context processor finds them again instead of querying a second time.
+    try:
+        site_settings = SiteSettings.for_request(request)
+    except SiteSettings.DoesNotExist:  # no site matches the request's host
+        return ""
+    return privacy_notice_url(site_settings=site_settings)
 
 
 def _remember_ticket(request: HttpRequest, ticket_code: str) -> None:

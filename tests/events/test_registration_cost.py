@@ -1,0 +1,87 @@
+"""What the registration form and its submit cost the database (the rush hits them hardest)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from cms.models import SiteSettings
+from events.exceptions import RegistrationError
+from events.models import Registration
+from events.selectors import session_is_cancelled
+from events.services.registration import registration_create
+from events.services.session import session_cancel
+from tests.factories import (
+    ActivityPageFactory,
+    RegistrationFactory,
+    SessionFactory,
+    StandardPageFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def page_cache_on(settings):
+    settings.PAGE_CACHE_SECONDS = 30
+
+
+@pytest.fixture
+def session(site_tree, django_capture_on_commit_callbacks):
+    privacy = StandardPageFactory(parent=site_tree.zh.home, title="隐私政策", slug="privacy")
+    site_settings = SiteSettings.for_site(site_tree.site)
+    site_settings.privacy_page = privacy
+    with django_capture_on_commit_callbacks(execute=True):
+        site_settings.save()
+    activity = ActivityPageFactory(parent=site_tree.zh.campaign, title="开放日 实验室参观")
+    return SessionFactory(activity=activity, capacity=3, max_party_size=2)
+
+
+def register_url(session) -> str:
+    with translation.override("zh-hans"):
+        return reverse("events:register", kwargs={"session_id": session.pk})
+
+
+def test_the_form_of_a_second_visitor_takes_few_queries(
+    client, session, django_assert_max_num_queries
+):
+    first = client.get(register_url(session))
+    assert first.status_code == 200
+    # Session, its activity's locale, site, site settings, locales: the menus,
+    # breadcrumbs and privacy link come from the cache (was 17 queries).
+    with django_assert_max_num_queries(5):
+        second = client.get(register_url(session))
+    assert second.status_code == 200
+    assert 'href="/zh-hans/privacy/"' in second.content.decode()
+
+
+def test_registration_counts_places_once_under_the_lock(session, django_assert_max_num_queries):
+    RegistrationFactory(session=session, party_size=2)
+    # No-show checks, savepoint, lock, one count with the cancellation, duplicate check,
+    # registration, status change, reminders: places and cancellation are read once
+    # (was 15).
+    with django_assert_max_num_queries(12):
+        registration = registration_create(
+            session_id=session.pk, name="王小明", phone="13800138000", party_size=1
+        )
+    assert registration.status == Registration.Status.CONFIRMED
+    assert session.__class__.objects.with_places().get(pk=session.pk).places_taken == 3
+
+
+def test_the_count_loaded_under_the_lock_still_refuses_an_overbooking(session):
+    RegistrationFactory(session=session, party_size=2)
+    registration_create(session_id=session.pk, name="王小明", phone="13800138000")
+    with pytest.raises(RegistrationError) as error:
+        registration_create(session_id=session.pk, name="李华", phone="13800138001")
+    assert error.value.code == "full"
+    waitlisted = registration_create(
+        session_id=session.pk, name="李华", phone="13800138001", join_waitlist=True
+    )
+    assert waitlisted.status == Registration.Status.WAITLISTED
+
+
+def test_the_cancellation_loaded_under_the_lock_refuses_registrations(session):
+    session_cancel(session_id=session.pk, by=None, reason="天气原因")
+    assert session_is_cancelled(session=session)
+    with pytest.raises(RegistrationError) as error:
+        registration_create(session_id=session.pk, name="王小明", phone="13800138000")
+    assert error.value.code == "session_cancelled"
