@@ -11,18 +11,13 @@ from hypothesis import strategies as st
 
 from events.models import Registration
 from tests.factories import ActivityPageFactory, SessionFactory
+from tests.fuzz.support import text
 
 FIELDS = ("name", "phone", "email", "organisation", "party_size", "language", "consent")
 FUZZ = settings(
     max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-# Any text, including control characters, NUL, surrogates' neighbours and very long values.
-text = st.one_of(
-    st.text(max_size=40),
-    st.text(alphabet=st.characters(codec="utf-8"), min_size=100, max_size=400),
-    st.sampled_from(["", "0", "-1", "99999999999999999999", "+86", "1" * 11, "\x00", "on"]),
 )
 
 
