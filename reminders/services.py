@@ -554,7 +554,12 @@ def reminders_send_batch(*, reminder_ids: list[int]) -> dict[str, int]:
     queries, and one e-mail and one text-message connection serve the whole batch.
     """
     ids = list(dict.fromkeys(reminder_ids))
-    rows = Reminder.objects.select_related(*_RELATED).in_bulk(ids)
+    # Only pending rows are worth a claim: a batch handed over twice (the sweep re-hands
+    # rows still pending after REMINDER_REQUEUE_AFTER, e.g. behind a long backlog) finds
+    # its rows sent already and costs one query.
+    rows = (
+        Reminder.objects.filter(state=Reminder.State.PENDING).select_related(*_RELATED).in_bulk(ids)
+    )
     session_ids = {r.registration.session_id for r in rows.values() if r.registration_id}
     cancelled_sessions = set(
         SessionState.objects.filter(

@@ -202,6 +202,18 @@ def test_batch_reads_its_rows_in_one_query(registrations, _sms_outbox):
     assert len(session_state_reads) == 1
 
 
+def test_a_batch_handed_over_twice_costs_one_query_the_second_time(registrations, _sms_outbox):
+    ids = due_ids()
+    reminders_send_batch(reminder_ids=ids)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert reminders_send_batch(reminder_ids=ids) == {Outcome.BUSY: len(ids)}
+
+    writes = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith("SELECT")]
+    assert writes == []
+    assert len(queries.captured_queries) <= 2  # the rows, and the cancelled sessions
+
+
 def test_batch_messages_belong_each_to_its_own_registration(registrations, mailoutbox):
     emails = Reminder.objects.filter(offset_minutes=1440, channel=R.Channel.EMAIL)
     reminders_send_batch(reminder_ids=list(emails.values_list("pk", flat=True)))
