@@ -19,6 +19,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from cms.blocks import BaseStreamBlock
+from portal.query import query_text
 from portal.search import CjkIndexedMixin, stream_text
 
 
@@ -151,7 +152,7 @@ class NewsIndexPage(RoutablePageMixin, BasePage):
         from cms.selectors import news_list
 
         context = super().get_context(request, *args, **kwargs)
-        tag = request.GET.get("tag", "").strip()[:100]
+        tag = query_text(request, "tag", max_length=100)
         year_raw = request.GET.get("year", "").strip()
         year = (
             int(year_raw)

@@ -3,11 +3,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from cms.search import site_search
+from portal.query import query_text
 
 
 def search(request: HttpRequest) -> HttpResponse:
     """Site search over pages and experts in the visitor's language."""
-    query = request.GET.get("q", "").strip()[:100]
+    query = query_text(request, "q", max_length=100)
     results = site_search(query=query) if query else []
     paginator = Paginator(results, 10)
     try:

@@ -45,6 +45,7 @@ from labvisits.models import LabVisit, VisitSlot
 from labvisits.notifications import institution_in_language
 from labvisits.selectors import slot_list_for_checkin, user_is_contact, visit_slot_counts
 from labvisits.services import can_check_in, lab_visit_checkin_ticket
+from portal.query import query_text
 
 
 def checkin_door_required(view):
@@ -148,7 +149,7 @@ def _result_rows(registrations: list[Registration]) -> list[dict]:
 def _render_session(
     request: HttpRequest, session: Session, *, walk_in_form: WalkInForm | None = None
 ) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:60]
+    query = query_text(request, "q", max_length=60)
     results = checkin_search(session_id=session.pk, query=query) if query else None
     counts = checkin_counts(session_id=session.pk)
     return render(

@@ -245,3 +245,19 @@ def test_visit_ticket_never_fails_and_refusals_change_nothing(
         .exclude(state=LabVisit.State.APPROVED)
         .exists()
     )
+
+
+@FUZZ
+@given(q=text, language=LANGUAGES)
+def test_checkin_search_never_fails(client, session, tickets, door, q, language):
+    client.force_login(door)
+    response = client.get(url("checkin_session", language, session_id=session.pk), {"q": q})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("q", ["\x00", "张\x00三", "138\x00"])
+def test_checkin_search_takes_a_nul_character(client, session, tickets, door, q):
+    # PostgreSQL refuses NUL in a text value: the search must not pass it on.
+    client.force_login(door)
+    response = client.get(url("checkin_session", "zh-hans", session_id=session.pk), {"q": q})
+    assert response.status_code == 200

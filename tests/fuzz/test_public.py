@@ -112,6 +112,13 @@ def test_listing_filters_never_fail(client, site, query, language):
         assert response.status_code == 200, page.url
 
 
+@pytest.mark.parametrize("value", ["\x00", "检测\x00", " \x00 "])
+def test_search_and_listing_text_take_a_nul_character(client, site, value):
+    # PostgreSQL refuses NUL in a text value: the filters must not pass it on.
+    assert client.get("/zh-hans/search/", {"q": value}).status_code == 200
+    assert client.get(site.zh.news.url, {"tag": value}).status_code == 200
+
+
 @FUZZ
 @given(
     query=st.fixed_dictionaries(
