@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin.forms import WagtailAdminPageForm
@@ -117,7 +118,7 @@ class RegistrationForm(forms.Form):
             label = format_html(
                 _("I have read and agree to the {link}privacy notice{end}."),
                 link=format_html('<a href="{}" target="_blank" rel="noopener">', privacy_url),
-                end=format_html("</a>"),
+                end=mark_safe("</a>"),  # noqa: S308 - a constant closing tag
             )
         else:
             label = _("I agree that my details are kept to manage this registration.")

@@ -30,9 +30,7 @@ def reminder_send_task(self, *, reminder_id: int) -> str:
     return reminder_send(reminder_id=reminder_id)
 
 
-# The queue is named here as well as in CELERY_TASK_ROUTES, so the batches go to the mail
-# workers even with routes that do not list this task.
-@shared_task(bind=True, ignore_result=True, queue="mail")
+@shared_task(bind=True, ignore_result=True)
 def reminder_send_batch_task(self, *, reminder_ids: list[int]) -> dict[str, int]:
     """Claim and send each of the given reminders (skipping those another worker has or
     that are done), over one e-mail and one text-message connection."""
