@@ -10,22 +10,43 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := portal.settings
 
-.PHONY: run test install install-dev messages makemessages lint check migrate seed clean screenshots bench bench-stats
+.PHONY: run test suite lock install install-dev messages makemessages lint check migrate seed clean screenshots bench bench-stats
+
+# Installs come from the lock (requirements/*.txt: exact versions with hashes, written by
+# `make lock` from the ranges in pyproject.toml), so every machine gets what CI tested.
+PIP_INSTALL := $(PY) -m pip install --quiet --require-hashes --no-deps
+UPGRADE ?=
+ifeq ($(UPGRADE),1)
+UPGRADE_FLAG := --upgrade
+else
+UPGRADE_FLAG := $(foreach name,$(UPGRADE),--upgrade-package $(name))
+endif
+LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --custom-compile-command "make lock"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+$(VENV)/.installed: requirements/base.txt | $(PY)
+	$(PIP_INSTALL) -r requirements/base.txt
+	$(PY) -m pip check
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[dev]"
+$(VENV)/.installed-dev: requirements/dev.txt | $(PY)
+	$(PIP_INSTALL) -r requirements/dev.txt
+	$(PY) -m pip check
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+
+# Refresh the lock on purpose: keeps every pin that still fits pyproject.toml, adds what is
+# new. `make lock UPGRADE=1` takes the newest allowed versions of everything,
+# `make lock UPGRADE=django-allauth` of one package. Then run `make test` and commit.
+lock: $(VENV)/.installed-dev
+	$(BIN)/uv pip compile pyproject.toml --extra dev $(LOCK_FLAGS) $(UPGRADE_FLAG) \
+		--quiet -o requirements/dev.txt
+	$(BIN)/uv pip compile pyproject.toml -c requirements/dev.txt $(LOCK_FLAGS) \
+		--quiet -o requirements/base.txt
 
 # Compile the gettext catalogues (Babel, so no system gettext is needed).
 messages: $(VENV)/.installed

@@ -138,6 +138,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     "account_inactive": EVERYONE,
     "account_signup": {"anonymous"},
     "account_reauthenticate": SIGNED_IN,
+    # Re-authentication by an e-mailed code is for accounts without a password; ours have
+    # one, so allauth sends them to "reauthenticate" (password) instead.
+    "account_request_reauthentication_code": NOBODY,
+    "account_confirm_reauthentication_code": NOBODY,
     "account_email": SIGNED_IN,
     "account_email_verification_sent": EVERYONE,
     "account_change_password": SIGNED_IN,
@@ -258,6 +262,14 @@ REDIRECTS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "account_signup": (SIGNED_IN, _HOME),
     "account_confirm_login_code": (SIGNED_IN, _HOME),
     "account_set_password": (SIGNED_IN, frozenset({"/en/accounts/password/change/"})),
+    "account_request_reauthentication_code": (
+        SIGNED_IN,
+        frozenset({"/en/accounts/reauthenticate/"}),
+    ),
+    "account_confirm_reauthentication_code": (
+        SIGNED_IN,
+        frozenset({"/en/accounts/reauthenticate/code/"}),
+    ),
     # Without an enterprise: first create or join one.
     **{
         name: (SIGNED_IN - ENTERPRISES, frozenset({"/en/enterprise/start/"}))

@@ -7,6 +7,7 @@ import pytest
 from allauth.account import app_settings as allauth_settings
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.urls import reverse
 from django.utils import translation
 from hypothesis import given
@@ -56,10 +57,18 @@ def member(db, settings):
 )
 def test_signup_never_fails_and_refusals_create_nothing(client, member, data, language):
     before = snapshot(User, EmailAddress)
+    taken = EmailAddress.objects.filter(email__iexact=str(data.get("email", "")).strip()).exists()
+    mails_before = len(mail.outbox)
     response = client.post(url("account_signup", language), data)
     assert response.status_code in (200, 302, 400)
     if response.status_code != 302:
         assert snapshot(User, EmailAddress) == before
+    elif taken:
+        # The address has an account already: the answer is the same as for a new one, so
+        # nobody learns whether an address is registered; its owner is told by e-mail.
+        assert snapshot(User, EmailAddress) == before
+        assert [m.to for m in mail.outbox[mails_before:]] == [[member.email]]
+        assert "_auth_user_id" not in client.session
     else:
         # A new, unverified account; nobody is signed in before verifying.
         assert User.objects.count() == before[User._meta.label][0] + 1
