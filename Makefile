@@ -84,8 +84,13 @@ check: $(VENV)/.installed-dev messages
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
-test: $(VENV)/.installed-dev messages lint check
-	$(PY) -m pytest $(PYTEST_ARGS)
+# The suite runs in pytest-xdist workers, one per core, each with its own test database;
+# PYTEST_ARGS adds options, e.g. PYTEST_ARGS="-n0 tests/events" for one folder in one
+# process. `make suite` is the suite without lint and check.
+test: lint check suite
+
+suite: $(VENV)/.installed-dev messages
+	$(PY) -m pytest -n auto $(PYTEST_ARGS)
 
 # The four benchmarks of bench/README.md, one table each, against servers and workers they
 # start themselves on PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379), loopback only.

@@ -2,88 +2,72 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
 
+import hypothesis
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import connection
-from wagtail.models import Locale, Page, Site
+from hypothesis import HealthCheck
+from pytest_django.plugin import blocking_manager_key
+from wagtail.models import Locale
 from wagtail.users.models import UserProfile
 
-from cms.models import HomePage, NewsIndexPage, StandardPage
-from events.models import OpenDayIndexPage
-from experts.models import ExpertRosterPage, InstitutionIndexPage
 from tests import factories
+from tests.isolation import isolate_worker
+from tests.sitetree import SharedTree, SiteTree, build_site_tree, database_use, uses_shared_tree
+
+# Hypothesis budgets (tests/fuzz/, tests/events/test_registration_fuzz.py): "ci" by
+# default, HYPOTHESIS_PROFILE=nightly searches ten times as long. Requests through the
+# test client are slow for hypothesis's taste, and its examples reuse the test's fixtures
+# on purpose (one site, one session), hence the deadline and health checks.
+_FUZZ = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+}
+hypothesis.settings.register_profile("ci", max_examples=30, **_FUZZ)
+hypothesis.settings.register_profile("nightly", max_examples=300, **_FUZZ)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+_shared_tree = SharedTree()
 
 
-@dataclass
-class LanguageTree:
-    """The pages of one language."""
-
-    home: HomePage
-    news: NewsIndexPage
-    campaign: OpenDayIndexPage
-    institutions: InstitutionIndexPage
-    roster: ExpertRosterPage
-    about: StandardPage
+def pytest_configure(config):
+    isolate_worker()
 
 
-@dataclass
-class SiteTree:
-    zh: LanguageTree
-    en: LanguageTree
-    site: Site
+def servers_missing() -> dict[str, str]:
+    """Marker -> why tests with it cannot run here ("" when they can)."""
+    database = settings.DATABASES["default"]["ENGINE"]
+    return {
+        "postgres": "" if "postgresql" in database else "needs PostgreSQL (DATABASE_URL)",
+        "redis": ""
+        if str(settings.CELERY_BROKER_URL).startswith("redis://")
+        and str(settings.CACHES["default"].get("LOCATION", "")).startswith("redis://")
+        else "needs Redis (CELERY_BROKER_URL and CACHE_URL)",
+    }
 
 
-def build_site_tree() -> SiteTree:
-    """A zh-hans home page replacing Wagtail's welcome page, its sections and their
-    English translations. Usable from transactional (live server) tests too."""
-    zh_locale = Locale.get_default()
-    en_locale, _ = Locale.objects.get_or_create(language_code="en")
-    root = Page.get_first_root_node()
-    # Wagtail's initial migration creates a "Welcome" page and a default site serving it.
-    Site.objects.all().delete()
-    for page in root.get_children():
-        page.delete()
-    root = Page.get_first_root_node()
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Tests marked ``postgres`` or ``redis`` are skipped without that server. Then, after
+    pytest-django's order (database tests, transactional tests, the rest): the database
+    tests that use the shared page tree first, so it is built once per run (per xdist
+    worker) rather than once per stretch of such tests."""
+    missing = servers_missing()
+    for item in items:
+        for name, reason in missing.items():
+            if reason and item.get_closest_marker(name):
+                item.add_marker(pytest.mark.skip(reason=reason))
+    order = {"db": 0, "transactional": 1, None: 2}
+    items.sort(key=lambda item: (order[database_use(item)], not uses_shared_tree(item)))
 
-    home = factories.HomePageFactory(parent=root, locale=zh_locale)
-    site = Site.objects.create(
-        hostname="localhost",
-        port=80,
-        root_page=home,
-        is_default_site=True,
-        site_name="检验检测公共服务平台",
-    )
-    zh = LanguageTree(
-        home=home,
-        news=factories.NewsIndexPageFactory(parent=home),
-        campaign=factories.OpenDayIndexPageFactory(parent=home),
-        institutions=factories.InstitutionIndexPageFactory(parent=home),
-        roster=factories.ExpertRosterPageFactory(parent=home),
-        about=factories.StandardPageFactory(parent=home, title="关于平台", slug="about"),
-    )
-    en = LanguageTree(
-        home=factories.translate(
-            zh.home,
-            "en",
-            title="Testing and Inspection Portal",
-            hero_title="Testing and inspection services near you",
-        ),
-        news=factories.translate(zh.news, "en", title="News"),
-        campaign=factories.translate(
-            zh.campaign,
-            "en",
-            title=f"{zh.campaign.year} Testing and Inspection Open Day",
-            theme="Towards the new, smart inspection",
-        ),
-        institutions=factories.translate(zh.institutions, "en", title="Institutions"),
-        roster=factories.translate(zh.roster, "en", title="Baxin volunteer expert team"),
-        about=factories.translate(zh.about, "en", title="About the portal"),
-    )
-    assert en.home.locale == en_locale
-    return SiteTree(zh=zh, en=en, site=site)
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    _shared_tree.prepare_for(item, item.config.stash[blocking_manager_key])
 
 
 @pytest.fixture(scope="session")
@@ -95,11 +79,16 @@ def django_db_setup(django_db_setup, django_db_blocker):
         if not Locale.objects.exists():
             connection.close()
             connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    _shared_tree.database_ready = True
+    yield
+    with django_db_blocker.unblock():
+        _shared_tree.close()
 
 
 @pytest.fixture
 def site_tree(db) -> SiteTree:
-    return build_site_tree()
+    """The bilingual page tree (``tests/sitetree.py``), shared by the tests that use it."""
+    return _shared_tree.get() or build_site_tree()
 
 
 def english(user):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from consultations.exceptions import ConsultationError
@@ -399,9 +399,7 @@ def test_confirming_two_overlapping_consultations_fails_with_overlap(world):
     assert second.state == "requested"
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the exclusion constraint exists on PostgreSQL only"
-)
+@pytest.mark.postgres  # the exclusion constraint exists on PostgreSQL only
 def test_exclusion_constraint_rejects_a_raw_overlapping_update(world):
     first = world.consultation(state="confirmed")
     second = world.consultation(

@@ -6,14 +6,11 @@ lock, then the partial unique constraint)."""
 
 from __future__ import annotations
 
-import threading
-
-from django.db import close_old_connections, connection
-
 from consultations.exceptions import ConsultationError
 from consultations.models import ACTIVE_STATES, Consultation
 from consultations.services import booking
 from tests import factories
+from tests.concurrency import run_at_once
 
 RUSH = 20
 
@@ -22,14 +19,9 @@ def test_rush_of_20_enterprises_on_one_slot(transactional_db, django_db_serializ
     slot = factories.SlotFactory()
     owners = [factories.UserFactory() for _ in range(RUSH)]
     enterprises = [factories.EnterpriseFactory(owner=owner) for owner in owners]
-    outcomes: list[str] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-    start = threading.Barrier(RUSH)
 
-    def attempt(n: int) -> None:
-        try:
-            start.wait()
+    def attempt(n: int):
+        def job() -> str:
             booking.consultation_request(
                 enterprise=enterprises[n],
                 user=owners[n],
@@ -40,24 +32,11 @@ def test_rush_of_20_enterprises_on_one_slot(transactional_db, django_db_serializ
                 contact_phone="+8613800001111",
                 slot=slot.pk,
             )
-            result = "booked"
-        except ConsultationError as error:
-            result = error.code
-        except BaseException as error:  # anything else is a server error: fail
-            with lock:
-                errors.append(error)
-            return
-        finally:
-            close_old_connections()
-            connection.close()
-        with lock:
-            outcomes.append(result)
+            return "booked"
 
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(RUSH)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+        return job
+
+    outcomes, errors = run_at_once([attempt(n) for n in range(RUSH)], expected=ConsultationError)
 
     assert errors == []
     assert sorted(outcomes) == ["booked"] + ["slot_taken"] * (RUSH - 1)

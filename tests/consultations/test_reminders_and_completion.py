@@ -7,12 +7,10 @@ from __future__ import annotations
 import datetime
 import io
 import itertools
-import threading
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import close_old_connections, connection
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -23,6 +21,7 @@ from inbox.models import Notification
 from inbox.services import user_language_set
 from reminders.models import Reminder
 from tests import factories
+from tests.concurrency import run_at_once
 from tests.consultations.test_booking_support import World
 
 R = Reminder
@@ -265,30 +264,7 @@ def test_completion_request_command_and_task(world):
 def test_two_schedulers_at_once_ask_once(transactional_db, django_db_serialized_rollback):
     world = World()
     consultations = [past(world) for _ in range(5)]
-    results: list[int] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-    start = threading.Barrier(2)
-
-    def run() -> None:
-        try:
-            start.wait()
-            count = booking.consultations_request_completion()
-        except BaseException as error:  # a crash is a failure, not a lost race
-            with lock:
-                errors.append(error)
-            return
-        finally:
-            close_old_connections()
-            connection.close()
-        with lock:
-            results.append(count)
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    results, errors = run_at_once([booking.consultations_request_completion] * 2)
     assert errors == []
     assert sum(results) == len(consultations)
     assert Notification.objects.filter(user=world.expert_user).count() == len(consultations)

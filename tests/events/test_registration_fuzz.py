@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import pytest
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from events.models import Registration
@@ -14,11 +14,8 @@ from tests.factories import ActivityPageFactory, SessionFactory
 from tests.fuzz.support import text
 
 FIELDS = ("name", "phone", "email", "organisation", "party_size", "language", "consent")
-FUZZ = settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+# Twice the profile's examples (tests/conftest.py): the busiest form of the portal.
+FUZZ = settings(max_examples=2 * settings.default.max_examples)
 
 
 @pytest.fixture

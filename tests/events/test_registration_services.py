@@ -1,16 +1,15 @@
 """The registration rules: capacity in people, waiting list, duplicates, cancellation."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from events.exceptions import RegistrationError
 from events.models import Registration, Session, StatusChange
 from events.services.registration import phone_normalise, registration_cancel, registration_create
 from tests import factories
+from tests.concurrency import run_at_once
 
 
 @pytest.fixture
@@ -143,33 +142,11 @@ def test_rush_of_50_concurrent_registrations_never_overbooks(transactional_site_
     """50 threads with their own database connections race for 10 places."""
     tree_activity = factories.ActivityPageFactory(parent=transactional_site_tree.zh.campaign)
     session = factories.SessionFactory(activity=tree_activity, capacity=10, max_party_size=1)
-    outcomes: list[str] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-    start = threading.Barrier(50)
 
-    def attempt(n: int) -> None:
-        try:
-            start.wait()
-            registration = register(session, f"1370000{n:04d}", join_waitlist=n % 2 == 0)
-            result = registration.status
-        except RegistrationError as error:
-            result = error.code
-        except BaseException as error:  # a server error: the test must fail
-            with lock:
-                errors.append(error)
-            return
-        finally:
-            close_old_connections()
-            connection.close()
-        with lock:
-            outcomes.append(result)
+    def attempt(n: int):
+        return lambda: register(session, f"1370000{n:04d}", join_waitlist=n % 2 == 0).status
 
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(50)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcomes, errors = run_at_once([attempt(n) for n in range(50)], expected=RegistrationError)
 
     assert errors == []
     assert len(outcomes) == 50

@@ -7,12 +7,11 @@ import csv
 import datetime
 import io
 import re
-import threading
 
 import openpyxl
 import pytest
 from django.contrib.auth.models import Permission
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +23,7 @@ from events.models import NoShowWaiver, Registration, Session, StatusChange
 from events.services.registration import registration_create
 from events.services.transfer import registration_move
 from tests import factories
+from tests.concurrency import run_at_once
 
 Status = Registration.Status
 PHONE = "+8613912345678"
@@ -276,37 +276,6 @@ def test_move_locks_both_sessions_in_ascending_pk_order(session_a, session_b):
     assert _session_lock_order(down.captured_queries) == [low.pk, high.pk]
 
 
-def _run_in_threads(jobs) -> tuple[list, list]:
-    """Runs each callable in its own thread (own connection) at the same moment."""
-    outcomes: list = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-    start = threading.Barrier(len(jobs))
-
-    def run(job):
-        try:
-            start.wait()
-            result = job()
-        except RegistrationError as error:
-            result = error.code
-        except BaseException as error:  # a server error or a deadlock: the test fails
-            with lock:
-                errors.append(error)
-            return
-        finally:
-            close_old_connections()
-            connection.close()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes, errors
-
-
 def test_concurrent_moves_in_both_directions_neither_deadlock_nor_overbook(
     transactional_site_tree,
 ):
@@ -322,7 +291,7 @@ def test_concurrent_moves_in_both_directions_neither_deadlock_nor_overbook(
         )
 
     jobs = [move(r, second) for r in forward] + [move(r, first) for r in backward]
-    outcomes, errors = _run_in_threads(jobs)
+    outcomes, errors = run_at_once(jobs, expected=RegistrationError)
 
     assert errors == []
     assert len(outcomes) == 6
@@ -351,7 +320,7 @@ def test_move_racing_registrations_for_the_last_place_never_overbooks(transactio
         )
         for n in range(8)
     ]
-    outcomes, errors = _run_in_threads(jobs)
+    outcomes, errors = run_at_once(jobs, expected=RegistrationError)
 
     assert errors == []
     assert outcomes.count("confirmed") == 1

@@ -1,7 +1,9 @@
 """Fault tests: real worker, web server, broker and database processes are killed or cut
 off while they work. They only mean something on the production stack, so every test in
-this folder carries the ``faults`` marker and is skipped unless the default database is
-PostgreSQL and the Celery broker is Redis (CI's second run)."""
+this folder carries the ``faults``, ``postgres`` and ``redis`` markers and is skipped
+unless the default database is PostgreSQL and the Celery broker is Redis (CI's second
+run). They run alone (``-m faults -n0``), never beside other tests in pytest-xdist
+workers: CI runs them after the parallel pass."""
 
 from __future__ import annotations
 
@@ -15,24 +17,21 @@ from django.conf import settings
 HERE = Path(__file__).resolve().parent
 
 
-def fault_stack_missing() -> str:
-    """Why the fault tests cannot run here, or "" when they can."""
-    engine = settings.DATABASES["default"]["ENGINE"]
-    if "postgresql" not in engine:
-        return "fault tests need PostgreSQL (DATABASE_URL=postgres://...)"
-    if not str(settings.CELERY_BROKER_URL).startswith("redis://"):
-        return "fault tests need Redis as the Celery broker (CELERY_BROKER_URL=redis://...)"
-    return ""
-
-
 def pytest_collection_modifyitems(config, items):
-    reason = fault_stack_missing()
+    """Every test here needs PostgreSQL and Redis (the markers skip it elsewhere, see
+    tests/conftest.py) and runs alone."""
+    alone = bool(os.environ.get("PYTEST_XDIST_WORKER"))
     for item in items:
         if HERE not in Path(str(item.fspath)).resolve().parents:
             continue
-        item.add_marker(pytest.mark.faults)
-        if reason:
-            item.add_marker(pytest.mark.skip(reason=reason))
+        for marker in (pytest.mark.faults, pytest.mark.postgres, pytest.mark.redis):
+            item.add_marker(marker)
+        if alone:
+            # They time processes they kill and restart: tests running beside them on the
+            # same cores would make those timings, not the portal, decide the outcome.
+            item.add_marker(
+                pytest.mark.skip(reason="fault tests run alone, not in xdist: pytest -m faults -n0")
+            )
 
 
 def database_url(settings_dict: dict) -> str:

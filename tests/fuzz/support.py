@@ -8,16 +8,14 @@ import hashlib
 from django.contrib.messages import get_messages
 from django.db import models
 from django.db.models import Count, Q
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
 from hypothesis import strategies as st
 
 LANGUAGES = st.sampled_from(["zh-hans", "en"])
 
-FUZZ = settings(
-    max_examples=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+# The number of examples comes from the hypothesis profile (tests/conftest.py): "ci" by
+# default, HYPOTHESIS_PROFILE=nightly for a deeper search.
+FUZZ = settings()
 # Any text, including control characters, NUL, surrogates' neighbours and very long values.
 text = st.one_of(
     st.text(max_size=40),

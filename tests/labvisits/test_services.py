@@ -4,10 +4,8 @@ slots, notifications and the rush for the last places."""
 from __future__ import annotations
 
 import datetime
-import threading
 
 import pytest
-from django.db import close_old_connections, connection
 from django.utils import timezone, translation
 from icalendar import Calendar
 
@@ -24,6 +22,7 @@ from labvisits.services import (
     visit_slot_delete,
 )
 from tests import factories
+from tests.concurrency import run_at_once
 from tests.labvisits.conftest import make_institution, request_visit
 
 State = LabVisit.State
@@ -362,32 +361,11 @@ def test_rush_of_enterprises_never_overbooks_a_slot(transactional_site_tree):
         user = factories.UserFactory(username=f"rush{n}")
         user.enterprise = factories.EnterpriseFactory(owner=user)
         users.append(user)
-    outcomes: list[str] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-    start = threading.Barrier(len(users))
 
-    def attempt(user) -> None:
-        try:
-            start.wait()
-            result = request_visit(user, slot, group_size=3).state
-        except LabVisitError as error:
-            result = error.code
-        except BaseException as error:  # a server error: the test must fail
-            with lock:
-                errors.append(error)
-            return
-        finally:
-            close_old_connections()
-            connection.close()
-        with lock:
-            outcomes.append(result)
+    def attempt(user):
+        return lambda: request_visit(user, slot, group_size=3).state
 
-    threads = [threading.Thread(target=attempt, args=(user,)) for user in users]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcomes, errors = run_at_once([attempt(user) for user in users], expected=LabVisitError)
 
     assert errors == []
     assert len(outcomes) == 20

@@ -5,16 +5,15 @@ in CI's second run, on PostgreSQL."""
 from __future__ import annotations
 
 import datetime
-import threading
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
 from reminders.models import Reminder
 from reminders.services import Outcome, reminder_send, reminders_plan, reminders_send_batch
 from tests import factories
+from tests.concurrency import run_at_once
 from tests.reminders.conftest import make_session
 
 WORKERS = 6
@@ -34,29 +33,12 @@ def test_each_due_reminder_is_sent_once_by_racing_workers(
     ids = list(Reminder.objects.values_list("pk", flat=True))
     assert len(ids) == 16
 
-    barrier = threading.Barrier(WORKERS)
-    outcomes: list[str] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
+    def worker() -> list[str]:
+        return [reminder_send(reminder_id=reminder_id) for reminder_id in ids]
 
-    def worker():
-        try:
-            barrier.wait()
-            for reminder_id in ids:
-                outcome = reminder_send(reminder_id=reminder_id)
-                with lock:
-                    outcomes.append(outcome)
-        except BaseException as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    results, errors = run_at_once([worker] * WORKERS)
     assert errors == []
+    outcomes = [outcome for result in results for outcome in result]
     assert outcomes.count(Outcome.SENT) == len(ids)
     assert outcomes.count(Outcome.BUSY) == len(ids) * (WORKERS - 1)
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
@@ -82,25 +64,11 @@ def test_overlapping_batches_send_each_reminder_once(
     Reminder.objects.update(due_at=timezone.now() - datetime.timedelta(minutes=1))
     ids = list(Reminder.objects.order_by("pk").values_list("pk", flat=True))
 
-    barrier = threading.Barrier(WORKERS)
-    results: list[dict[str, int]] = []
-    errors: list[BaseException] = []
-
     def worker(n: int):
-        try:
-            barrier.wait()
-            # Each batch walks the rows from a different starting point.
-            results.append(reminders_send_batch(reminder_ids=ids[n:] + ids[:n]))
-        except BaseException as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connection.close()
+        # Each batch walks the rows from a different starting point.
+        return lambda: reminders_send_batch(reminder_ids=ids[n:] + ids[:n])
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    results, errors = run_at_once([worker(n) for n in range(WORKERS)])
     assert errors == []
     assert sum(r.get(Outcome.SENT, 0) for r in results) == len(ids)
     assert sum(r.get(Outcome.BUSY, 0) for r in results) == len(ids) * (WORKERS - 1)

@@ -158,7 +158,6 @@ def test_refresh_aggregates_registrations_inside_the_database(data):
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 def test_readers_keep_the_old_figures_while_a_refresh_runs(transactional_site_tree):
     """A refresh in progress neither hides the summary rows from nor blocks a reader (the
     dashboard): it deletes them in its transaction instead of truncating the table."""
