@@ -12,7 +12,7 @@ import threading
 import time
 
 import pytest
-from celery.signals import task_postrun
+from celery.signals import after_task_publish, task_postrun
 from django.core import mail
 from django.utils import timezone
 
@@ -30,11 +30,16 @@ def test_worker_sends_due_reminders_once(
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mail.outbox = []
     ran = []
+    published = []
 
     def record(sender=None, **kwargs):
         ran.append((sender.name, threading.current_thread() is threading.main_thread()))
 
+    def record_published(sender=None, **kwargs):
+        published.append(sender)
+
     task_postrun.connect(record, weak=False)
+    after_task_publish.connect(record_published, weak=False)
     try:
         session = make_session(transactional_site_tree)
         registrations = [
@@ -49,14 +54,18 @@ def test_worker_sends_due_reminders_once(
         # Beat's job, queued twice as two schedulers would: still sent once each.
         reminders_send_due_task.delay()
         reminders_send_due_task.delay()
+        # Settled when every task published so far has run: a task publishes the tasks it
+        # hands work to before it ends, so a duplicated message cannot be still to come.
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if Reminder.objects.filter(offset_minutes=1440, state=Reminder.State.SENT).count() == 6:
+            sent = Reminder.objects.filter(offset_minutes=1440, state=Reminder.State.SENT)
+            if sent.count() == 6 and len(ran) == len(published):
                 break
-            time.sleep(0.2)
-        time.sleep(1)  # let a duplicated message, if any, be processed
+            time.sleep(0.1)
     finally:
         task_postrun.disconnect(record)
+        after_task_publish.disconnect(record_published)
+    assert len(ran) == len(published), (ran, published)
     assert sorted(m.to[0] for m in mail.outbox) == [f"w{n}@example.com" for n in range(3)]
     assert len(_sms_outbox) == 3
     assert set(Reminder.objects.filter(offset_minutes=120).values_list("state", flat=True)) == {
