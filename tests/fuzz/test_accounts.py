@@ -57,7 +57,10 @@ def member(db, settings):
 )
 def test_signup_never_fails_and_refusals_create_nothing(client, member, data, language):
     before = snapshot(User, EmailAddress)
-    taken = EmailAddress.objects.filter(email__iexact=str(data.get("email", "")).strip()).exists()
+    typed = str(data.get("email", "")).strip().lower()
+    # Compared here, not in SQL: PostgreSQL refuses a NUL in a query parameter.
+    known = {e.lower() for e in EmailAddress.objects.values_list("email", flat=True)}
+    taken = typed in known
     mails_before = len(mail.outbox)
     response = client.post(url("account_signup", language), data)
     assert response.status_code in (200, 302, 400)
@@ -67,8 +70,10 @@ def test_signup_never_fails_and_refusals_create_nothing(client, member, data, la
         # The address has an account already: the answer is the same as for a new one, so
         # nobody learns whether an address is registered; its owner is told by e-mail.
         assert snapshot(User, EmailAddress) == before
-        assert [m.to for m in mail.outbox[mails_before:]] == [[member.email]]
+        sent_to = [[address.lower() for address in m.to] for m in mail.outbox[mails_before:]]
+        assert sent_to == [[typed]]
         assert "_auth_user_id" not in client.session
+        client.cookies.clear()
     else:
         # A new, unverified account; nobody is signed in before verifying.
         assert User.objects.count() == before[User._meta.label][0] + 1
