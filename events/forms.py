@@ -108,6 +108,10 @@ class RegistrationForm(forms.Form):
     def __init__(self, *args, session, privacy_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.session = session
+        # Set by the view from the service's answer: the phone holds a registration
+        # already; the session's lock was not granted in time (try again).
+        self.duplicate = False
+        self.busy = False
         self.fields["party_size"].choices = [
             (n, str(n)) for n in range(1, session.max_party_size + 1)
         ]

@@ -14,7 +14,7 @@ import re
 import secrets
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Max
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from events.exceptions import RegistrationError
 from events.models import NoShowWaiver, Registration, Session, StatusChange
 from events.notifications import registration_notify_on_commit
 from events.selectors import session_is_cancelled, with_cancellation
+from portal.locking import bounded_transaction
 
 MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 TICKET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the door
@@ -83,6 +84,17 @@ def _noshow_error(until: datetime.datetime) -> RegistrationError:
         )
         % {"date": formats.date_format(timezone.localtime(until), "DATE_FORMAT")},
         code="noshow_restricted",
+    )
+
+
+def _busy() -> RegistrationError:
+    """The session's lock was not granted within ``LOCK_TIMEOUT_SECONDS``."""
+    return RegistrationError(
+        _(
+            "Many people are using this session right now. Nothing has been saved or changed: "
+            "please try again in a moment."
+        ),
+        code="busy",
     )
 
 
@@ -202,7 +214,8 @@ def registration_create(
     places and ``join_waitlist`` is false),
     ``noshow_restricted`` (the no-show policy allows this phone only the waiting list, and
     ``join_waitlist`` is false), ``duplicate`` (the phone already holds an active
-    registration; carried in ``error.registration``).
+    registration; carried in ``error.registration``), ``busy`` (the session's lock was not
+    granted within ``LOCK_TIMEOUT_SECONDS``; nothing was saved).
 
     The registrant is e-mailed the ticket (or the waiting-list notice) after commit; a
     confirmed registration gets its reminders planned in the same transaction.
@@ -211,7 +224,7 @@ def registration_create(
     now = now or timezone.now()
     restricted_until = noshow_restricted_until(phone=phone, now=now)
     try:
-        with transaction.atomic():
+        with bounded_transaction(on_timeout=_busy):
             try:
                 session = Session.objects.select_for_update().get(pk=session_id)
             except Session.DoesNotExist:
@@ -272,12 +285,13 @@ def registration_create(
 def registration_cancel(*, registration_id: int, by=None, note: str = "") -> list[Registration]:
     """Cancel a registration; freed places go to the waiting list. Returns those promoted.
 
-    Error codes: ``not_found``, ``not_cancellable`` (already cancelled, checked in or past).
-    The registrant is sent a cancellation notice (with a METHOD:CANCEL calendar file) and
-    everyone promoted gets their ticket. Pending reminders of the cancelled registration
-    are cancelled in the same transaction; the promoted get theirs planned.
+    Error codes: ``not_found``, ``not_cancellable`` (already cancelled, checked in or past),
+    ``busy`` (the session's lock was not granted in time). The registrant is sent a
+    cancellation notice (with a METHOD:CANCEL calendar file) and everyone promoted gets
+    their ticket. Pending reminders of the cancelled registration are cancelled in the
+    same transaction; the promoted get theirs planned.
     """
-    with transaction.atomic():
+    with bounded_transaction(on_timeout=_busy):
         registration = (
             Registration.objects.select_related("session").filter(pk=registration_id).first()
         )
@@ -346,10 +360,10 @@ def registration_change_party_size(
     Growing a confirmed party needs free places (counted under the session lock); a
     shrinking one frees places for the waiting list. Error codes: ``not_found``,
     ``not_changeable`` (not confirmed or waitlisted, or the session has started),
-    ``party_too_large``, ``full``.
+    ``party_too_large``, ``full``, ``busy`` (the session's lock was not granted in time).
     """
     now = now or timezone.now()
-    with transaction.atomic():
+    with bounded_transaction(on_timeout=_busy):
         registration = Registration.objects.filter(pk=registration_id).first()
         if registration is None:
             raise RegistrationError(_("This registration does not exist."), code="not_found")

@@ -42,6 +42,9 @@ from events.tickets import TokenInvalid, manage_token_make, manage_token_read, q
 from portal.ratelimit import client_ip, rate_limit_hit
 
 SESSION_TICKETS_KEY = "events.tickets"
+# Seconds a visitor told "busy" (the session's lock was not granted in time) is asked to
+# wait before sending the form again.
+BUSY_RETRY_AFTER = 5
 
 
 def _privacy_url(request: HttpRequest) -> str:
@@ -119,7 +122,7 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
             response = _register_submit(request, form=form, session=session)
             if response is not None:
                 return response
-            status = 400
+            status = 503 if form.busy else 400
         else:
             status = 400
     else:
@@ -129,7 +132,10 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
             privacy_url=privacy_url,
         )
     context.update(form=form, privacy_url=privacy_url)
-    return render(request, "events/registration/register.html", context, status=status)
+    response = render(request, "events/registration/register.html", context, status=status)
+    if status == 503:
+        response["Retry-After"] = str(BUSY_RETRY_AFTER)
+    return response
 
 
 def _rate_limited_message() -> str:
@@ -192,6 +198,7 @@ def _register_submit(
             form.data = form.data.copy()
             form.data["join_waitlist"] = "on"
         form.duplicate = error.code == "duplicate"
+        form.busy = error.code == "busy"
         return None
     _remember_ticket(request, registration.ticket_code)
     if registration.status == Registration.Status.CONFIRMED:

@@ -184,3 +184,49 @@ def test_party_size_change_rules(session):
     with pytest.raises(RegistrationError) as error:
         registration_change_party_size(registration_id=first.pk, party_size=1)
     assert error.value.code == "not_changeable"
+
+
+@pytest.mark.postgres
+def test_a_registration_waiting_too_long_for_the_session_lock_is_told_busy(
+    transactional_site_tree, settings
+):
+    """Another transaction holds the session's lock: the registration gives up after
+    LOCK_TIMEOUT_SECONDS with "busy" and saves nothing, instead of waiting for ever."""
+    import threading
+    import time
+
+    from django.db import close_old_connections, connection, transaction
+
+    from events.models import Session
+
+    settings.LOCK_TIMEOUT_SECONDS = 0.5
+    activity = factories.ActivityPageFactory(parent=transactional_site_tree.zh.campaign)
+    session = factories.SessionFactory(activity=activity, capacity=10)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_lock() -> None:
+        try:
+            with transaction.atomic():
+                Session.objects.select_for_update().get(pk=session.pk)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    try:
+        assert locked.wait(timeout=30)
+        started = time.monotonic()
+        with pytest.raises(RegistrationError) as error:
+            register(session, "13700009999")
+        waited = time.monotonic() - started
+    finally:
+        release.set()
+        holder.join(timeout=30)
+    assert error.value.code == "busy"
+    assert 0.4 <= waited < 5
+    assert Registration.objects.count() == 0
+    # Once the lock is free, the same request goes through.
+    assert register(session, "13700009999").status == Registration.Status.CONFIRMED

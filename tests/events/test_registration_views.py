@@ -436,3 +436,29 @@ def test_my_registrations_query_count_does_not_grow(client, site_tree):
         html = client.get(url).content.decode()
     assert len(many) == len(few)
     assert html.count("Lab tour ") >= 6  # each activity shown in the visitor's language
+
+
+def test_busy_session_answers_503_with_retry_after_and_keeps_what_was_typed(
+    client, session, monkeypatch
+):
+    """The session's lock was not granted in time: the visitor is told to try again in a
+    moment, in a clear answer rather than a hang, with the form as filled in."""
+    from events.exceptions import RegistrationError
+    from events.services import registration as services
+
+    def busy(**kwargs):
+        raise services._busy()
+
+    monkeypatch.setattr("events.views.registration.registration_create", busy)
+    response = client.post(register_url(session, "en"), form_data(name="Busy Bee"))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    html = response.content.decode()
+    assert "Nothing has been saved or changed: please try again in a moment." in html
+    assert 'value="Busy Bee"' in html and 'value="138 0013 8000"' in html
+    assert Registration.objects.count() == 0
+    assert issubclass(type(services._busy()), RegistrationError)
+
+    response = client.post(register_url(session, "zh-hans"), form_data())
+    assert response.status_code == 503
+    assert "请稍后再试" in response.content.decode()
