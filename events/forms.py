@@ -1,7 +1,8 @@
 from django import forms
 from django.conf import settings
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.functional import lazy
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin.forms import WagtailAdminPageForm
@@ -44,6 +45,16 @@ def _marked_for_deletion(form) -> bool:
         return False
     raw = field.widget.value_from_datadict(form.data, form.files, form.add_prefix("DELETE"))
     return bool(field.clean(raw))
+
+
+def _consent_label(privacy_url: str) -> SafeString:
+    if privacy_url:
+        return format_html(
+            _("I have read and agree to the {link}privacy notice{end}."),
+            link=format_html('<a href="{}" target="_blank" rel="noopener">', privacy_url),
+            end=mark_safe("</a>"),  # noqa: S308 - a constant closing tag
+        )
+    return conditional_escape(_("I agree that my details are kept to manage this registration."))
 
 
 class RegistrationForm(forms.Form):
@@ -118,15 +129,9 @@ class RegistrationForm(forms.Form):
         if session.max_party_size == 1:
             self.fields["party_size"].widget = forms.HiddenInput()
             self.fields["party_size"].initial = 1
-        if privacy_url:
-            label = format_html(
-                _("I have read and agree to the {link}privacy notice{end}."),
-                link=format_html('<a href="{}" target="_blank" rel="noopener">', privacy_url),
-                end=mark_safe("</a>"),  # noqa: S308 - a constant closing tag
-            )
-        else:
-            label = _("I agree that my details are kept to manage this registration.")
-        self.fields["consent"].label = label
+        # Built when the label is shown: ``privacy_url`` may be lazy (the view reads the
+        # site settings only for a page it renders).
+        self.fields["consent"].label = lazy(_consent_label, SafeString)(privacy_url)
 
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())

@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils.functional import SimpleLazyObject, lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -102,9 +103,14 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
     )
     if not session.activity.live:
         raise Http404
-    activity = activity_in_language(activity=session.activity, language=get_language())
+    # Only a page that is rendered needs these (a successful registration redirects): read
+    # when the template first uses them, not on every request of a rush.
+    language = get_language()
+    activity = SimpleLazyObject(
+        lambda: activity_in_language(activity=session.activity, language=language)
+    )
     state = session_registration_state(session=session)
-    privacy_url = _privacy_url(request)
+    privacy_url = lazy(_privacy_url, str)(request)
     context = {"session": session, "activity": activity, "state": state, "page": None}
     if state in ("upcoming", "closed", "cancelled"):
         return render(request, "events/registration/register.html", context)
