@@ -6,7 +6,7 @@ slow one waits until the client or gunicorn gives up: a hang, then a dropped con
 ``bounded_transaction`` sets a lock timeout for the transaction (PostgreSQL's
 ``lock_timeout``; pretix's ``lock_objects`` does the same) and turns the timeout into an
 error the caller chooses, which views answer with "busy, try again in a moment"
-(503 with ``Retry-After``).
+(429 with ``Retry-After``: the server is well, just too busy at this moment).
 
 On SQLite the transaction takes the database's write lock when it begins (IMMEDIATE), and
 waits for it as long as the connection's ``timeout`` option says; "database is locked"

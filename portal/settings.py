@@ -158,7 +158,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # How long a request waits for a row lock held by others (a rush on one open-day session)
-# before it answers "busy, try again in a moment" (503 with Retry-After) instead of
+# before it answers "busy, try again in a moment" (429 with Retry-After) instead of
 # hanging: PostgreSQL's lock_timeout, set per transaction (portal/locking.py).
 LOCK_TIMEOUT_SECONDS = float(os.environ.get("LOCK_TIMEOUT_SECONDS", "3"))
 

@@ -44,7 +44,8 @@ from portal.ratelimit import client_ip, rate_limit_hit
 
 SESSION_TICKETS_KEY = "events.tickets"
 # Seconds a visitor told "busy" (the session's lock was not granted in time) is asked to
-# wait before sending the form again.
+# wait before sending the form again. The answer is 429, like the attempt limits: the
+# server is well, there are just too many people at this moment.
 BUSY_RETRY_AFTER = 5
 
 
@@ -128,7 +129,7 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
             response = _register_submit(request, form=form, session=session)
             if response is not None:
                 return response
-            status = 503 if form.busy else 400
+            status = 429 if form.busy else 400
         else:
             status = 400
     else:
@@ -139,7 +140,7 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
         )
     context.update(form=form, privacy_url=privacy_url)
     response = render(request, "events/registration/register.html", context, status=status)
-    if status == 503:
+    if form.busy:
         response["Retry-After"] = str(BUSY_RETRY_AFTER)
     return response
 

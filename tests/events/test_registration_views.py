@@ -438,7 +438,7 @@ def test_my_registrations_query_count_does_not_grow(client, site_tree):
     assert html.count("Lab tour ") >= 6  # each activity shown in the visitor's language
 
 
-def test_busy_session_answers_503_with_retry_after_and_keeps_what_was_typed(
+def test_busy_session_answers_429_with_retry_after_and_keeps_what_was_typed(
     client, session, monkeypatch
 ):
     """The session's lock was not granted in time: the visitor is told to try again in a
@@ -451,7 +451,7 @@ def test_busy_session_answers_503_with_retry_after_and_keeps_what_was_typed(
 
     monkeypatch.setattr("events.views.registration.registration_create", busy)
     response = client.post(register_url(session, "en"), form_data(name="Busy Bee"))
-    assert response.status_code == 503
+    assert response.status_code == 429
     assert response["Retry-After"] == "5"
     html = response.content.decode()
     assert "Nothing has been saved or changed: please try again in a moment." in html
@@ -460,5 +460,5 @@ def test_busy_session_answers_503_with_retry_after_and_keeps_what_was_typed(
     assert issubclass(type(services._busy()), RegistrationError)
 
     response = client.post(register_url(session, "zh-hans"), form_data())
-    assert response.status_code == 503
+    assert response.status_code == 429
     assert "请稍后再试" in response.content.decode()
