@@ -1,5 +1,5 @@
 # Two commands for a fresh machine with Python 3.11+:
-#   make run   - install, migrate, seed demo content, start web + Celery worker/beat
+#   make run   - install, migrate, seed demo content, start web (gunicorn) + Celery worker/beat
 #   make test  - install test tools, lint, check, run the whole suite
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -74,7 +74,7 @@ run: messages seed
 	$(BIN)/celery -A portal worker --beat --queues=default,mail,reports \
 		--loglevel=INFO --concurrency=2 \
 		--schedule=var/celerybeat-schedule & \
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(BIN)/gunicorn portal.wsgi --config portal/gunicorn_run.py --bind $(HOST):$(PORT)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
