@@ -31,7 +31,7 @@ def is_lock_timeout(error: BaseException) -> bool:
     cause = error.__cause__
     if getattr(cause, "sqlstate", None) == LOCK_NOT_AVAILABLE:
         return True
-    return connection.vendor == "sqlite" and "database is locked" in str(error)
+    return "database is locked" in str(error)  # SQLite's busy timeout ran out
 
 
 def _set_lock_timeout() -> None:

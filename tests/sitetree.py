@@ -149,7 +149,7 @@ class SharedTree:
         use = database_use(item)
         if use is None:
             return  # touches no database: whatever is open stays open
-        wanted = use == "db" and "site_tree" in item.fixturenames
+        wanted = uses_shared_tree(item)
         if wanted and self._atomic is None and self.database_ready:
             with blocker.unblock():
                 self._open()

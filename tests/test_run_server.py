@@ -14,21 +14,17 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from tests.faults.web_support import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 BURST = 200
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def run_server(tmp_path):
     """``make run``'s web server on a free port, with a var directory of its own (its
     SQLite database is empty: a static file and the health check need no tables)."""
-    port = _free_port()
+    port = free_port()
     env = {
         key: value
         for key, value in os.environ.items()

@@ -443,7 +443,6 @@ def test_busy_session_answers_429_with_retry_after_and_keeps_what_was_typed(
 ):
     """The session's lock was not granted in time: the visitor is told to try again in a
     moment, in a clear answer rather than a hang, with the form as filled in."""
-    from events.exceptions import RegistrationError
     from events.services import registration as services
 
     def busy(**kwargs):
@@ -457,7 +456,6 @@ def test_busy_session_answers_429_with_retry_after_and_keeps_what_was_typed(
     assert "Nothing has been saved or changed: please try again in a moment." in html
     assert 'value="Busy Bee"' in html and 'value="138 0013 8000"' in html
     assert Registration.objects.count() == 0
-    assert issubclass(type(services._busy()), RegistrationError)
 
     response = client.post(register_url(session, "zh-hans"), form_data())
     assert response.status_code == 429
