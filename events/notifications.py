@@ -122,5 +122,17 @@ def registration_notify(*, registration_id: int, kind: str) -> bool:
     )
     if registration is None or not registration.email:
         return False
-    registration_message(registration=registration, kind=kind).send()
+    message = registration_message(registration=registration, kind=kind)
+    message.send()
+    if registration.status == Registration.Status.CONFIRMED:
+        _ticket_qr_prepare(registration)
     return True
+
+
+def _ticket_qr_prepare(registration: Registration) -> None:
+    """Draw the ticket page's QR code now, in the worker, so the registrant's first visit
+    finds it in the cache (the page title in the registrant's language)."""
+    from events.tickets import qr_token_make, ticket_qr_svg
+
+    with translation.override(registration.language):
+        ticket_qr_svg(qr_token_make(registration.ticket_code), title=_("Ticket QR code"))

@@ -15,14 +15,18 @@ other because the salts differ.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
 
 import segno
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 
 QR_SALT = "events.ticket.qr"
 MANAGE_SALT = "events.ticket.manage"
+QR_CACHE_SECONDS = 7 * 86400
 
 
 class TokenInvalid(Exception):
@@ -76,6 +80,22 @@ def qr_svg(data: str, *, title: str = "") -> str:
         lineclass=None,
     )
     return buffer.getvalue().decode()
+
+
+def ticket_qr_svg(data: str, *, title: str = "") -> str:
+    """``qr_svg``, kept in the shared cache: a ticket's QR token never changes, and drawing
+    the code costs several milliseconds. The worker draws it ahead of the first visit
+    (``events.notifications.registration_notify``); the ticket page draws it if needed."""
+    key = "events:ticket-qr:" + hashlib.sha256(f"{title}\0{data}".encode()).hexdigest()
+    try:
+        svg = cache.get(key)
+    except Exception:  # noqa: BLE001 - fail open: draw it
+        svg = None
+    if svg is None:
+        svg = qr_svg(data, title=title)
+        with contextlib.suppress(Exception):
+            cache.set(key, svg, QR_CACHE_SECONDS)
+    return svg
 
 
 def qr_png(data: str) -> bytes:

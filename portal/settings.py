@@ -179,6 +179,13 @@ else:
 # seconds (places left shown on an activity page are at most this old); publishing purges
 # them at once. 0 turns the page cache off. See portal/pagecache.py.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "30"))
+# The registration form shows the places left: it is kept only this long (at most
+# PAGE_CACHE_SECONDS).
+REGISTRATION_PAGE_CACHE_SECONDS = int(os.environ.get("REGISTRATION_PAGE_CACHE_SECONDS", "3"))
+# Each session's places as last counted under its lock are kept this long in the cache, so
+# that a registration for a full session is refused without a database transaction
+# (events/availability.py). 0 turns this off: every registration goes to the database.
+AVAILABILITY_SECONDS = int(os.environ.get("AVAILABILITY_SECONDS", "3"))
 
 # --- Auth and accounts --------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

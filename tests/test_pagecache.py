@@ -100,8 +100,7 @@ def test_a_query_string_is_never_cached(client, activity):
 
 
 def test_pages_outside_wagtail_are_not_cached_unless_they_opt_in(client, activity):
-    session = activity.sessions.get()
-    url = f"/zh-hans/open-day/registration/session/{session.pk}/"
+    url = f"/zh-hans/open-day/calendar/activity/{activity.pk}.ics"
 
     client.get(url)
     response = client.get(url)

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Locale
 
+from events.availability import availability_forget_on_commit
 from events.exceptions import RegistrationError
 from events.models import PLACE_HOLDING_STATUSES, ActivityPage, Registration, Session, StatusChange
 from events.services.registration import (
@@ -101,9 +102,11 @@ def _activity_title(activity: ActivityPage) -> str:
 
 def _lock_session(session_id: int) -> Session:
     try:
-        return Session.objects.select_for_update().get(pk=session_id)
+        session = Session.objects.select_for_update().get(pk=session_id)
     except Session.DoesNotExist:
         raise RegistrationError(_("This session does not exist."), code="not_found") from None
+    availability_forget_on_commit([session.pk])  # a walk-in may take a place
+    return session
 
 
 def checkin_perform(

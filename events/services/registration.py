@@ -15,11 +15,16 @@ import secrets
 
 from django.conf import settings
 from django.db import IntegrityError
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from events.availability import (
+    availability_forget_on_commit,
+    availability_store,
+    availability_store_on_commit,
+)
 from events.exceptions import RegistrationError
 from events.models import NoShowWaiver, Registration, Session, StatusChange
 from events.notifications import registration_notify_on_commit
@@ -65,11 +70,10 @@ def noshow_restricted_until(
     waiver = NoShowWaiver.objects.filter(phone=phone).aggregate(last=Max("created_at"))["last"]
     if waiver is not None and waiver > since:
         since = waiver
-    no_shows = Registration.objects.filter(
+    stats = Registration.objects.filter(
         phone=phone, status=Registration.Status.NO_SHOW, session__starts_at__gte=since
-    )
-    stats = no_shows.aggregate(latest=Max("session__starts_at"))
-    if stats["latest"] is None or no_shows.count() < threshold:
+    ).aggregate(latest=Max("session__starts_at"), count=Count("pk"))
+    if stats["latest"] is None or stats["count"] < threshold:
         return None
     until = stats["latest"] + datetime.timedelta(days=settings.NOSHOW_RESTRICTION_DAYS)
     return until if until > now else None
@@ -85,6 +89,11 @@ def _noshow_error(until: datetime.datetime) -> RegistrationError:
         % {"date": formats.date_format(timezone.localtime(until), "DATE_FORMAT")},
         code="noshow_restricted",
     )
+
+
+def session_full_error() -> RegistrationError:
+    """No places left for the party, and it did not ask for the waiting list."""
+    return RegistrationError(_("This session is full. You can join the waiting list."), code="full")
 
 
 def _busy() -> RegistrationError:
@@ -218,11 +227,18 @@ def registration_create(
     granted within ``LOCK_TIMEOUT_SECONDS``; nothing was saved).
 
     The registrant is e-mailed the ticket (or the waiting-list notice) after commit; a
-    confirmed registration gets its reminders planned in the same transaction.
+    confirmed registration gets its reminders planned in the same transaction. The places
+    counted under the lock are kept in the cache's approximate view
+    (``events.availability``), which lets the next visitors be told "full" without a
+    transaction.
+
+    The rules are checked cheapest first, so that the many requests refused when a popular
+    session fills up hold the lock briefly: the no-show policy (two queries) is looked at
+    only for a party that would get a place.
     """
     phone = phone_normalise(phone)
     now = now or timezone.now()
-    restricted_until = noshow_restricted_until(phone=phone, now=now)
+    counted: tuple[int, int] | None = None  # (capacity, places taken) under the lock
     try:
         with bounded_transaction(on_timeout=_busy):
             try:
@@ -233,17 +249,18 @@ def registration_create(
                 ) from None
             _load_counts_under_lock(session)
             _check_window(session, now)
+            counted = (session.capacity, session.count_places_taken())
             check_party_size(session=session, party_size=party_size)
             check_phone_not_registered(session=session, phone=phone)
             fits = session.count_places_taken() + party_size <= session.capacity
-            if restricted_until is not None:
-                if not join_waitlist:
-                    raise _noshow_error(restricted_until)
-                fits = False
+            if fits:
+                restricted_until = noshow_restricted_until(phone=phone, now=now)
+                if restricted_until is not None:
+                    if not join_waitlist:
+                        raise _noshow_error(restricted_until)
+                    fits = False
             if not fits and not join_waitlist:
-                raise RegistrationError(
-                    _("This session is full. You can join the waiting list."), code="full"
-                )
+                raise session_full_error()
             registration = Registration.objects.create(
                 session=session,
                 user=user if user is not None and user.is_authenticated else None,
@@ -262,11 +279,21 @@ def registration_create(
             if fits:
                 session.__dict__["places_taken"] += party_size  # keep the loaded count true
                 reminders_plan_for(registration)
+            availability_store_on_commit(
+                session_id=session.pk,
+                capacity=session.capacity,
+                places_taken=session.count_places_taken(),
+            )
             registration_notify_on_commit(
                 registration=registration,
                 kind="confirmed" if fits else "waitlisted",
             )
             return registration
+    except RegistrationError as error:
+        if error.code == "full" and counted is not None:
+            # Rolled back, but the count was true: the next visitors are told at once.
+            availability_store(session_id=session_id, capacity=counted[0], places_taken=counted[1])
+        raise
     except IntegrityError:
         # The partial unique index caught a second active registration of the same phone
         # made at the same moment by another request.
@@ -312,6 +339,7 @@ def registration_cancel(*, registration_id: int, by=None, note: str = "") -> lis
         _record(registration, from_status=previous, by=by, note=note)
         reminders_cancel_for(registration)
         registration_notify_on_commit(registration=registration, kind="cancelled")
+        availability_forget_on_commit([session.pk])
         if previous != Registration.Status.CONFIRMED:
             return []
         return waitlist_promote(session=session, by=by)
@@ -329,6 +357,7 @@ def waitlist_promote(*, session: Session, by=None) -> list[Registration]:
     promoted: list[Registration] = []
     if free <= 0 or session_is_cancelled(session=session):
         return promoted
+    availability_forget_on_commit([session.pk])
     waiting = Registration.objects.filter(
         session=session, status=Registration.Status.WAITLISTED
     ).order_by("created_at", "pk")
@@ -405,6 +434,7 @@ def registration_change_party_size(
             note=f"party size {previous} -> {party_size}",
         )
         registration_notify_on_commit(registration=registration, kind="changed")
+        availability_forget_on_commit([session.pk])
         if confirmed and party_size < previous:
             waitlist_promote(session=session, by=by)
         return registration

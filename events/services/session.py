@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from events.availability import availability_forget_on_commit
 from events.exceptions import SessionError
 from events.models import Registration, Session, SessionState, StatusChange
 from portal.pagecache import pagecache_purge
@@ -99,7 +100,10 @@ def session_checks_for_activity(*, activity, by=None) -> list[Broadcast]:
     from events.selectors import session_ids_for_activity
 
     broadcasts = []
-    for session_id in session_ids_for_activity(activity=activity):
+    session_ids = session_ids_for_activity(activity=activity)
+    # The editor may have changed a session's places: count them again.
+    availability_forget_on_commit(session_ids)
+    for session_id in session_ids:
         broadcast = session_schedule_check(session_id=session_id, by=by)
         if broadcast is not None:
             broadcasts.append(broadcast)
@@ -145,6 +149,7 @@ def session_cancel(
         state.cancel_reason = reason[:limit]
         state.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason"])
         pagecache_purge()  # the activity page must say "cancelled" at once
+        availability_forget_on_commit([session.pk])
         return broadcast_start(
             session=session, kind="cancelled", by=_user_or_none(by), note=reason[:200]
         )
@@ -188,6 +193,7 @@ def registrations_apply_session_notice(
             )
             if s is not None
         }
+        availability_forget_on_commit(sessions)
         registrations = list(
             Registration.objects.select_for_update(of=("self",))
             .filter(pk__in=ids, status__in=NOTICE_STATUSES)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from events.availability import availability_forget_on_commit
 from events.exceptions import RegistrationError
 from events.models import Registration, Session, StatusChange
 from events.notifications import registration_notify_on_commit
@@ -37,6 +38,7 @@ def _lock_sessions(*session_ids: int) -> dict[int, Session]:
         sessions[pk] = Session.objects.select_for_update().filter(pk=pk).first()
         if sessions[pk] is None:
             raise RegistrationError(_("This session does not exist."), code="not_found")
+    availability_forget_on_commit(sessions)
     return sessions
 
 

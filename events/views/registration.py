@@ -1,9 +1,22 @@
 """Public registration: the form, the ticket and its self-service page, "My registrations".
 
 Views parse input, call one service and render or redirect. A registrant without an
-account manages the registration through a signed link (``events.tickets``); the browser
-session also remembers the tickets it registered, so a second attempt with the same phone
-number shows that ticket again instead of an error.
+account manages the registration through a signed link (``events.tickets``); a signed
+cookie also remembers the tickets this browser registered, so a second attempt with the
+same phone number shows that ticket again instead of an error.
+
+The form is built for the opening minute of a popular session, when hundreds of people
+send it at once and most of them will be told "full":
+
+- anonymous visitors get the form page from the shared page cache (for
+  ``REGISTRATION_PAGE_CACHE_SECONDS``), the CSRF token put in by the page cache
+  (``portal.pagecache.csrf_slot``), so it works with and without JavaScript;
+- a registration for a session that the cache's approximate view says is full
+  (``events.availability``) is answered with the waiting-list offer at once: a stored copy
+  of that page with the visitor's own input put back in, no database transaction, no
+  template render (``_waitlist_offer``);
+- a success is one locked transaction and a redirect: nothing is written to a server-side
+  browser session, the e-mail is sent by a worker.
 """
 
 from __future__ import annotations
@@ -11,16 +24,20 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.signing import BadSignature
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.functional import SimpleLazyObject, lazy
+from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cms.models import SiteSettings
 from cms.selectors import privacy_notice_url
+from events.availability import availability_get
 from events.calendar import registration_ics
 from events.exceptions import RegistrationError
 from events.forms import PartySizeForm, RegistrationForm, TicketResendForm
@@ -38,11 +55,25 @@ from events.services.registration import (
     registration_cancel,
     registration_change_party_size,
     registration_create,
+    session_full_error,
 )
-from events.tickets import TokenInvalid, manage_token_make, manage_token_read, qr_svg
+from events.tickets import TokenInvalid, manage_token_make, manage_token_read, ticket_qr_svg
+from portal.pagecache import (
+    csrf_slot,
+    is_anonymous_visitor,
+    mark_cacheable,
+    pagecache_fragment_get,
+    pagecache_fragment_set,
+    pagecache_generation,
+)
 from portal.ratelimit import client_ip, rate_limit_hit
 
-SESSION_TICKETS_KEY = "events.tickets"
+# The signed cookie listing the ticket codes this browser registered (at most
+# TICKETS_REMEMBERED, for TICKETS_COOKIE_DAYS).
+TICKETS_COOKIE = "tickets"
+TICKETS_COOKIE_SALT = "events.registration.tickets"
+TICKETS_COOKIE_DAYS = 90
+TICKETS_REMEMBERED = 20
 # Seconds a visitor told "busy" (the session's lock was not granted in time) is asked to
 # wait before sending the form again. The answer is 429, like the attempt limits: the
 # server is well, there are just too many people at this moment.
@@ -59,10 +90,34 @@ def _privacy_url(request: HttpRequest) -> str:
     return privacy_notice_url(site_settings=site_settings)
 
 
-def _remember_ticket(request: HttpRequest, ticket_code: str) -> None:
-    codes = request.session.get(SESSION_TICKETS_KEY, [])
-    if ticket_code not in codes:
-        request.session[SESSION_TICKETS_KEY] = [*codes[-49:], ticket_code]
+def _remembered_tickets(request: HttpRequest) -> list[str]:
+    try:
+        value = request.get_signed_cookie(
+            TICKETS_COOKIE,
+            default="",
+            salt=TICKETS_COOKIE_SALT,
+            max_age=TICKETS_COOKIE_DAYS * 86400,
+        )
+    except BadSignature:
+        return []
+    return [code for code in value.split(",") if code]
+
+
+def _remember_ticket(request: HttpRequest, response: HttpResponse, ticket_code: str) -> None:
+    """Remember in a signed cookie (no server-side session) that this browser holds the
+    ticket; returns nothing, sets the cookie on ``response``."""
+    codes = _remembered_tickets(request)
+    if ticket_code in codes:
+        return
+    response.set_signed_cookie(
+        TICKETS_COOKIE,
+        ",".join([*codes[-(TICKETS_REMEMBERED - 1) :], ticket_code]),
+        salt=TICKETS_COOKIE_SALT,
+        max_age=TICKETS_COOKIE_DAYS * 86400,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 def _owns(request: HttpRequest, registration: Registration, *, name: str = "") -> bool:
@@ -70,7 +125,7 @@ def _owns(request: HttpRequest, registration: Registration, *, name: str = "") -
     the account that made it, the browser that made it, or the same name typed again."""
     if request.user.is_authenticated and registration.user_id == request.user.pk:
         return True
-    if registration.ticket_code in request.session.get(SESSION_TICKETS_KEY, []):
+    if registration.ticket_code in _remembered_tickets(request):
         return True
     return bool(name) and name.casefold() == " ".join(registration.name.split()).casefold()
 
@@ -98,6 +153,17 @@ def _initial(request: HttpRequest) -> dict:
 
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest, session_id: int) -> HttpResponse:
+    limited = False
+    if request.method == "POST":
+        limited = rate_limit_hit(
+            scope="register-ip", key=client_ip(request), rate=settings.REGISTRATION_RATE_IP
+        )
+        offer = None if limited else _waitlist_offer(request, session_id=session_id)
+        if offer is not None:
+            return offer
+    else:
+        # The same page for every anonymous visitor: the page cache may keep it briefly.
+        mark_cacheable(request, seconds=settings.REGISTRATION_PAGE_CACHE_SECONDS)
     session = get_object_or_404(
         with_cancellation(Session.objects.with_places().select_related("activity")),
         pk=session_id,
@@ -113,15 +179,15 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
     state = session_registration_state(session=session)
     privacy_url = lazy(_privacy_url, str)(request)
     context = {"session": session, "activity": activity, "state": state, "page": None}
+    if request.method == "GET":
+        context["csrf_slot"] = csrf_slot(request)
     if state in ("upcoming", "closed", "cancelled"):
         return render(request, "events/registration/register.html", context)
 
     status = 200
     if request.method == "POST":
         form = RegistrationForm(request.POST, session=session, privacy_url=privacy_url)
-        if rate_limit_hit(
-            scope="register-ip", key=client_ip(request), rate=settings.REGISTRATION_RATE_IP
-        ):
+        if limited:
             form.is_valid()
             form.add_error(None, _rate_limited_message())
             status = 429
@@ -143,6 +209,111 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
     if form.busy:
         response["Retry-After"] = str(BUSY_RETRY_AFTER)
     return response
+
+
+# --- The waiting-list offer for a full session, without a transaction or a render --------
+# Stored once per session, page language, party size and e-mail language (purged with the
+# pages, at most PAGE_CACHE_SECONDS old); the text fields are stored as markers and the
+# visitor's input is put back in their place, escaped as the template would.
+OFFER_TEXT_FIELDS = ("name", "phone", "email", "organisation")
+_MARK = "\ue000"
+
+
+def _offer_mark(field: str) -> str:
+    return f"{_MARK}{field}{_MARK}"
+
+
+def _waitlist_offer(request: HttpRequest, *, session_id: int) -> HttpResponse | None:
+    """The "this session is full" answer with the waiting list offered and the input kept,
+    when the approximate view (``events.availability``) says no place is left; None when
+    the form must take the whole way (unknown or free places, a signed-in visitor, the
+    waiting list asked for, no consent, the honeypot filled, input the form would refuse).
+
+    It only ever refuses: the registration service alone confirms a place.
+    """
+    data = request.POST
+    if (
+        not is_anonymous_visitor(request)
+        or data.get("join_waitlist")
+        or data.get("website")
+        or data.get("consent") != "on"
+        or data.get("language") not in dict(settings.LANGUAGES)
+        or data.get("party_size", "1") not in {str(n) for n in range(1, 10)}
+    ):
+        return None
+    availability = availability_get(session_id)
+    if availability is None or availability.places_left > 0:
+        return None
+    page = _waitlist_offer_page(
+        request,
+        session_id=session_id,
+        party_size=int(data.get("party_size", "1")),
+        email_language=data["language"],
+    )
+    if page is None:
+        return None
+    for field in OFFER_TEXT_FIELDS:
+        page = page.replace(_offer_mark(field), escape(data.get(field, "").replace(_MARK, "")))
+    csrf_slot(request)  # the stored page holds the slot: the page cache fills it
+    return HttpResponse(page, status=400)
+
+
+def _waitlist_offer_page(
+    request: HttpRequest, *, session_id: int, party_size: int, email_language: str
+) -> str | None:
+    """The stored offer page, rendered first if needed; None when the session does not
+    take registrations now (the whole way then gives the right answer)."""
+    language = get_language()
+    key = f"events:waitlist-offer:{session_id}:{language}:{party_size}:{email_language}"
+    page = pagecache_fragment_get(key)
+    if page is not None:
+        return page
+    generation = pagecache_generation()
+    session = (
+        with_cancellation(Session.objects.with_places().select_related("activity"))
+        .filter(pk=session_id)
+        .first()
+    )
+    if (
+        session is None
+        or not session.activity.live
+        or party_size > session.max_party_size
+        or session_registration_state(session=session) not in ("open", "full")
+    ):
+        return None
+    session.__dict__["places_taken"] = max(session.count_places_taken(), session.capacity)
+    privacy_url = lazy(_privacy_url, str)(request)
+    form = RegistrationForm(
+        {
+            **{field: _offer_mark(field) for field in OFFER_TEXT_FIELDS},
+            "party_size": str(party_size),
+            "language": email_language,
+            "join_waitlist": "on",
+            "consent": "on",
+        },
+        session=session,
+        privacy_url=privacy_url,
+    )
+    # The page the form would show after the service's "full": only that error, the
+    # waiting-list box ticked (the markers themselves are no valid input).
+    form.is_valid()
+    form.errors.clear()
+    form.add_error("join_waitlist", session_full_error().message)
+    page = render_to_string(
+        "events/registration/register.html",
+        {
+            "session": session,
+            "activity": activity_in_language(activity=session.activity, language=language),
+            "state": "full",
+            "page": None,
+            "form": form,
+            "privacy_url": privacy_url,
+            "csrf_slot": csrf_slot(request),
+        },
+        request=request,
+    )
+    pagecache_fragment_set(key, page, generation=generation)
+    return page
 
 
 def _rate_limited_message() -> str:
@@ -184,8 +355,9 @@ def _register_submit(
                 request,
                 _("This phone number is already registered for this session. Here is the ticket."),
             )
-            _remember_ticket(request, error.registration.ticket_code)
-            return redirect(_manage_url(error.registration))
+            response = redirect(_manage_url(error.registration))
+            _remember_ticket(request, response, error.registration.ticket_code)
+            return response
         field = {
             "party_too_large": "party_size",
             "full": "join_waitlist",
@@ -207,7 +379,6 @@ def _register_submit(
         form.duplicate = error.code == "duplicate"
         form.busy = error.code == "busy"
         return None
-    _remember_ticket(request, registration.ticket_code)
     if registration.status == Registration.Status.CONFIRMED:
         messages.success(request, _("You are registered. Your ticket is below."))
     else:
@@ -218,7 +389,9 @@ def _register_submit(
                 "and we tell you by e-mail."
             ),
         )
-    return redirect(_manage_url(registration))
+    response = redirect(_manage_url(registration))
+    _remember_ticket(request, response, registration.ticket_code)
+    return response
 
 
 @require_POST
@@ -299,7 +472,11 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     context = {
         **details,
         "token": token,
-        "qr": qr_svg(details["qr_token"], title=_("Ticket QR code")) if details["qr_token"] else "",
+        "qr": (
+            ticket_qr_svg(details["qr_token"], title=_("Ticket QR code"))
+            if details["qr_token"]
+            else ""
+        ),
         "changeable": changeable,
         "party_form": party_form,
         "waitlist_position": _waitlist_position(registration),
