@@ -92,12 +92,17 @@ test: lint check suite
 suite: $(VENV)/.installed-dev messages
 	$(PY) -m pytest -n auto $(PYTEST_ARGS)
 
-# The four benchmarks of bench/README.md, one table each, against servers and workers they
-# start themselves on PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379), loopback only.
+# The four benchmarks of bench/README.md, one table each (the registration rush: one per
+# scenario), against servers and workers they start themselves on PostgreSQL (127.0.0.1:5432)
+# and Redis (127.0.0.1:6379), loopback only; the rush's embedded scenario runs the make run
+# server on SQLite in a temporary folder. RUSH_ARGS passes options to bench/rush.py, e.g.
+# RUSH_ARGS="--scenario opening" or RUSH_ARGS="--worker-class gthread --workers 3 --threads 8".
 # Results of a run are kept in bench/RESULTS.md.
 # Every benchmark runs even if an earlier one misses its target; the exit status says if any did.
 bench: $(VENV)/.installed-dev messages
-	@status=0; for name in rush pages statistics reminders; do \
+	@status=0; \
+	echo "== bench/rush.py"; $(PY) bench/rush.py $(RUSH_ARGS) || status=1; echo; \
+	for name in pages statistics reminders; do \
 		echo "== bench/$$name.py"; $(PY) bench/$$name.py || status=1; echo; \
 	done; exit $$status
 

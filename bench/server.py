@@ -3,15 +3,21 @@
 ``BenchServer`` builds a production-like portal on loopback and tears it down again:
 
 - a dedicated PostgreSQL database (``portal_bench_http`` on 127.0.0.1:5432, dropped and
-  created again), migrated and filled by ``seed_demo``;
+  created again), migrated and filled by ``seed_demo``; or, with ``database="sqlite"``,
+  the embedded default: SQLite in the temporary folder (the settings' own file with WAL
+  and IMMEDIATE transactions), the per-process memory cache and the file-system broker,
+  nothing in Redis;
 - ``collectstatic`` into a temporary ``STATIC_ROOT``, with a generated 10 KB static file
   (the reference of the public-pages benchmark) served by whitenoise;
 - gunicorn on a free loopback port with ``DEBUG=0``, a random ``SECRET_KEY``, plain HTTP
-  (``SECURE_SSL_REDIRECT=0``, ``SECURE_COOKIES=0``), the cache in Redis db 10, the Celery
-  broker in Redis db 11, the dummy e-mail backend and the registration attempt limits
-  raised (every benchmark client comes from 127.0.0.1);
+  (``SECURE_SSL_REDIRECT=0``, ``SECURE_COOKIES=0``), on PostgreSQL the cache in Redis db
+  10 and the Celery broker in Redis db 11, the dummy e-mail backend and the registration
+  attempt limits raised (every benchmark client comes from 127.0.0.1); its workers are
+  given by ``worker_class``/``workers``/``threads``, or by a gunicorn config file
+  (``config="portal/gunicorn_run.py"``, what ``make run`` uses);
 - on exit, also after an error, Ctrl-C or SIGTERM: gunicorn is stopped, Redis dbs 10 and
-  11 are flushed (only those) and the database is dropped.
+  11 are flushed (only those) and the database is dropped (SQLite: the temporary folder
+  holding it is removed).
 
 The benchmark process itself uses the same settings (``bench.settings``) and database, so
 it can prepare data before the run and check the rows after it.
@@ -27,6 +33,7 @@ import contextlib
 import io
 import json
 import os
+import runpy
 import secrets
 import shutil
 import signal
@@ -35,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -52,6 +60,10 @@ RAISED_RATE = "1000000/600"
 STATIC_REFERENCE = "bench/reference-10k.css"
 STATIC_REFERENCE_BYTES = 10 * 1024
 REQUEST_TIMEOUT = 30.0  # seconds any one request may take before it counts as failed
+DATABASES = ("postgresql", "sqlite")
+# Unset for the embedded default: the settings then choose SQLite in PORTAL_VAR_DIR, the
+# per-process memory cache and the file-system broker.
+EMBEDDED_UNSET = ("DATABASE_URL", "CACHE_URL", "CELERY_BROKER_URL")
 
 
 def cores() -> int:
@@ -69,7 +81,15 @@ def _on_sigterm(signum, frame):  # pragma: no cover - signal handler
 
 
 class BenchServer:
-    """Context manager: ``with BenchServer() as server: ... server.url("/healthz")``."""
+    """Context manager: ``with BenchServer() as server: ... server.url("/healthz")``.
+
+    ``database``: ``"postgresql"`` (the default: the database of ``BENCH_DATABASE_URL``,
+    Redis as cache and broker) or ``"sqlite"`` (the embedded default: no ``DATABASE_URL``,
+    ``CACHE_URL`` or ``CELERY_BROKER_URL``; ``PORTAL_VAR_DIR`` in the temporary folder holds
+    the SQLite file, the broker's folders and the text messages). ``config``: a gunicorn
+    config file (relative to the repository), which then decides the workers instead of
+    ``worker_class``/``workers``/``threads``.
+    """
 
     def __init__(
         self,
@@ -77,20 +97,47 @@ class BenchServer:
         worker_class: str = "gthread",
         workers: int | None = None,
         threads: int = 4,
+        database: str = "postgresql",
+        config: str | None = None,
         extra_env: dict[str, str] | None = None,
         log=print,
     ) -> None:
+        if database not in DATABASES:
+            raise ValueError(f"database must be one of {', '.join(DATABASES)}")
+        self.database = database
+        self.config = config
+        if config is not None:
+            values = runpy.run_path(str(REPO / config))
+            worker_class = values.get("worker_class", "sync")
+            workers = values.get("workers", 1)
+            threads = values.get("threads", 1)
         self.worker_class = worker_class
         self.workers = workers or 2 * cores() + 1
-        self.threads = threads
+        # gunicorn runs gthread workers when asked for sync ones with more than one thread.
+        self.threads = 1 if worker_class == "sync" else threads
         self.extra_env = extra_env or {}
         self.log = log
-        self.database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
-        self.db_name = self.database_url.rsplit("/", 1)[1]
+        if database == "postgresql":
+            self.database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
+            self.db_name = self.database_url.rsplit("/", 1)[1]
+        else:
+            self.database_url = ""
+            self.db_name = "db.sqlite3"
         self.port = 0
         self.tmp: Path | None = None
         self.process: subprocess.Popen | None = None
         self.static_reference_url = ""
+
+    @property
+    def uses_redis(self) -> bool:
+        return self.database == "postgresql"
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file the server and this process share (``database="sqlite"``)."""
+        if self.database != "sqlite" or self.tmp is None:
+            return None
+        return self.tmp / "var" / "db.sqlite3"
 
     # --- life cycle -----------------------------------------------------------------------
 
@@ -109,9 +156,8 @@ class BenchServer:
 
     def env(self) -> dict[str, str]:
         assert self.tmp is not None
-        return {
+        env = {
             "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "DATABASE_URL": self.database_url,
             "DEBUG": "0",
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "127.0.0.1",
@@ -119,8 +165,6 @@ class BenchServer:
             "SECURE_SSL_REDIRECT": "0",
             "SECURE_COOKIES": "0",
             "SECURE_HSTS_SECONDS": "0",
-            "CACHE_URL": f"{REDIS}/{CACHE_DB}",
-            "CELERY_BROKER_URL": f"{REDIS}/{BROKER_DB}",
             "CELERY_TASK_ALWAYS_EAGER": "0",
             "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
             "SMS_BACKEND": "reminders.sms.MaskedFileBackend",
@@ -129,21 +173,34 @@ class BenchServer:
             "BENCH_STATIC_EXTRA": str(self.tmp / "static-extra"),
             "REGISTRATION_RATE_IP": RAISED_RATE,
             "LOG_LEVEL": "WARNING",
-            **self.extra_env,
         }
+        if self.uses_redis:
+            env.update(
+                DATABASE_URL=self.database_url,
+                CACHE_URL=f"{REDIS}/{CACHE_DB}",
+                CELERY_BROKER_URL=f"{REDIS}/{BROKER_DB}",
+            )
+        return {**env, **self.extra_env}
 
     def start(self) -> None:
         started = time.monotonic()
         self.tmp = Path(tempfile.mkdtemp(prefix="portal-bench-http-"))
         self.port = free_port()
+        if not self.uses_redis:
+            # The embedded default is what the settings choose when these are not set.
+            for name in EMBEDDED_UNSET:
+                os.environ.pop(name, None)
         os.environ.update(self.env())
-        self._database_recreate()
-        self._redis_flush()
+        if self.database == "postgresql":
+            self._database_recreate()
+        if self.uses_redis:
+            self._redis_flush()
 
         import django
         from django.core.management import call_command
 
         django.setup()
+        self._settings_check()
         self.log(f"database {self.db_name}: migrate, seed_demo ...")
         call_command("migrate", interactive=False, verbosity=0)
         self.log(f"  migrated after {time.monotonic() - started:.0f} s")
@@ -178,23 +235,32 @@ class BenchServer:
             from django.db import connections
 
             connections.close_all()
-        with contextlib.suppress(Exception):
-            self._redis_flush()
-        try:
-            self._database_drop()
-        except Exception as exc:
-            self.log(f"could not drop database {self.db_name}: {exc}")
+        if self.uses_redis:
+            with contextlib.suppress(Exception):
+                self._redis_flush()
+        if self.database == "postgresql":
+            try:
+                self._database_drop()
+            except Exception as exc:
+                self.log(f"could not drop database {self.db_name}: {exc}")
         if self.tmp is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
             self.tmp = None
 
     def describe(self) -> str:
         threads = f" x {self.threads} threads" if self.worker_class == "gthread" else ""
-        return (
-            f"gunicorn {self.workers} {self.worker_class} workers{threads} on "
-            f"127.0.0.1:{self.port}, {cores()} cores, DEBUG=0, PostgreSQL {self.db_name}, "
-            f"Redis cache db {CACHE_DB} / broker db {BROKER_DB}"
-        )
+        plural = "s" if self.workers != 1 else ""
+        workers = f"{self.workers} {self.worker_class} worker{plural}{threads}"
+        if self.config:
+            workers = f"--config {self.config} ({workers})"
+        if self.database == "postgresql":
+            stores = f"PostgreSQL {self.db_name}, Redis cache db {CACHE_DB} / broker db {BROKER_DB}"
+        else:
+            stores = (
+                "SQLite (embedded default: WAL, IMMEDIATE transactions) in a temporary "
+                "folder, per-process memory cache, file-system broker"
+            )
+        return f"gunicorn {workers} on 127.0.0.1:{self.port}, {cores()} cores, DEBUG=0, {stores}"
 
     def setting(self, name: str):
         from django.conf import settings
@@ -204,7 +270,34 @@ class BenchServer:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
+    def log_text(self) -> str:
+        """The server's output so far: the portal's log (its stdout and stderr, with the
+        access log when the config file asks for one) and gunicorn's error log."""
+        if self.tmp is None:
+            return ""
+        parts = []
+        for name in ("portal.log", "gunicorn.log"):
+            with contextlib.suppress(OSError):
+                parts.append((self.tmp / name).read_text(errors="replace"))
+        return "\n".join(parts)
+
     # --- parts ----------------------------------------------------------------------------
+
+    def _settings_check(self) -> None:
+        """The settings this process loaded use the database asked for (the server reads
+        the same environment)."""
+        from django.conf import settings
+
+        engine = settings.DATABASES["default"]["ENGINE"]
+        if self.database == "sqlite":
+            name = Path(settings.DATABASES["default"]["NAME"])
+            if not engine.endswith("sqlite3") or name != self.sqlite_path:
+                raise RuntimeError(
+                    f"expected the embedded SQLite database at {self.sqlite_path}, the "
+                    f"settings have {engine} {name} (was Django set up before the server?)"
+                )
+        elif not engine.endswith("postgresql"):
+            raise RuntimeError(f"expected PostgreSQL, the settings have {engine}")
 
     def _admin_connection(self):
         import psycopg
@@ -237,21 +330,26 @@ class BenchServer:
             "portal.wsgi:application",
             "--bind",
             f"127.0.0.1:{self.port}",
-            "--workers",
-            str(self.workers),
-            "--worker-class",
-            self.worker_class,
-            "--threads",
-            str(self.threads),
-            "--backlog",
-            "2048",
-            "--timeout",
-            "60",
-            "--graceful-timeout",
-            "10",
             "--error-logfile",
             str(log_path),
         ]
+        if self.config:
+            command += ["--config", str(REPO / self.config)]
+        else:
+            command += [
+                "--workers",
+                str(self.workers),
+                "--worker-class",
+                self.worker_class,
+                "--threads",
+                str(self.threads),
+                "--backlog",
+                "2048",
+                "--timeout",
+                "60",
+                "--graceful-timeout",
+                "10",
+            ]
         # Its own session: a Ctrl-C in the terminal reaches the benchmark, which stops the
         # server in order (and drops the database) instead of both dying at once.
         # The portal logs to stderr (every "session is full" answer is a warning of
@@ -311,6 +409,10 @@ class Sample:
     ended: float
     status: int  # 0: the request failed (connection error or timeout)
     headers: dict[str, str] = field(default_factory=dict)
+    error: str = ""  # why the request failed (status 0)
+    # Times the request was sent again because the server had closed the idle keep-alive
+    # connection it was sent on (see fetch); its latency includes them.
+    resent: int = 0
 
     @property
     def latency(self) -> float:
@@ -324,7 +426,27 @@ def client_session(concurrency: int, *, timeout: float = REQUEST_TIMEOUT) -> aio
         connector=aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency),
         timeout=aiohttp.ClientTimeout(total=timeout),
         cookie_jar=aiohttp.DummyCookieJar(),
+        trace_configs=[_reuse_trace()],
     )
+
+
+def _reuse_trace() -> aiohttp.TraceConfig:
+    """Notes in the request's trace context whether it went out on a pooled connection."""
+
+    async def on_reuse(session, context, params) -> None:
+        if context.trace_request_ctx is not None:
+            context.trace_request_ctx.reused = True
+
+    trace = aiohttp.TraceConfig()
+    trace.on_connection_reuseconn.append(on_reuse)
+    return trace
+
+
+# A keep-alive connection the server closes (gthread: after ``keepalive`` idle seconds)
+# while the client sends the next request on it fails before any answer. Browsers send
+# such a request again on a new connection; so does fetch, at most this many times. A
+# failure on a new connection, or after the answer began, is never sent again.
+RESEND_ON_CLOSED_KEEPALIVE = 3
 
 
 async def fetch(
@@ -336,21 +458,42 @@ async def fetch(
     keep_headers: Iterable[str] = (),
     **kwargs,
 ) -> tuple[Sample, bytes, aiohttp.ClientResponse | None]:
-    """One request, read to the end and timed; never raises for HTTP or network errors."""
+    """One request, read to the end and timed; never raises for HTTP or network errors.
+
+    Sent again (like a browser) when it failed before any answer on a pooled keep-alive
+    connection the server had closed; ``Sample.resent`` counts it."""
     started = time.perf_counter()
-    try:
-        async with http.request(method, url, allow_redirects=False, **kwargs) as response:
-            body = await response.read()
-            sample = Sample(
-                label,
-                started,
-                time.perf_counter(),
-                response.status,
-                {h: response.headers.get(h, "") for h in keep_headers},
-            )
-            return sample, body, response
-    except (TimeoutError, aiohttp.ClientError, OSError):
-        return Sample(label, started, time.perf_counter(), 0), b"", None
+    resent = 0
+    while True:
+        trace = types.SimpleNamespace(reused=False, answered=False)
+        try:
+            async with http.request(
+                method, url, allow_redirects=False, trace_request_ctx=trace, **kwargs
+            ) as response:
+                trace.answered = True
+                body = await response.read()
+                sample = Sample(
+                    label,
+                    started,
+                    time.perf_counter(),
+                    response.status,
+                    {h: response.headers.get(h, "") for h in keep_headers},
+                    resent=resent,
+                )
+                return sample, body, response
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            if (
+                isinstance(exc, aiohttp.ClientConnectionError)
+                and not isinstance(exc, TimeoutError)
+                and trace.reused
+                and not trace.answered
+                and resent < RESEND_ON_CLOSED_KEEPALIVE
+            ):
+                resent += 1
+                continue
+            error = f"{type(exc).__name__}: {exc}".rstrip(": ")
+            sample = Sample(label, started, time.perf_counter(), 0, error=error, resent=resent)
+            return sample, b"", None
 
 
 @dataclass

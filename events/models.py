@@ -296,8 +296,11 @@ class Session(Orderable, TimeStampedModel):
     def places_left(self) -> int:
         return max(self.capacity - self.count_places_taken(), 0)
 
-    def registration_state(self, now=None) -> str:
-        """'upcoming' (not yet open), 'open', 'full', 'closed' (deadline or start passed)."""
+    def registration_state(self, now=None, *, count_places: bool = True) -> str:
+        """'upcoming' (not yet open), 'open', 'full', 'closed' (deadline or start passed).
+
+        ``count_places=False`` leaves out 'full' (no count of the places): for a caller
+        whose service counts them under the session's lock anyway."""
         now = now or timezone.now()
         if self.registration_opens_at and now < self.registration_opens_at:
             return "upcoming"
@@ -305,7 +308,7 @@ class Session(Orderable, TimeStampedModel):
             self.registration_closes_at and now >= self.registration_closes_at
         ):
             return "closed"
-        if self.places_left <= 0:
+        if count_places and self.places_left <= 0:
             return "full"
         return "open"
 

@@ -89,12 +89,14 @@ def session_is_cancelled(*, session: Session) -> bool:
     return SessionState.objects.filter(session_id=session.pk, cancelled_at__isnull=False).exists()
 
 
-def session_registration_state(*, session: Session, now: datetime.datetime | None = None) -> str:
+def session_registration_state(
+    *, session: Session, now: datetime.datetime | None = None, count_places: bool = True
+) -> str:
     """``Session.registration_state`` ('upcoming', 'open', 'full', 'closed'), or
     'cancelled' when the organiser cancelled the session."""
     if session_is_cancelled(session=session):
         return "cancelled"
-    return session.registration_state(now)
+    return session.registration_state(now, count_places=count_places)
 
 
 def session_ids_for_activity(*, activity: ActivityPage) -> list[int]:

@@ -164,10 +164,12 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
     else:
         # The same page for every anonymous visitor: the page cache may keep it briefly.
         mark_cacheable(request, seconds=settings.REGISTRATION_PAGE_CACHE_SECONDS)
-    session = get_object_or_404(
-        with_cancellation(Session.objects.with_places().select_related("activity")),
-        pk=session_id,
-    )
+    # A submitted form is checked by the service, which counts the places under the lock:
+    # counting them here too would only cost time (a page rendered later counts them).
+    sessions = Session.objects.select_related("activity")
+    if request.method == "GET":
+        sessions = sessions.with_places()
+    session = get_object_or_404(with_cancellation(sessions), pk=session_id)
     if not session.activity.live:
         raise Http404
     # Only a page that is rendered needs these (a successful registration redirects): read
@@ -176,7 +178,7 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
     activity = SimpleLazyObject(
         lambda: activity_in_language(activity=session.activity, language=language)
     )
-    state = session_registration_state(session=session)
+    state = session_registration_state(session=session, count_places=request.method == "GET")
     privacy_url = lazy(_privacy_url, str)(request)
     context = {"session": session, "activity": activity, "state": state, "page": None}
     if request.method == "GET":
@@ -204,6 +206,8 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
             session=session,
             privacy_url=privacy_url,
         )
+    if request.method == "POST":  # the page shows the places left: count them now
+        context["state"] = session_registration_state(session=session)
     context.update(form=form, privacy_url=privacy_url)
     response = render(request, "events/registration/register.html", context, status=status)
     if form.busy:
