@@ -68,6 +68,7 @@ from bench.server import (  # noqa: E402
     Sample,
     client_session,
     closed_loop,
+    cores,
     fetch,
     ms,
     per_second,
@@ -217,8 +218,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "PostgreSQL server",
         f"gunicorn workers of opening, thinking and sustained (embedded uses {EMBEDDED_CONFIG}).",
     )
-    workers.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
-    workers.add_argument("--workers", type=int, default=0, help="0: 2 x cores + 1")
+    # Defaults as portal/gunicorn_production.py: sync workers, 2 per core (chosen by this
+    # benchmark, see bench/RESULTS.md).
+    workers.add_argument("--worker-class", default="sync", choices=["gthread", "sync"])
+    workers.add_argument("--workers", type=int, default=0, help="0: 2 x cores")
     workers.add_argument(
         "--threads", type=int, default=4, help="Per gthread worker (a sync worker has one)."
     )
@@ -768,7 +771,9 @@ def run_group(names: list[str], args: argparse.Namespace) -> int:
         server = BenchServer(database="sqlite", config=EMBEDDED_CONFIG)
     else:
         server = BenchServer(
-            worker_class=args.worker_class, workers=args.workers or None, threads=args.threads
+            worker_class=args.worker_class,
+            workers=args.workers or 2 * cores(),
+            threads=args.threads,
         )
     status = 0
     with server:
