@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import hypothesis
 import pytest
@@ -164,12 +165,26 @@ def _celery_runs_tasks_inline(settings):
     app.conf.task_eager_propagates = False
 
 
+# A moment at the start of a window of every length the rate limits use (300 s, 3600 s).
+RATE_WINDOW_START = 1_800_000_000.0
+
+
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
-    """Attempt counters live in the cache; each test starts with none."""
+    """Attempt counters live in the cache; each test starts with none, at the beginning of
+    a window. The counters are per fixed window (``portal.ratelimit``): a test that ran
+    across the end of one would see its attempts split over two windows and fail by chance.
+    The clock moves on from there at its real pace."""
+    from unittest import mock
+
     from django.core.cache import cache
 
     cache.clear()
+    started = time.monotonic()
+    clock = mock.Mock(wraps=time)
+    clock.time = lambda: RATE_WINDOW_START + (time.monotonic() - started)
+    with mock.patch("portal.ratelimit.time", clock):
+        yield
 
 
 @pytest.fixture(autouse=True)

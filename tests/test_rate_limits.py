@@ -7,6 +7,7 @@ Booking requests beyond the per-user or per-address rate are refused and create 
 
 from __future__ import annotations
 
+import importlib
 import time
 from unittest import mock
 
@@ -30,10 +31,10 @@ BOOKING_REFUSED = "Too many requests in a short time"
 
 
 def later(module: str, seconds: int):
-    """Moves ``module``'s clock (its ``time.time``) ``seconds`` ahead of the real one."""
-    real = time.time
+    """Moves ``module``'s clock (its ``time.time``) ``seconds`` ahead of the current one."""
+    now = importlib.import_module(module).time.time
     fake = mock.Mock(wraps=time)
-    fake.time = lambda: real() + seconds
+    fake.time = lambda: now() + seconds
     return mock.patch(f"{module}.time", fake)
 
 
