@@ -81,6 +81,7 @@ CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 # The ticket link of a success, possibly followed by a query string (e.g. ``?new=1``).
 TICKET_PATH = re.compile(r"/ticket/([^/?#]+)/(?:[?#].*)?$")
 EMBEDDED_CONFIG = "portal/gunicorn_run.py"
+PRODUCTION_CONFIG = "portal/gunicorn_production.py"
 LOCKED = "database is locked"
 
 
@@ -218,9 +219,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "PostgreSQL server",
         f"gunicorn workers of opening, thinking and sustained (embedded uses {EMBEDDED_CONFIG}).",
     )
-    # Defaults as portal/gunicorn_production.py: sync workers, 2 per core (chosen by this
-    # benchmark, see bench/RESULTS.md).
-    workers.add_argument("--worker-class", default="sync", choices=["gthread", "sync"])
+    # Without --worker-class or --workers the server runs with PRODUCTION_CONFIG (sync
+    # workers, 2 per core, chosen by this benchmark, see bench/RESULTS.md; each worker
+    # warmed up before its first request), as production does.
+    workers.add_argument(
+        "--worker-class",
+        choices=["gthread", "sync"],
+        help=f"Default: as {PRODUCTION_CONFIG}.",
+    )
     workers.add_argument("--workers", type=int, default=0, help="0: 2 x cores")
     workers.add_argument(
         "--threads", type=int, default=4, help="Per gthread worker (a sync worker has one)."
@@ -769,9 +775,11 @@ def run_group(names: list[str], args: argparse.Namespace) -> int:
     kind = SCENARIOS[names[0]].server
     if kind == "sqlite":
         server = BenchServer(database="sqlite", config=EMBEDDED_CONFIG)
+    elif args.worker_class is None and not args.workers:
+        server = BenchServer(config=PRODUCTION_CONFIG)
     else:
         server = BenchServer(
-            worker_class=args.worker_class,
+            worker_class=args.worker_class or "sync",
             workers=args.workers or 2 * cores(),
             threads=args.threads,
         )

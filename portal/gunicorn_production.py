@@ -25,3 +25,10 @@ graceful_timeout = 10
 # Restart workers now and then so no slow leak builds up; spread so they do not restart at once.
 max_requests = 10000
 max_requests_jitter = 1000
+
+
+def post_worker_init(worker):
+    """Each worker does Django's and Celery's lazy set-up before its first visitor."""
+    from portal.warmup import warm_up
+
+    warm_up()

@@ -19,3 +19,10 @@ backlog = 2048
 timeout = 60
 graceful_timeout = 5
 accesslog = "-"
+
+
+def post_worker_init(worker):
+    """Each worker does Django's and Celery's lazy set-up before its first visitor."""
+    from portal.warmup import warm_up
+
+    warm_up()

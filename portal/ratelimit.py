@@ -3,8 +3,8 @@ that uses them against password guessing.
 
 django-ratelimit refuses the per-process memory cache of the embedded default and does
 not support Django's built-in Redis cache, so the few lines it would save are kept here.
-``cache.add`` creates a window's counter atomically and ``cache.incr`` is atomic on Redis
-(INCR) and on the memory cache, so concurrent requests never lose a count. In production
+A window's counter is created and counted atomically (one MULTI on Redis; ``add`` and
+``incr`` on the memory cache), so concurrent requests never lose a count. In production
 ``CACHE_URL`` points at Redis and every web worker shares the counters.
 """
 
@@ -14,7 +14,8 @@ import hashlib
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +45,30 @@ def _cache_key(*, scope: str, key: str, window: int) -> str:
     return f"rl:{scope}:{digest}:{bucket}"
 
 
+def _count(cache_key: str, timeout: int) -> int:
+    """Adds one to the counter at ``cache_key`` (created with ``timeout``); its new value.
+
+    On Redis this is one round trip, MULTI/SET NX EX/INCR/EXEC: the counter is created
+    with its expiry and counted in one atomic step, so it can never be left without one.
+    Django's cache API would take three (``add``, then ``incr``'s EXISTS and INCR), and
+    every submitted registration form passes here.
+    """
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        key = backend.make_and_validate_key(cache_key)
+        pipe = backend._cache.get_client(key, write=True).pipeline(transaction=True)
+        pipe.set(key, 0, ex=timeout, nx=True)
+        pipe.incr(key)
+        return pipe.execute()[1]
+    if backend.add(cache_key, 1, timeout=timeout):
+        return 1
+    try:
+        return backend.incr(cache_key)
+    except ValueError:  # the counter expired between add and incr
+        backend.add(cache_key, 1, timeout=timeout)
+        return 1
+
+
 def rate_limit_hit(*, scope: str, key: str, rate: str) -> bool:
     """Count one attempt for ``key`` in ``scope``; True once the rate is exceeded.
 
@@ -52,14 +77,7 @@ def rate_limit_hit(*, scope: str, key: str, rate: str) -> bool:
     limit, window = parse_rate(rate)
     if limit <= 0:
         return False
-    cache_key = _cache_key(scope=scope, key=key, window=window)
-    if cache.add(cache_key, 1, timeout=window + 5):
-        return limit < 1
-    try:
-        return cache.incr(cache_key) > limit
-    except ValueError:  # the counter expired between add and incr
-        cache.add(cache_key, 1, timeout=window + 5)
-        return False
+    return _count(_cache_key(scope=scope, key=key, window=window), window + 5) > limit
 
 
 def rate_limit_reached(*, scope: str, key: str, rate: str) -> bool:

@@ -39,7 +39,7 @@ from django.utils import timezone, translation
 
 from consultations.models import Consultation
 from events.models import Registration, SessionState
-from events.selectors import rendering_cache
+from events.selectors import rendering_cache, session_is_cancelled
 from labvisits.models import LabVisit
 from reminders.models import Broadcast, Reminder
 
@@ -86,10 +86,6 @@ def _target_filter(kind: str, target: Target) -> dict:
     return {f"{kind}_id": target.pk}
 
 
-def _session_cancelled(session_id: int) -> bool:
-    return SessionState.objects.filter(session_id=session_id, cancelled_at__isnull=False).exists()
-
-
 def _starts_at(kind: str, target: Target) -> datetime.datetime | None:
     if kind == "registration":
         return target.session.starts_at
@@ -102,8 +98,8 @@ def _is_plannable(kind: str, target: Target) -> bool:
     """Reminders are for registrations holding a confirmed place in a session that was not
     cancelled, confirmed consultations and approved lab visits."""
     if kind == "registration":
-        return target.status == Registration.Status.CONFIRMED and not _session_cancelled(
-            target.session_id
+        return target.status == Registration.Status.CONFIRMED and not session_is_cancelled(
+            session=target.session
         )
     if kind == "consultation":
         return target.state == Consultation.State.CONFIRMED and target.starts_at is not None
@@ -151,12 +147,15 @@ def reminders_plan(
     registration: Registration | None = None,
     consultation: Consultation | None = None,
     lab_visit: LabVisit | None = None,
+    fresh: bool = False,
 ) -> int:
     """Create the pending reminders of one target; returns how many rows were created.
 
     One row per offset of ``REMINDER_OFFSETS[kind]`` whose due time is still ahead, per
     audience and channel the target has an address for. Safe to call again: rows that
-    exist are left alone (unique ``key``, ``ignore_conflicts``).
+    exist are left alone (unique ``key``, ``ignore_conflicts``). ``fresh``: the target
+    was created in the caller's transaction, so it has no reminders yet; the rows are
+    inserted without looking for existing ones (a clash would be an error).
     """
     kind, target = _one_target(registration, consultation, lab_visit)
     if not _is_plannable(kind, target):
@@ -183,6 +182,9 @@ def reminders_plan(
             )
     if not rows:
         return 0
+    if fresh:
+        Reminder.objects.bulk_create(rows)
+        return len(rows)
     keys = [row.key for row in rows]
     existing = set(Reminder.objects.filter(key__in=keys).values_list("key", flat=True))
     Reminder.objects.bulk_create(rows, ignore_conflicts=True)

@@ -18,6 +18,7 @@ from django.utils import translation
 
 from consultations.models import Consultation
 from labvisits.models import LabVisit
+from portal.ratelimit import _cache_key, rate_limit_hit, rate_limit_reached
 from tests import factories
 from tests.consultations.test_booking_support import World
 from tests.labvisits.conftest import make_institution
@@ -244,3 +245,31 @@ def test_lab_visit_requests_limited_per_address(client, site_tree, settings):
     assert refused.status_code == 429
     assert BOOKING_REFUSED in refused.content.decode()
     assert LabVisit.objects.count() == 1
+
+
+# ---- the counters themselves -----------------------------------------------------------------
+
+
+def test_counter_counts_each_attempt_and_refuses_past_the_rate():
+    hits = [rate_limit_hit(scope="test", key="198.51.100.7", rate="3/300") for _ in range(5)]
+    assert hits == [False, False, False, True, True]
+    assert rate_limit_reached(scope="test", key="198.51.100.7", rate="3/300")
+    assert not rate_limit_reached(scope="test", key="198.51.100.8", rate="3/300")
+
+
+@pytest.mark.redis
+def test_counter_on_redis_is_created_with_its_expiry_in_one_round_trip():
+    from django.core.cache import caches
+
+    backend = caches["default"]
+    cache_key = _cache_key(scope="test", key="198.51.100.7", window=300)
+    full_key = backend.make_and_validate_key(cache_key)
+    client = backend._cache.get_client(full_key, write=True)
+    with mock.patch.object(
+        type(client), "execute_command", autospec=True, side_effect=type(client).execute_command
+    ) as single_commands:
+        rate_limit_hit(scope="test", key="198.51.100.7", rate="3/300")
+        rate_limit_hit(scope="test", key="198.51.100.7", rate="3/300")
+    assert single_commands.call_count == 0  # both went out as one MULTI pipeline each
+    assert 0 < client.ttl(full_key) <= 305
+    assert backend.get(cache_key) == 2

@@ -15,7 +15,8 @@ import secrets
 
 from django.conf import settings
 from django.db import IntegrityError
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -67,11 +68,13 @@ def noshow_restricted_until(
     if threshold <= 0:
         return None
     since = now - datetime.timedelta(days=settings.NOSHOW_LOOKBACK_DAYS)
-    waiver = NoShowWaiver.objects.filter(phone=phone).aggregate(last=Max("created_at"))["last"]
-    if waiver is not None and waiver > since:
-        since = waiver
+    # One statement: no-shows since the lookback began or the latest waiver, if later.
+    last_waiver = (
+        NoShowWaiver.objects.filter(phone=phone).order_by("-created_at").values("created_at")[:1]
+    )
+    counted_from = Greatest(Value(since), Coalesce(Subquery(last_waiver), Value(since)))
     stats = Registration.objects.filter(
-        phone=phone, status=Registration.Status.NO_SHOW, session__starts_at__gte=since
+        phone=phone, status=Registration.Status.NO_SHOW, session__starts_at__gte=counted_from
     ).aggregate(latest=Max("session__starts_at"), count=Count("pk"))
     if stats["latest"] is None or stats["count"] < threshold:
         return None
@@ -122,12 +125,13 @@ def _record(registration: Registration, *, from_status: str, by=None, note: str 
     )
 
 
-def reminders_plan_for(registration: Registration) -> None:
+def reminders_plan_for(registration: Registration, *, fresh: bool = False) -> None:
     """Plan the registration's reminders (it has just become confirmed), in the caller's
-    transaction: rolled back with it, never sent for a registration that does not exist."""
+    transaction: rolled back with it, never sent for a registration that does not exist.
+    ``fresh``: the registration was created in this transaction, so it has none yet."""
     from reminders.services import reminders_plan
 
-    reminders_plan(registration=registration)
+    reminders_plan(registration=registration, fresh=fresh)
 
 
 def reminders_cancel_for(registration: Registration) -> None:
@@ -158,8 +162,10 @@ def _check_window(session: Session, now: datetime.datetime) -> None:
         raise RegistrationError(_("Registration for this session has closed."), code="closed")
 
 
-def _load_counts_under_lock(session: Session) -> None:
-    """Read the places taken and the cancellation once, for every check that follows.
+def _load_counts_under_lock(session: Session, *, phone: str = "") -> None:
+    """Read the places taken and the cancellation once, for every check that follows; with
+    ``phone``, also that phone's active registration for the session, if any (read by
+    ``check_phone_not_registered``).
 
     One statement of its own, run after the lock is granted: on PostgreSQL (READ COMMITTED)
     a statement sees what was committed before it started, so a count taken in the same
@@ -169,11 +175,22 @@ def _load_counts_under_lock(session: Session) -> None:
     ``with_cancellation()`` annotations, which ``count_places_taken()`` and
     ``session_is_cancelled()`` read instead of querying again.
     """
-    counts = (
-        with_cancellation(Session.objects.filter(pk=session.pk).with_places())
-        .values("places_taken", "session_cancelled_at")
-        .get()
-    )
+    sessions = with_cancellation(Session.objects.filter(pk=session.pk).with_places())
+    fields = ["places_taken", "session_cancelled_at"]
+    if phone:
+        sessions = sessions.annotate(
+            registered_id=Max(
+                "registrations__pk",
+                filter=Q(
+                    registrations__phone=phone,
+                    registrations__status__in=Registration.ACTIVE_STATUSES,
+                ),
+            )
+        )
+        fields.append("registered_id")
+    counts = sessions.values(*fields).get()
+    if phone:
+        session.__dict__["phone_registration"] = (phone, counts.pop("registered_id"))
     session.__dict__.update(counts)
 
 
@@ -190,7 +207,10 @@ def check_party_size(*, session: Session, party_size: int) -> None:
 def check_phone_not_registered(*, session: Session, phone: str) -> None:
     """Raises ``duplicate`` (carrying the registration) if ``phone`` already holds an
     active registration for ``session``. Call under the session lock; the partial unique
-    index is the backstop for a request that slips past it."""
+    index is the backstop for a request that slips past it. Uses what
+    ``_load_counts_under_lock`` read for this phone, when it did."""
+    if session.__dict__.get("phone_registration") == (phone, None):
+        return  # read under the lock: none
     existing = Registration.objects.filter(
         session=session, phone=phone, status__in=Registration.ACTIVE_STATUSES
     ).first()
@@ -234,7 +254,9 @@ def registration_create(
 
     The rules are checked cheapest first, so that the many requests refused when a popular
     session fills up hold the lock briefly: the no-show policy (two queries) is looked at
-    only for a party that would get a place.
+    only for a party that would get a place. Under the lock: the places, the cancellation
+    and the phone's registration in one statement, the no-show policy in one more, then the
+    rows.
     """
     phone = phone_normalise(phone)
     now = now or timezone.now()
@@ -247,7 +269,7 @@ def registration_create(
                 raise RegistrationError(
                     _("This session does not exist."), code="not_found"
                 ) from None
-            _load_counts_under_lock(session)
+            _load_counts_under_lock(session, phone=phone)
             _check_window(session, now)
             counted = (session.capacity, session.count_places_taken())
             check_party_size(session=session, party_size=party_size)
@@ -278,7 +300,7 @@ def registration_create(
             _record(registration, from_status="", by=user)
             if fits:
                 session.__dict__["places_taken"] += party_size  # keep the loaded count true
-                reminders_plan_for(registration)
+                reminders_plan_for(registration, fresh=True)
             availability_store_on_commit(
                 session_id=session.pk,
                 capacity=session.capacity,
