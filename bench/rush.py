@@ -49,6 +49,7 @@ sys.path.insert(0, str(HERE.parent))
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
+import csv  # noqa: E402
 import dataclasses  # noqa: E402
 import itertools  # noqa: E402
 import random  # noqa: E402
@@ -232,6 +233,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--threads", type=int, default=4, help="Per gthread worker (a sync worker has one)."
     )
     parser.add_argument("--seed", type=int, default=1, help="Random seed of the think times.")
+    parser.add_argument(
+        "--samples",
+        metavar="FILE",
+        help="Write every request of each scenario to this CSV file ({scenario} is replaced "
+        "by the scenario's name).",
+    )
     args = parser.parse_args(argv)
     names = [n.strip() for item in args.scenario for n in item.split(",") if n.strip()]
     unknown = sorted(set(names) - set(SCENARIOS))
@@ -503,6 +510,8 @@ def run_scenario(server: BenchServer, scenario: Scenario, args: argparse.Namespa
     print(f"[{scenario.name}] {describe_load(scenario)} ...", flush=True)
     run = asyncio.run(rush(scenario, form_url, args))
     drained = database_drain(server)
+    if args.samples:
+        samples_write(Path(args.samples.replace("{scenario}", scenario.name)), run)
 
     session = Session.objects.get(pk=session_id)
     rows = Registration.objects.filter(session_id=session_id)
@@ -529,6 +538,32 @@ def run_scenario(server: BenchServer, scenario: Scenario, args: argparse.Namespa
         drained=drained,
         locked=locked,
     )
+
+
+def samples_write(path: Path, run: RushRun) -> None:
+    """Every request of the run as a CSV row (seconds from the first request), to see
+    where in the run the slow answers were."""
+    samples = [sample for user in run.users for a in user.attempts for sample in a.samples]
+    if not samples:
+        return
+    first = min(sample.started for sample in samples)
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["client", "label", "started_s", "latency_ms", "status", "x_cache"])
+        for user in run.users:
+            for attempt in user.attempts:
+                for sample in attempt.samples:
+                    writer.writerow(
+                        [
+                            user.index,
+                            sample.label,
+                            f"{sample.started - first:.4f}",
+                            f"{1000 * sample.latency:.1f}",
+                            sample.status,
+                            sample.headers.get("X-Cache", ""),
+                        ]
+                    )
+    print(f"samples written to {path}", flush=True)
 
 
 def describe_load(scenario: Scenario) -> str:

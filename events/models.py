@@ -236,8 +236,8 @@ class Session(Orderable, TimeStampedModel):
 
     Places taken are counted from the registrations, never stored: a stored counter would
     be written back from stale page revisions whenever an editor publishes the activity.
-    Registration services lock the session row before counting, so two requests cannot
-    both take the last place.
+    Registration services count under the session row's lock, in the transaction of their
+    writes, so two requests cannot both take the last place.
     """
 
     activity = ParentalKey(ActivityPage, on_delete=models.CASCADE, related_name="sessions")

@@ -22,14 +22,18 @@ from django.conf import settings
 from django.db import OperationalError, connection, transaction
 
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for an expired lock_timeout
+# Two transactions waiting for each other: PostgreSQL rolls one back after deadlock_timeout.
+# Trying again a moment later succeeds, so it is answered like a lock not granted in time.
+DEADLOCK_DETECTED = "40P01"
 
 
 def is_lock_timeout(error: BaseException) -> bool:
-    """Whether ``error`` says a lock was not granted in time (not, say, a lost server)."""
+    """Whether ``error`` says a lock was not granted in time, or a deadlock was broken by
+    rolling this transaction back (not, say, a lost server): trying again will do."""
     if not isinstance(error, OperationalError):
         return False
     cause = error.__cause__
-    if getattr(cause, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+    if getattr(cause, "sqlstate", None) in (LOCK_NOT_AVAILABLE, DEADLOCK_DETECTED):
         return True
     return "database is locked" in str(error)  # SQLite's busy timeout ran out
 

@@ -22,6 +22,7 @@ def _operational_error(cause: BaseException | None, message: str = "") -> Operat
 
 def test_postgresql_lock_timeout_is_recognised_and_other_errors_are_not():
     assert is_lock_timeout(_operational_error(_PostgresError("55P03")))
+    assert is_lock_timeout(_operational_error(_PostgresError("40P01")))  # deadlock, rolled back
     assert not is_lock_timeout(_operational_error(_PostgresError("57P01")))  # admin shutdown
     assert not is_lock_timeout(ValueError("database is locked"))
 

@@ -102,7 +102,7 @@ def _activity_title(activity: ActivityPage) -> str:
 
 def _lock_session(session_id: int) -> Session:
     try:
-        session = Session.objects.select_for_update().get(pk=session_id)
+        session = Session.objects.select_for_update(no_key=True).get(pk=session_id)
     except Session.DoesNotExist:
         raise RegistrationError(_("This session does not exist."), code="not_found") from None
     availability_forget_on_commit([session.pk])  # a walk-in may take a place

@@ -1,10 +1,11 @@
 """Open-day registration rules, shared by the public forms, the admin and the tasks.
 
 Capacity is counted in people (party size). Every service that changes which
-registrations hold places locks the session row first (``SELECT ... FOR UPDATE`` on
-PostgreSQL; on SQLite the IMMEDIATE transaction takes the database's write lock), then
-counts and writes inside the same transaction, so two requests can never both take the
-last places.
+registrations hold places locks the session row (``SELECT ... FOR NO KEY UPDATE`` on
+PostgreSQL; on SQLite the IMMEDIATE transaction takes the database's write lock) and
+counts under that lock, in the same transaction as its writes, so two requests can never
+both take the last places. A new registration with a place writes its rows first and
+takes the lock last, for the count and the commit only (``registration_create``).
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ import secrets
 
 from django.conf import settings
 from django.db import IntegrityError
-from django.db.models import Count, Max, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Count, Max, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -68,14 +68,18 @@ def noshow_restricted_until(
     if threshold <= 0:
         return None
     since = now - datetime.timedelta(days=settings.NOSHOW_LOOKBACK_DAYS)
-    # One statement: no-shows since the lookback began or the latest waiver, if later.
-    last_waiver = (
-        NoShowWaiver.objects.filter(phone=phone).order_by("-created_at").values("created_at")[:1]
+    no_shows = Registration.objects.filter(phone=phone, status=Registration.Status.NO_SHOW)
+    stats = no_shows.filter(session__starts_at__gte=since).aggregate(
+        latest=Max("session__starts_at"), count=Count("pk")
     )
-    counted_from = Greatest(Value(since), Coalesce(Subquery(last_waiver), Value(since)))
-    stats = Registration.objects.filter(
-        phone=phone, status=Registration.Status.NO_SHOW, session__starts_at__gte=counted_from
-    ).aggregate(latest=Max("session__starts_at"), count=Count("pk"))
+    if stats["count"] >= threshold:
+        # Enough to restrict: no-shows before the latest waiver, if any, do not count. Most
+        # phones never get this far, so they cost one simple statement.
+        waiver = NoShowWaiver.objects.filter(phone=phone).aggregate(last=Max("created_at"))
+        if waiver["last"] is not None and waiver["last"] > since:
+            stats = no_shows.filter(session__starts_at__gte=waiver["last"]).aggregate(
+                latest=Max("session__starts_at"), count=Count("pk")
+            )
     if stats["latest"] is None or stats["count"] < threshold:
         return None
     until = stats["latest"] + datetime.timedelta(days=settings.NOSHOW_RESTRICTION_DAYS)
@@ -153,7 +157,7 @@ def check_session_not_cancelled(session: Session) -> None:
 
 def _check_window(session: Session, now: datetime.datetime) -> None:
     check_session_not_cancelled(session)
-    state = session.registration_state(now)
+    state = session.registration_state(now, count_places=False)
     if state == "upcoming":
         raise RegistrationError(
             _("Registration for this session has not opened yet."), code="not_open"
@@ -222,6 +226,143 @@ def check_phone_not_registered(*, session: Session, phone: str) -> None:
         )
 
 
+class _NoPlace(Exception):
+    """The optimistic registration found no place for its party: rolled back."""
+
+    def __init__(self, *, capacity: int, places_taken: int):
+        super().__init__("no place")
+        self.capacity = capacity
+        self.places_taken = places_taken
+
+
+def _session_for_registration(
+    session_id: int,
+    *,
+    now: datetime.datetime,
+    lock: bool,
+    phone: str = "",
+    loaded: Session | None = None,
+) -> Session:
+    """The session, refused unless it takes registrations now. With ``lock``: locked, and
+    its places (and ``phone``'s registration) counted under the lock. Without: ``loaded``,
+    if the caller has just read it (with its cancellation), else read now."""
+    if not lock and loaded is not None and "session_cancelled_at" in loaded.__dict__:
+        session = loaded
+    else:
+        sessions = (
+            Session.objects.select_for_update(no_key=True)
+            if lock
+            else with_cancellation(Session.objects.all())
+        )
+        session = sessions.filter(pk=session_id).first()
+    if session is None:
+        raise RegistrationError(_("This session does not exist."), code="not_found")
+    if lock:
+        _load_counts_under_lock(session, phone=phone)
+    _check_window(session, now)
+    return session
+
+
+def _registration_new(session: Session, *, status: str, now: datetime.datetime, **fields):
+    """Writes a registration with its history row; a confirmed one gets its reminders."""
+    user = fields.pop("user")
+    registration = Registration.objects.create(
+        session=session,
+        user=user if user is not None and user.is_authenticated else None,
+        status=status,
+        ticket_code=ticket_code_new(),
+        consent_at=now,
+        **fields,
+    )
+    _record(registration, from_status="", by=user)
+    if status == Registration.Status.CONFIRMED:
+        reminders_plan_for(registration, fresh=True)
+    return registration
+
+
+def _registration_confirm_optimistic(
+    *, session_id: int, now: datetime.datetime, loaded: Session | None, **fields
+) -> Registration:
+    """Writes a confirmed registration first, then takes the session's lock and counts.
+
+    The lock is held only for the count and the commit, not for the writes: in the opening
+    minute every registration for the session waits for it in turn. The count runs under
+    the lock and includes this transaction's own rows; every other registration either
+    committed before the lock was granted (and is counted) or counts itself, this one
+    included, when it gets the lock. Too many people: ``_NoPlace``, everything rolled back.
+    The row lock is ``FOR NO KEY UPDATE``, the mode every service locks sessions in: it
+    does not conflict with the key-share lock that writing a registration takes on its
+    session, so the two cannot deadlock.
+    """
+    party_size = fields["party_size"]
+    with bounded_transaction(on_timeout=_busy):
+        session = _session_for_registration(session_id, now=now, lock=False, loaded=loaded)
+        check_party_size(session=session, party_size=party_size)
+        registration = _registration_new(
+            session, status=Registration.Status.CONFIRMED, now=now, **fields
+        )
+        Session.objects.select_for_update(no_key=True).values_list("pk").get(pk=session_id)
+        _load_counts_under_lock(session)
+        check_session_not_cancelled(session)
+        if session.count_places_taken() > session.capacity:
+            raise _NoPlace(
+                capacity=session.capacity,
+                places_taken=session.count_places_taken() - party_size,
+            )
+        availability_store_on_commit(
+            session_id=session.pk,
+            capacity=session.capacity,
+            places_taken=session.count_places_taken(),
+        )
+        registration_notify_on_commit(registration=registration, kind="confirmed")
+        return registration
+
+
+def _registration_create_locked(
+    *,
+    session_id: int,
+    now: datetime.datetime,
+    restricted_until: datetime.datetime | None,
+    join_waitlist: bool,
+    **fields,
+) -> Registration:
+    """Takes the session's lock first, then checks and writes: the way for a party that
+    may end on the waiting list (the no-show policy, or no place left)."""
+    party_size, phone = fields["party_size"], fields["phone"]
+    counted: tuple[int, int] | None = None  # (capacity, places taken) under the lock
+    try:
+        with bounded_transaction(on_timeout=_busy):
+            session = _session_for_registration(session_id, now=now, lock=True, phone=phone)
+            counted = (session.capacity, session.count_places_taken())
+            check_party_size(session=session, party_size=party_size)
+            check_phone_not_registered(session=session, phone=phone)
+            fits = session.count_places_taken() + party_size <= session.capacity
+            if fits and restricted_until is not None:
+                if not join_waitlist:
+                    raise _noshow_error(restricted_until)
+                fits = False
+            if not fits and not join_waitlist:
+                raise session_full_error()
+            status = Registration.Status.CONFIRMED if fits else Registration.Status.WAITLISTED
+            registration = _registration_new(session, status=status, now=now, **fields)
+            if fits:
+                session.__dict__["places_taken"] += party_size  # keep the loaded count true
+            availability_store_on_commit(
+                session_id=session.pk,
+                capacity=session.capacity,
+                places_taken=session.count_places_taken(),
+            )
+            registration_notify_on_commit(
+                registration=registration, kind="confirmed" if fits else "waitlisted"
+            )
+            return registration
+    except RegistrationError as error:
+        if error.code == "full" and counted is not None:
+            # Rolled back, but the count was true: the next visitors are told at once.
+            availability_store(session_id=session_id, capacity=counted[0], places_taken=counted[1])
+        raise
+
+
 def registration_create(
     *,
     session_id: int,
@@ -235,8 +376,13 @@ def registration_create(
     user=None,
     join_waitlist: bool = False,
     now: datetime.datetime | None = None,
+    session: Session | None = None,
 ) -> Registration:
     """Register a party for a session: confirmed while places last, else waitlisted.
+
+    ``session``: the session ``session_id`` names, if the caller has just read it with
+    ``with_cancellation`` (the public form has), so it is not read again; the rules that
+    protect the places are checked under the lock on what is read there.
 
     Error codes: ``invalid_phone``, ``not_found``, ``session_cancelled`` (the organiser
     cancelled the session), ``not_open``, ``closed``, ``party_too_large``, ``full`` (no
@@ -252,73 +398,52 @@ def registration_create(
     (``events.availability``), which lets the next visitors be told "full" without a
     transaction.
 
-    The rules are checked cheapest first, so that the many requests refused when a popular
-    session fills up hold the lock briefly: the no-show policy (two queries) is looked at
-    only for a party that would get a place. Under the lock: the places, the cancellation
-    and the phone's registration in one statement, the no-show policy in one more, then the
-    rows.
+    The session's lock is held briefly, because in the opening minute every registration
+    for the session waits for it in turn. The no-show policy (about the phone, not the
+    session) is read before any transaction. A party the policy lets in is written first
+    and counted last (``_registration_confirm_optimistic``); only when that finds no place,
+    or for a restricted phone, does the registration take the lock first and decide
+    between a place and the waiting list under it (``_registration_create_locked``).
+    A phone registered twice is refused by the partial unique index in either way.
     """
     phone = phone_normalise(phone)
     now = now or timezone.now()
-    counted: tuple[int, int] | None = None  # (capacity, places taken) under the lock
+    fields = {
+        "user": user,
+        "name": name.strip(),
+        "phone": phone,
+        "email": email.strip(),
+        "organisation": organisation.strip(),
+        "party_size": party_size,
+        "language": language,
+        "consent_version": consent_version,
+    }
+    restricted_until = noshow_restricted_until(phone=phone, now=now)
     try:
-        with bounded_transaction(on_timeout=_busy):
+        if restricted_until is None:
             try:
-                session = Session.objects.select_for_update().get(pk=session_id)
-            except Session.DoesNotExist:
-                raise RegistrationError(
-                    _("This session does not exist."), code="not_found"
-                ) from None
-            _load_counts_under_lock(session, phone=phone)
-            _check_window(session, now)
-            counted = (session.capacity, session.count_places_taken())
-            check_party_size(session=session, party_size=party_size)
-            check_phone_not_registered(session=session, phone=phone)
-            fits = session.count_places_taken() + party_size <= session.capacity
-            if fits:
-                restricted_until = noshow_restricted_until(phone=phone, now=now)
-                if restricted_until is not None:
-                    if not join_waitlist:
-                        raise _noshow_error(restricted_until)
-                    fits = False
-            if not fits and not join_waitlist:
-                raise session_full_error()
-            registration = Registration.objects.create(
-                session=session,
-                user=user if user is not None and user.is_authenticated else None,
-                name=name.strip(),
-                phone=phone,
-                email=email.strip(),
-                organisation=organisation.strip(),
-                party_size=party_size,
-                language=language,
-                status=Registration.Status.CONFIRMED if fits else Registration.Status.WAITLISTED,
-                ticket_code=ticket_code_new(),
-                consent_at=now,
-                consent_version=consent_version,
-            )
-            _record(registration, from_status="", by=user)
-            if fits:
-                session.__dict__["places_taken"] += party_size  # keep the loaded count true
-                reminders_plan_for(registration, fresh=True)
-            availability_store_on_commit(
-                session_id=session.pk,
-                capacity=session.capacity,
-                places_taken=session.count_places_taken(),
-            )
-            registration_notify_on_commit(
-                registration=registration,
-                kind="confirmed" if fits else "waitlisted",
-            )
-            return registration
-    except RegistrationError as error:
-        if error.code == "full" and counted is not None:
-            # Rolled back, but the count was true: the next visitors are told at once.
-            availability_store(session_id=session_id, capacity=counted[0], places_taken=counted[1])
-        raise
+                return _registration_confirm_optimistic(
+                    session_id=session_id, now=now, loaded=session, **fields
+                )
+            except _NoPlace as no_place:
+                if not join_waitlist:
+                    # Rolled back, but the count was true: the next visitors are told at once.
+                    availability_store(
+                        session_id=session_id,
+                        capacity=no_place.capacity,
+                        places_taken=no_place.places_taken,
+                    )
+                    raise session_full_error() from None
+        return _registration_create_locked(
+            session_id=session_id,
+            now=now,
+            restricted_until=restricted_until,
+            join_waitlist=join_waitlist,
+            **fields,
+        )
     except IntegrityError:
-        # The partial unique index caught a second active registration of the same phone
-        # made at the same moment by another request.
+        # The partial unique index: the phone already holds an active registration for the
+        # session, committed before or at the same moment by another request.
         existing = Registration.objects.filter(
             session_id=session_id, phone=phone, status__in=Registration.ACTIVE_STATUSES
         ).first()
@@ -346,7 +471,7 @@ def registration_cancel(*, registration_id: int, by=None, note: str = "") -> lis
         )
         if registration is None:
             raise RegistrationError(_("This registration does not exist."), code="not_found")
-        session = Session.objects.select_for_update().get(pk=registration.session_id)
+        session = Session.objects.select_for_update(no_key=True).get(pk=registration.session_id)
         registration.refresh_from_db()
         if registration.status not in (
             Registration.Status.CONFIRMED,
@@ -418,7 +543,7 @@ def registration_change_party_size(
         registration = Registration.objects.filter(pk=registration_id).first()
         if registration is None:
             raise RegistrationError(_("This registration does not exist."), code="not_found")
-        session = Session.objects.select_for_update().get(pk=registration.session_id)
+        session = Session.objects.select_for_update(no_key=True).get(pk=registration.session_id)
         registration.refresh_from_db()
         if (
             registration.status

@@ -73,7 +73,7 @@ def session_schedule_check(*, session_id: int, by=None) -> Broadcast | None:
         # Locked: two publishes of the same page at the same time (an editor and the
         # scheduled-publishing job) would otherwise both see the old snapshot and start
         # two broadcasts.
-        session = Session.objects.select_for_update().filter(pk=session_id).first()
+        session = Session.objects.select_for_update(no_key=True).filter(pk=session_id).first()
         if session is None:
             return None
         state, created = _state_locked(session)
@@ -131,7 +131,7 @@ def session_cancel(
     with transaction.atomic():
         # The session lock first: registration services take it before checking whether
         # the session is cancelled, so none can slip in between the check and this update.
-        session = Session.objects.select_for_update().filter(pk=session_id).first()
+        session = Session.objects.select_for_update(no_key=True).filter(pk=session_id).first()
         if session is None:
             raise SessionError(_("This session does not exist."), code="not_found")
         state, _created = _state_locked(session)
@@ -186,12 +186,9 @@ def registrations_apply_session_notice(
         # Session rows first, in pk order (as registration_move does), then the
         # registrations: a cancellation or move of one of them waits for this batch,
         # then sees its new status.
+        locking = Session.objects.select_for_update(no_key=True)
         sessions = {
-            s.pk: s
-            for s in (
-                Session.objects.select_for_update().filter(pk=pk).first() for pk in session_ids
-            )
-            if s is not None
+            s.pk: s for s in (locking.filter(pk=pk).first() for pk in session_ids) if s is not None
         }
         availability_forget_on_commit(sessions)
         registrations = list(

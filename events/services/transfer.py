@@ -35,7 +35,7 @@ def _lock_sessions(*session_ids: int) -> dict[int, Session]:
     sessions = {}
     for pk in sorted(set(session_ids)):
         # No select_related here: FOR UPDATE would also lock the joined page rows.
-        sessions[pk] = Session.objects.select_for_update().filter(pk=pk).first()
+        sessions[pk] = Session.objects.select_for_update(no_key=True).filter(pk=pk).first()
         if sessions[pk] is None:
             raise RegistrationError(_("This session does not exist."), code="not_found")
     availability_forget_on_commit(sessions)

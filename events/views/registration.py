@@ -165,12 +165,14 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
         # The same page for every anonymous visitor: the page cache may keep it briefly.
         mark_cacheable(request, seconds=settings.REGISTRATION_PAGE_CACHE_SECONDS)
     # A submitted form is checked by the service, which counts the places under the lock:
-    # counting them here too would only cost time (a page rendered later counts them).
-    sessions = Session.objects.select_related("activity")
+    # counting them here too would only cost time (a page rendered later counts them), and
+    # so would the activity's page, read only if a page is rendered.
     if request.method == "GET":
-        sessions = sessions.with_places()
+        sessions = Session.objects.select_related("activity").with_places()
+    else:
+        sessions = Session.objects.filter(activity__live=True)
     session = get_object_or_404(with_cancellation(sessions), pk=session_id)
-    if not session.activity.live:
+    if request.method == "GET" and not session.activity.live:
         raise Http404
     # Only a page that is rendered needs these (a successful registration redirects): read
     # when the template first uses them, not on every request of a rush.
@@ -352,6 +354,7 @@ def _register_submit(
             consent_version=settings.PRIVACY_NOTICE_VERSION,
             user=request.user,
             join_waitlist=data["join_waitlist"],
+            session=session,
         )
     except RegistrationError as error:
         if error.code == "duplicate" and _owns(request, error.registration, name=data["name"]):

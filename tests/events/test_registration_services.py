@@ -156,6 +156,53 @@ def test_rush_of_50_concurrent_registrations_never_overbooks(transactional_site_
     assert Registration.objects.filter(session=session, status="confirmed").count() == 10
 
 
+def test_rush_mixing_both_ways_of_registering_never_overbooks_or_fails(
+    transactional_site_tree, settings
+):
+    """Writes-first registrations race registrations that lock first (phones the no-show
+    policy restricts, parties that find no place and join the waiting list), parties of
+    two, and the same form sent twice at once: no overbooking, one active registration per
+    phone, no server error or deadlock (a broken deadlock would be answered "busy")."""
+    settings.NOSHOW_THRESHOLD = 1
+    activity = factories.ActivityPageFactory(parent=transactional_site_tree.zh.campaign)
+    session = factories.SessionFactory(activity=activity, capacity=12, max_party_size=2)
+    past_start = timezone.now() - datetime.timedelta(days=20)
+    past = factories.SessionFactory(
+        activity=activity, starts_at=past_start, ends_at=past_start + datetime.timedelta(hours=1)
+    )
+    restricted = [f"1371111{n:04d}" for n in range(4)]
+    for phone in restricted:
+        factories.RegistrationFactory(
+            session=past, phone=phone_normalise(phone), status=Registration.Status.NO_SHOW
+        )
+    phones = [f"1372222{n:04d}" for n in range(24)] + restricted
+    jobs = [
+        lambda phone=phone, n=n: (
+            register(session, phone, party_size=1 + n % 2, join_waitlist=n % 3 != 0).status
+        )
+        for n, phone in enumerate(phones)
+    ]
+    jobs += [lambda phone=phone: register(session, phone).status for phone in phones[:6]]
+
+    outcomes, errors = run_at_once(jobs, expected=RegistrationError)
+
+    assert errors == []
+    assert len(outcomes) == len(jobs)
+    allowed = {"confirmed", "waitlisted", "full", "duplicate", "noshow_restricted", "busy"}
+    assert set(outcomes) <= allowed
+    assert "busy" not in outcomes or outcomes.count("busy") <= 2
+    assert Session.objects.with_places().get(pk=session.pk).places_taken == 12
+    active = Registration.objects.filter(
+        session=session, status__in=Registration.ACTIVE_STATUSES
+    ).values_list("phone", flat=True)
+    assert len(active) == len(set(active))
+    assert not Registration.objects.filter(
+        session=session,
+        phone__in=[phone_normalise(p) for p in restricted],
+        status=Registration.Status.CONFIRMED,
+    ).exists()
+
+
 def test_party_size_change_rules(session):
     from events.services.registration import registration_change_party_size
 

@@ -257,7 +257,7 @@ def _session_lock_order(queries) -> list[int]:
     order = []
     for query in queries:
         match = pattern.search(query["sql"])
-        if match and (not locking or "FOR UPDATE" in query["sql"]):
+        if match and (not locking or "FOR NO KEY UPDATE" in query["sql"]):
             order.append(int(match.group(1)))
     return order
 
