@@ -123,6 +123,7 @@ class RegistrationForm(forms.Form):
         # already; the session's lock was not granted in time (try again).
         self.duplicate = False
         self.busy = False
+        self.full = False
         self.fields["party_size"].choices = [
             (n, str(n)) for n in range(1, session.max_party_size + 1)
         ]

@@ -197,6 +197,9 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
             status = 429
         elif form.is_valid():
             response = _register_submit(request, form=form, session=session)
+            if response is None and form.full:
+                # The stored "full" page, as for the visitors told before the service.
+                response = _waitlist_offer(request, session_id=session.pk)
             if response is not None:
                 return response
             status = 429 if form.busy else 400
@@ -385,6 +388,7 @@ def _register_submit(
             form.data["join_waitlist"] = "on"
         form.duplicate = error.code == "duplicate"
         form.busy = error.code == "busy"
+        form.full = error.code == "full"
         return None
     if registration.status == Registration.Status.CONFIRMED:
         messages.success(request, _("You are registered. Your ticket is below."))

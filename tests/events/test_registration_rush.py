@@ -166,13 +166,17 @@ def test_full_is_answered_without_a_query_and_keeps_the_input(
     assert Registration.objects.get(phone="+8613900139002").status == "waitlisted"
 
 
-def test_the_offer_is_the_page_the_database_gives(session, django_capture_on_commit_callbacks):
+def test_the_offer_is_the_page_the_database_gives(
+    session, settings, django_capture_on_commit_callbacks
+):
     """The stored offer with the input put back equals what the whole way renders."""
     full_session(session, django_capture_on_commit_callbacks)
     browser = visitor()
     page = browser.get(register_url(session)).content
     data = form_data(page, name="赵六", phone="13900139003", email="z@example.com")
+    settings.AVAILABILITY_SECONDS = 0  # no stored offer: the page is rendered
     whole_way = browser.post(register_url(session), data)  # the service refuses: "full"
+    settings.AVAILABILITY_SECONDS = 3
     offered = browser.post(register_url(session), data)
 
     def without_token(response) -> str:
@@ -214,6 +218,26 @@ def test_a_stale_full_never_costs_a_place_once_it_expires(session, settings):
     cache.delete(f"events:availability:{session.pk}")  # what expiry does
 
     assert browser.post(register_url(session), form_data(page)).status_code == 302
+
+
+def test_a_refusal_by_the_service_answers_with_the_stored_offer(
+    session, django_capture_on_commit_callbacks
+):
+    """Before the cache knows the session is full, the service refuses under the lock;
+    the answer is then the stored offer too, not a page rendered again."""
+    full_session(session, django_capture_on_commit_callbacks)
+    browser = visitor()
+    page = browser.get(register_url(session)).content
+    first = browser.post(register_url(session), form_data(page, phone="13900139004"))
+    cache.delete(f"events:availability:{session.pk}")  # as if it had expired
+
+    refused = browser.post(register_url(session), form_data(page, phone="13900139005"))
+
+    assert first.status_code == refused.status_code == 400
+    assert not refused.templates  # nothing rendered
+    assert 'value="13900139005"' in refused.content.decode()  # the input is kept
+    assert availability_get(session.pk).places_left == 0
+    assert Registration.objects.count() == 2
 
 
 def test_a_signed_in_visitor_always_takes_the_whole_way(session):
