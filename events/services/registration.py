@@ -305,10 +305,9 @@ def _registration_confirm_optimistic(
         _load_counts_under_lock(session)
         check_session_not_cancelled(session)
         if session.count_places_taken() > session.capacity:
-            raise _NoPlace(
-                capacity=session.capacity,
-                places_taken=session.count_places_taken() - party_size,
-            )
+            # Rolled back: the count the caller's session object keeps is without it.
+            session.__dict__["places_taken"] -= party_size
+            raise _NoPlace(capacity=session.capacity, places_taken=session.count_places_taken())
         availability_store_on_commit(
             session_id=session.pk,
             capacity=session.capacity,

@@ -240,6 +240,22 @@ def test_a_refusal_by_the_service_answers_with_the_stored_offer(
     assert Registration.objects.count() == 2
 
 
+def test_a_refused_party_sees_the_true_places_left(session):
+    """Refused after writing its rows first: the page counts without them."""
+    session.max_party_size = 2
+    session.save()
+    fill(session, "13800138001")
+    browser = visitor()
+    browser.force_login(UserFactory())  # no stored offer: the page is rendered
+    page = browser.get(register_url(session, "en")).content
+
+    answer = browser.post(register_url(session, "en"), form_data(page, party_size="2"))
+
+    assert answer.status_code == 400
+    assert "1 of 2 place left" in answer.content.decode()
+    assert Registration.objects.count() == 1
+
+
 def test_a_signed_in_visitor_always_takes_the_whole_way(session):
     availability_store(session_id=session.pk, capacity=2, places_taken=2)
     browser = visitor()
