@@ -16,7 +16,7 @@ import secrets
 
 from django.conf import settings
 from django.db import IntegrityError
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -166,10 +166,8 @@ def _check_window(session: Session, now: datetime.datetime) -> None:
         raise RegistrationError(_("Registration for this session has closed."), code="closed")
 
 
-def _load_counts_under_lock(session: Session, *, phone: str = "") -> None:
-    """Read the places taken and the cancellation once, for every check that follows; with
-    ``phone``, also that phone's active registration for the session, if any (read by
-    ``check_phone_not_registered``).
+def _load_counts_under_lock(session: Session) -> None:
+    """Read the places taken and the cancellation once, for every check that follows.
 
     One statement of its own, run after the lock is granted: on PostgreSQL (READ COMMITTED)
     a statement sees what was committed before it started, so a count taken in the same
@@ -179,22 +177,11 @@ def _load_counts_under_lock(session: Session, *, phone: str = "") -> None:
     ``with_cancellation()`` annotations, which ``count_places_taken()`` and
     ``session_is_cancelled()`` read instead of querying again.
     """
-    sessions = with_cancellation(Session.objects.filter(pk=session.pk).with_places())
-    fields = ["places_taken", "session_cancelled_at"]
-    if phone:
-        sessions = sessions.annotate(
-            registered_id=Max(
-                "registrations__pk",
-                filter=Q(
-                    registrations__phone=phone,
-                    registrations__status__in=Registration.ACTIVE_STATUSES,
-                ),
-            )
-        )
-        fields.append("registered_id")
-    counts = sessions.values(*fields).get()
-    if phone:
-        session.__dict__["phone_registration"] = (phone, counts.pop("registered_id"))
+    counts = (
+        with_cancellation(Session.objects.filter(pk=session.pk).with_places())
+        .values("places_taken", "session_cancelled_at")
+        .get()
+    )
     session.__dict__.update(counts)
 
 
@@ -211,10 +198,7 @@ def check_party_size(*, session: Session, party_size: int) -> None:
 def check_phone_not_registered(*, session: Session, phone: str) -> None:
     """Raises ``duplicate`` (carrying the registration) if ``phone`` already holds an
     active registration for ``session``. Call under the session lock; the partial unique
-    index is the backstop for a request that slips past it. Uses what
-    ``_load_counts_under_lock`` read for this phone, when it did."""
-    if session.__dict__.get("phone_registration") == (phone, None):
-        return  # read under the lock: none
+    index is the backstop for a request that slips past it."""
     existing = Registration.objects.filter(
         session=session, phone=phone, status__in=Registration.ACTIVE_STATUSES
     ).first()
@@ -236,16 +220,11 @@ class _NoPlace(Exception):
 
 
 def _session_for_registration(
-    session_id: int,
-    *,
-    now: datetime.datetime,
-    lock: bool,
-    phone: str = "",
-    loaded: Session | None = None,
+    session_id: int, *, now: datetime.datetime, lock: bool, loaded: Session | None = None
 ) -> Session:
     """The session, refused unless it takes registrations now. With ``lock``: locked, and
-    its places (and ``phone``'s registration) counted under the lock. Without: ``loaded``,
-    if the caller has just read it (with its cancellation), else read now."""
+    its places counted under the lock. Without: ``loaded``, if the caller has just read it
+    (with its cancellation), else read now."""
     if not lock and loaded is not None and "session_cancelled_at" in loaded.__dict__:
         session = loaded
     else:
@@ -258,7 +237,7 @@ def _session_for_registration(
     if session is None:
         raise RegistrationError(_("This session does not exist."), code="not_found")
     if lock:
-        _load_counts_under_lock(session, phone=phone)
+        _load_counts_under_lock(session)
     _check_window(session, now)
     return session
 
@@ -331,7 +310,7 @@ def _registration_create_locked(
     counted: tuple[int, int] | None = None  # (capacity, places taken) under the lock
     try:
         with bounded_transaction(on_timeout=_busy):
-            session = _session_for_registration(session_id, now=now, lock=True, phone=phone)
+            session = _session_for_registration(session_id, now=now, lock=True)
             counted = (session.capacity, session.count_places_taken())
             check_party_size(session=session, party_size=party_size)
             check_phone_not_registered(session=session, phone=phone)
