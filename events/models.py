@@ -369,6 +369,11 @@ class Registration(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Set by the registration that confirms a place in a request: its ticket e-mail and
+    # reminders are planned after the commit by a worker (``reminders.services.
+    # registration_followups_run``), which clears it in the same transaction as it writes
+    # them. A lost wake-up costs a minute (the sweep looks for it), never the ticket.
+    followup_pending = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = _("registration")
@@ -378,6 +383,11 @@ class Registration(TimeStampedModel):
             models.Index(fields=["session", "status"]),
             # The no-show policy looks up a phone's recent no-shows.
             models.Index(fields=["phone", "status"]),
+            models.Index(
+                fields=["id"],
+                condition=Q(followup_pending=True),
+                name="registration_followup_pending",
+            ),
         ]
         permissions = [
             ("view_full_phone", _("Can see registrants' full phone numbers")),

@@ -2,8 +2,10 @@
 
 Services call ``registration_notify_on_commit``; the e-mail is sent by a Celery task after
 the transaction commits, so a rolled-back registration never sends a ticket and a slow mail
-server never holds a database lock. Every message is in the registrant's language and
-carries the calendar file (METHOD:CANCEL for a cancelled registration).
+server never holds a database lock. The ticket of a registration confirmed in a request is
+planned by the follow-up worker instead (``registration_followup_on_commit``). Every
+message is in the registrant's language and carries the calendar file (METHOD:CANCEL for a
+cancelled registration).
 
 Notices about a whole session ("session_changed": its time moved; "session_cancelled": the
 organiser cancelled it) are planned as ``reminders.Reminder`` rows and sent by the reminder
@@ -48,6 +50,14 @@ def registration_notify_on_commit(*, registration: Registration, kind: str) -> N
     transaction.on_commit(
         lambda: registration_notify_task.delay(registration_id=registration_id, kind=kind)
     )
+
+
+def registration_followup_on_commit() -> None:
+    """Once the current transaction commits, wake the worker that follows up registrations
+    marked ``followup_pending`` (their ticket e-mail and reminders)."""
+    from reminders.services import registration_followups_wake
+
+    transaction.on_commit(registration_followups_wake)
 
 
 def _subject(kind: str, context: dict) -> str:
@@ -125,14 +135,7 @@ def registration_notify(*, registration_id: int, kind: str) -> bool:
     message = registration_message(registration=registration, kind=kind)
     message.send()
     if registration.status == Registration.Status.CONFIRMED:
-        _ticket_qr_prepare(registration)
+        from events.tickets import ticket_qr_prepare
+
+        ticket_qr_prepare(ticket_code=registration.ticket_code, language=registration.language)
     return True
-
-
-def _ticket_qr_prepare(registration: Registration) -> None:
-    """Draw the ticket page's QR code now, in the worker, so the registrant's first visit
-    finds it in the cache (the page title in the registrant's language)."""
-    from events.tickets import qr_token_make, ticket_qr_svg
-
-    with translation.override(registration.language):
-        ticket_qr_svg(qr_token_make(registration.ticket_code), title=_("Ticket QR code"))

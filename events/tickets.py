@@ -85,7 +85,7 @@ def qr_svg(data: str, *, title: str = "") -> str:
 def ticket_qr_svg(data: str, *, title: str = "") -> str:
     """``qr_svg``, kept in the shared cache: a ticket's QR token never changes, and drawing
     the code costs several milliseconds. The worker draws it ahead of the first visit
-    (``events.notifications.registration_notify``); the ticket page draws it if needed."""
+    (``ticket_qr_prepare``); the ticket page draws it if needed."""
     key = "events:ticket-qr:" + hashlib.sha256(f"{title}\0{data}".encode()).hexdigest()
     try:
         svg = cache.get(key)
@@ -96,6 +96,16 @@ def ticket_qr_svg(data: str, *, title: str = "") -> str:
         with contextlib.suppress(Exception):
             cache.set(key, svg, QR_CACHE_SECONDS)
     return svg
+
+
+def ticket_qr_prepare(*, ticket_code: str, language: str) -> None:
+    """Draw the ticket page's QR code into the cache, titled in ``language`` as the page
+    titles it, so the registrant's first visit to the ticket page finds it there."""
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    with translation.override(language):
+        ticket_qr_svg(qr_token_make(ticket_code), title=gettext("Ticket QR code"))
 
 
 def qr_png(data: str) -> bytes:

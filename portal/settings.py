@@ -303,6 +303,7 @@ CELERY_TASK_ROUTES = {
     "inbox.tasks.notification_email_task": {"queue": "mail"},
     "reminders.tasks.reminder_send_task": {"queue": "mail"},
     "reminders.tasks.reminder_send_batch_task": {"queue": "mail"},
+    "reminders.tasks.registration_followups_task": {"queue": "mail"},
     "stats.tasks.*": {"queue": "reports"},
 }
 CELERY_BEAT_SCHEDULE = {

@@ -77,6 +77,7 @@ class Reminder(models.Model):
 
     class Purpose(models.TextChoices):
         REMINDER = "reminder", _("Reminder")
+        TICKET = "ticket", _("Ticket")
         CHANGED = "changed", _("Change notice")
         CANCELLED = "cancelled", _("Cancellation notice")
 

@@ -3,7 +3,8 @@
 Planning writes one ``Reminder`` row per (target, purpose, offset or broadcast, audience,
 channel); the row's unique ``key`` makes planning idempotent. Sending happens in two steps:
 
-1. ``reminders_send_due`` (beat, every minute) releases rows stuck in "sending" after a
+1. ``reminders_send_due`` (beat, every minute) follows up registrations whose wake-up
+   was lost (``registration_followups_run``), releases rows stuck in "sending" after a
    worker died, then hands the due pending rows to the mail queue in batches of
    ``REMINDER_BATCH_SIZE`` (``reminder_send_batch_task``), marking ``queued_at`` so the
    next sweep does not hand them over again while the task waits in the broker. A lost
@@ -30,6 +31,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
@@ -192,18 +195,124 @@ def reminders_plan(
     return len(set(keys) - existing)
 
 
+# --- Follow-ups of registrations confirmed in a request --------------------------------------
+
+FOLLOWUP_WAKE_KEY = "reminders:followups:wake"
+# A wake-up in flight stops the next ones for at most this long: if its message is lost
+# (the broker was down), the next registration after this sends another; the sweep, every
+# minute, follows up whatever is left meanwhile.
+FOLLOWUP_WAKE_SECONDS = 30
+FOLLOWUP_BATCH = 200
+
+
+def _ticket_key(registration_id: int) -> str:
+    return f"registration:{registration_id}:ticket:registrant:email"
+
+
+def registration_followups_wake() -> None:
+    """Call after the commit of a registration marked ``followup_pending``: asks a worker to
+    follow it up, with at most one wake-up in flight at a time.
+
+    With a shared cache (Redis), the first registration after a run adds the key and sends
+    the one message; the others find the key and send nothing, and the run that message
+    starts follows all of them up. The worker deletes the key before it reads the pending
+    rows (``registration_followups_run``), so a registration committed after that read adds
+    the key again and wakes it again: none waits for the sweep. A per-process cache cannot
+    be shared with the worker, so there every registration sends its own wake-up.
+
+    A broker that cannot take the message costs nothing but time: the registration is
+    committed with its marker, and the sweep follows it up once the broker is back.
+    """
+    from reminders.tasks import registration_followups_task
+
+    shared = not isinstance(caches["default"], LocMemCache)
+    try:
+        if shared and not cache.add(FOLLOWUP_WAKE_KEY, 1, timeout=FOLLOWUP_WAKE_SECONDS):
+            return
+        registration_followups_task.delay()
+    except Exception:  # noqa: BLE001 - the marker is in the database; the sweep finds it
+        logger.warning("Could not wake the follow-up worker; the sweep will follow up")
+
+
+def registration_followups_run(*, limit: int = 10_000) -> int:
+    """Follow up registrations confirmed in a request (``followup_pending``): plan their
+    reminders and their ticket e-mail (a ``Reminder`` row of purpose "ticket", handed to
+    the mail queue on commit) and clear the marker, all in one transaction per batch, so
+    each is followed up exactly once even when two workers run this at the same time
+    (``SKIP LOCKED`` on PostgreSQL; SQLite has one writer). Returns how many.
+
+    A registration cancelled in the meantime gets neither (its cancellation e-mail tells
+    the person); one whose party changed gets the ticket as it is now.
+    """
+    from events.tickets import ticket_qr_prepare
+
+    cache.delete(FOLLOWUP_WAKE_KEY)
+    done = 0
+    while done < limit:
+        with transaction.atomic():
+            ids = list(
+                Registration.objects.select_for_update(skip_locked=True)
+                .filter(followup_pending=True)
+                .order_by("pk")
+                .values_list("pk", flat=True)[: min(FOLLOWUP_BATCH, limit - done)]
+            )
+            if not ids:
+                break
+            registrations = list(Registration.objects.filter(pk__in=ids).select_related("session"))
+            ticket_rows = []
+            for registration in registrations:
+                if registration.status != Registration.Status.CONFIRMED:
+                    continue
+                reminders_plan(registration=registration)
+                if registration.email:
+                    ticket_rows.append(
+                        Reminder(
+                            key=_ticket_key(registration.pk),
+                            registration=registration,
+                            purpose=Reminder.Purpose.TICKET,
+                            audience=Reminder.Audience.REGISTRANT,
+                            channel=Reminder.Channel.EMAIL,
+                            starts_at=registration.session.starts_at,
+                            due_at=timezone.now(),
+                            queued_at=timezone.now(),
+                        )
+                    )
+            Reminder.objects.bulk_create(ticket_rows, ignore_conflicts=True)
+            Registration.objects.filter(pk__in=ids).update(followup_pending=False)
+            keys = [row.key for row in ticket_rows]
+            _enqueue_on_commit(
+                list(
+                    Reminder.objects.filter(key__in=keys, state=Reminder.State.PENDING)
+                    .order_by("pk")
+                    .values_list("pk", flat=True)
+                )
+            )
+        done += len(ids)
+        for registration in registrations:
+            if registration.status == Registration.Status.CONFIRMED:
+                ticket_qr_prepare(
+                    ticket_code=registration.ticket_code, language=registration.language
+                )
+    return done
+
+
 def reminders_cancel(
     *,
     registration: Registration | None = None,
     consultation: Consultation | None = None,
     lab_visit: LabVisit | None = None,
 ) -> int:
-    """The target was cancelled: its pending reminders (and change notices) become
-    cancelled. Cancellation notices stay: they tell the person about the cancellation."""
+    """The target was cancelled: its pending reminders, change notices and ticket e-mail
+    become cancelled. Cancellation notices stay: they tell the person about the
+    cancellation."""
     kind, target = _one_target(registration, consultation, lab_visit)
     return Reminder.objects.filter(
         state=Reminder.State.PENDING,
-        purpose__in=(Reminder.Purpose.REMINDER, Reminder.Purpose.CHANGED),
+        purpose__in=(
+            Reminder.Purpose.REMINDER,
+            Reminder.Purpose.TICKET,
+            Reminder.Purpose.CHANGED,
+        ),
         **_target_filter(kind, target),
     ).update(state=Reminder.State.CANCELLED, queued_at=None, retry_at=None)
 
@@ -431,6 +540,9 @@ def reminders_send_due(
     """
     now = now or timezone.now()
     started = time.monotonic()
+    # Registrations whose follow-up wake-up was lost (the broker was down) get their
+    # ticket e-mail and reminders planned now; their ticket rows are handed over below.
+    registration_followups_run()
     reminders_release_stale(now=now)
     size = max(settings.REMINDER_BATCH_SIZE, 1)
     handed = 0
@@ -702,6 +814,8 @@ def _still_wanted(reminder: Reminder, *, cancelled_sessions: set[int] | None = N
     ``cancelled_sessions``: the cancelled sessions among a batch's registrations, read in
     one query for the batch; None to look the session up.
     """
+    if reminder.purpose == Reminder.Purpose.TICKET:
+        return reminder.registration.status == Registration.Status.CONFIRMED
     if reminder.purpose != Reminder.Purpose.REMINDER:
         return True
     target = reminder.target
@@ -852,6 +966,8 @@ def _send_email(
 
         if reminder.purpose == Reminder.Purpose.REMINDER:
             kind, hours = "reminder", round((reminder.offset_minutes or 0) / 60)
+        elif reminder.purpose == Reminder.Purpose.TICKET:
+            kind, hours = "confirmed", None
         else:
             kind, hours = f"session_{reminder.purpose}", None
         with translation.override(language):

@@ -12,6 +12,7 @@ from celery import shared_task
 
 from reminders.services import (
     broadcast_plan_batch,
+    registration_followups_run,
     reminder_send,
     reminders_send_batch,
     reminders_send_due,
@@ -22,6 +23,12 @@ from reminders.services import (
 def reminders_send_due_task() -> int:
     """Beat, every minute: hand due reminders and notices to the mail queue."""
     return reminders_send_due()
+
+
+@shared_task(ignore_result=True)
+def registration_followups_task() -> int:
+    """Woken after registrations commit: plan their reminders and ticket e-mails."""
+    return registration_followups_run()
 
 
 @shared_task(bind=True, ignore_result=True)

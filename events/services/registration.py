@@ -28,7 +28,7 @@ from events.availability import (
 )
 from events.exceptions import RegistrationError
 from events.models import NoShowWaiver, Registration, Session, StatusChange
-from events.notifications import registration_notify_on_commit
+from events.notifications import registration_followup_on_commit, registration_notify_on_commit
 from events.selectors import session_is_cancelled, with_cancellation
 from portal.locking import bounded_transaction
 
@@ -129,13 +129,12 @@ def _record(registration: Registration, *, from_status: str, by=None, note: str 
     )
 
 
-def reminders_plan_for(registration: Registration, *, fresh: bool = False) -> None:
+def reminders_plan_for(registration: Registration) -> None:
     """Plan the registration's reminders (it has just become confirmed), in the caller's
-    transaction: rolled back with it, never sent for a registration that does not exist.
-    ``fresh``: the registration was created in this transaction, so it has none yet."""
+    transaction: rolled back with it, never sent for a registration that does not exist."""
     from reminders.services import reminders_plan
 
-    reminders_plan(registration=registration, fresh=fresh)
+    reminders_plan(registration=registration)
 
 
 def reminders_cancel_for(registration: Registration) -> None:
@@ -243,19 +242,25 @@ def _session_for_registration(
 
 
 def _registration_new(session: Session, *, status: str, now: datetime.datetime, **fields):
-    """Writes a registration with its history row; a confirmed one gets its reminders."""
+    """Writes a registration with its history row. A confirmed one is marked for its
+    follow-up (ticket e-mail, reminders, QR code), which a worker does after the commit:
+    the request, and the session's lock, do not wait for it."""
     user = fields.pop("user")
+    confirmed = status == Registration.Status.CONFIRMED
     registration = Registration.objects.create(
         session=session,
         user=user if user is not None and user.is_authenticated else None,
         status=status,
         ticket_code=ticket_code_new(),
         consent_at=now,
+        followup_pending=confirmed,
         **fields,
     )
     _record(registration, from_status="", by=user)
-    if status == Registration.Status.CONFIRMED:
-        reminders_plan_for(registration, fresh=True)
+    if confirmed:
+        registration_followup_on_commit()
+    else:
+        registration_notify_on_commit(registration=registration, kind="waitlisted")
     return registration
 
 
@@ -292,7 +297,6 @@ def _registration_confirm_optimistic(
             capacity=session.capacity,
             places_taken=session.count_places_taken(),
         )
-        registration_notify_on_commit(registration=registration, kind="confirmed")
         return registration
 
 
@@ -329,9 +333,6 @@ def _registration_create_locked(
                 session_id=session.pk,
                 capacity=session.capacity,
                 places_taken=session.count_places_taken(),
-            )
-            registration_notify_on_commit(
-                registration=registration, kind="confirmed" if fits else "waitlisted"
             )
             return registration
     except RegistrationError as error:

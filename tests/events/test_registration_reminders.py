@@ -14,6 +14,7 @@ from events.models import Registration
 from events.services.registration import registration_cancel, registration_create
 from events.services.transfer import registration_move
 from reminders.models import Reminder
+from reminders.services import registration_followups_run
 from tests import factories
 
 Status = Registration.Status
@@ -40,13 +41,16 @@ def make_session(activity, *, days: int = 3, capacity: int = 4):
 
 
 def register(session, n: int, **kwargs) -> Registration:
-    return registration_create(
+    """Registers, then runs what the worker does after the commit (the follow-up)."""
+    registration = registration_create(
         session_id=session.pk,
         name=f"访客{n}",
         phone=f"1391234{n:04d}",
         email=f"visitor{n}@example.com",
         **kwargs,
     )
+    registration_followups_run()
+    return registration
 
 
 def reminders_of(registration) -> list[Reminder]:
@@ -87,13 +91,15 @@ def test_waitlisted_registration_gets_no_reminders(activity):
 
 def test_refused_registration_plans_nothing(activity):
     session = make_session(activity, capacity=1)
-    register(session, 1)
+    first = register(session, 1)
 
     with pytest.raises(RegistrationError) as error:
         register(session, 2)
 
     assert error.value.code == "full"
-    assert Reminder.objects.count() == 4  # the first registration's only
+    # The first registration's only: four reminders and its ticket e-mail.
+    assert Reminder.objects.filter(registration=first).count() == 5
+    assert Reminder.objects.count() == 5
 
 
 def test_cancelled_registration_cancels_its_pending_reminders(activity):
