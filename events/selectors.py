@@ -25,6 +25,7 @@ from events.models import (
     SessionState,
 )
 from portal.choices import District
+from portal.precompiled import Precompiled
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,23 @@ def _sessions_of(translation_key_ref, *, default_locale_id: int | None = None) -
 def with_cancellation(sessions: QuerySet[Session]) -> QuerySet[Session]:
     """Annotate ``session_cancelled_at``: when the organiser cancelled it, or None."""
     return sessions.annotate(session_cancelled_at=F("state__cancelled_at"))
+
+
+# A submitted registration form reads its session: compiled once, as every submit of the
+# opening minute runs it (``portal.precompiled``).
+_SESSION_FOR_SUBMIT = Precompiled(
+    lambda session_id: with_cancellation(
+        Session.objects.filter(activity__live=True, pk=session_id)
+    ),
+    session_id=int,
+)
+
+
+def session_for_submit(*, session_id: int) -> Session | None:
+    """The session of a live activity, with its cancellation (``with_cancellation``), or
+    None: what a submitted registration form needs (its activity is read only if the page
+    is rendered again)."""
+    return _SESSION_FOR_SUBMIT.first(session_id=session_id)
 
 
 def session_is_cancelled(*, session: Session) -> bool:

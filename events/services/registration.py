@@ -16,7 +16,7 @@ import secrets
 
 from django.conf import settings
 from django.db import IntegrityError
-from django.db.models import Count, Max
+from django.db.models import Max
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -31,6 +31,7 @@ from events.models import NoShowWaiver, Registration, Session, StatusChange
 from events.notifications import registration_followup_on_commit, registration_notify_on_commit
 from events.selectors import session_is_cancelled, with_cancellation
 from portal.locking import bounded_transaction
+from portal.precompiled import Precompiled
 
 MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 TICKET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the door
@@ -54,6 +55,18 @@ def phone_normalise(raw: str) -> str:
     return "+86" + digits
 
 
+# The session starts of a phone's no-shows, oldest first: usually none, so one short
+# statement, compiled once (``portal.precompiled``).
+_NOSHOW_STARTS = Precompiled(
+    lambda phone: (
+        Registration.objects.filter(phone=phone, status=Registration.Status.NO_SHOW)
+        .order_by("session__starts_at")
+        .values_list("session__starts_at")
+    ),
+    phone=str,
+)
+
+
 def noshow_restricted_until(
     *, phone: str, now: datetime.datetime | None = None
 ) -> datetime.datetime | None:
@@ -68,21 +81,16 @@ def noshow_restricted_until(
     if threshold <= 0:
         return None
     since = now - datetime.timedelta(days=settings.NOSHOW_LOOKBACK_DAYS)
-    no_shows = Registration.objects.filter(phone=phone, status=Registration.Status.NO_SHOW)
-    stats = no_shows.filter(session__starts_at__gte=since).aggregate(
-        latest=Max("session__starts_at"), count=Count("pk")
-    )
-    if stats["count"] >= threshold:
+    starts = [row[0] for row in _NOSHOW_STARTS.rows(phone=phone) if row[0] >= since]
+    if len(starts) >= threshold:
         # Enough to restrict: no-shows before the latest waiver, if any, do not count. Most
-        # phones never get this far, so they cost one simple statement.
+        # phones never get this far.
         waiver = NoShowWaiver.objects.filter(phone=phone).aggregate(last=Max("created_at"))
         if waiver["last"] is not None and waiver["last"] > since:
-            stats = no_shows.filter(session__starts_at__gte=waiver["last"]).aggregate(
-                latest=Max("session__starts_at"), count=Count("pk")
-            )
-    if stats["latest"] is None or stats["count"] < threshold:
+            starts = [start for start in starts if start >= waiver["last"]]
+    if len(starts) < threshold:
         return None
-    until = stats["latest"] + datetime.timedelta(days=settings.NOSHOW_RESTRICTION_DAYS)
+    until = starts[-1] + datetime.timedelta(days=settings.NOSHOW_RESTRICTION_DAYS)
     return until if until > now else None
 
 
@@ -165,6 +173,16 @@ def _check_window(session: Session, now: datetime.datetime) -> None:
         raise RegistrationError(_("Registration for this session has closed."), code="closed")
 
 
+# The places taken and the cancellation of one session, compiled once: the statement
+# every registration for a session runs in turn under its lock.
+_COUNTS = Precompiled(
+    lambda session_id: with_cancellation(
+        Session.objects.filter(pk=session_id).with_places()
+    ).values_list("places_taken", "session_cancelled_at"),
+    session_id=int,
+)
+
+
 def _load_counts_under_lock(session: Session) -> None:
     """Read the places taken and the cancellation once, for every check that follows.
 
@@ -176,12 +194,8 @@ def _load_counts_under_lock(session: Session) -> None:
     ``with_cancellation()`` annotations, which ``count_places_taken()`` and
     ``session_is_cancelled()`` read instead of querying again.
     """
-    counts = (
-        with_cancellation(Session.objects.filter(pk=session.pk).with_places())
-        .values("places_taken", "session_cancelled_at")
-        .get()
-    )
-    session.__dict__.update(counts)
+    ((places_taken, cancelled_at),) = _COUNTS.rows(session_id=session.pk)
+    session.__dict__.update(places_taken=places_taken, session_cancelled_at=cancelled_at)
 
 
 def check_party_size(*, session: Session, party_size: int) -> None:
@@ -371,8 +385,8 @@ def registration_create(
     registration; carried in ``error.registration``), ``busy`` (the session's lock was not
     granted within ``LOCK_TIMEOUT_SECONDS``; nothing was saved).
 
-    The registrant is e-mailed the ticket (or the waiting-list notice) after commit; a
-    confirmed registration gets its reminders planned in the same transaction. The places
+    After the commit, a worker e-mails the ticket and plans the reminders of a confirmed
+    registration (``followup_pending``); a waitlisted one is sent its notice. The places
     counted under the lock are kept in the cache's approximate view
     (``events.availability``), which lets the next visitors be told "full" without a
     transaction.

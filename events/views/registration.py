@@ -47,6 +47,7 @@ from events.selectors import (
     activities_in_language,
     activity_in_language,
     registration_list_for_user,
+    session_for_submit,
     session_registration_state,
     ticket_details,
     with_cancellation,
@@ -169,11 +170,13 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
     # so would the activity's page, read only if a page is rendered.
     if request.method == "GET":
         sessions = Session.objects.select_related("activity").with_places()
+        session = get_object_or_404(with_cancellation(sessions), pk=session_id)
+        if not session.activity.live:
+            raise Http404
     else:
-        sessions = Session.objects.filter(activity__live=True)
-    session = get_object_or_404(with_cancellation(sessions), pk=session_id)
-    if request.method == "GET" and not session.activity.live:
-        raise Http404
+        session = session_for_submit(session_id=session_id)
+        if session is None:
+            raise Http404
     # Only a page that is rendered needs these (a successful registration redirects): read
     # when the template first uses them, not on every request of a rush.
     language = get_language()
