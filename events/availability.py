@@ -7,10 +7,10 @@ transaction; this view lets the registration page answer it at once instead.
 - **Only to refuse.** The view may say a session is full; it never confirms a place. A
   success is always decided by ``registration_create`` under the session's lock.
 - **Written on commit** by the services that change places: ``registration_create`` stores
-  the figures it counted under the lock (also when it refused a registration: the count was
-  true then); the others (cancellations, promotions, changes of party size, moves, session
-  cancellations, edits of the session in the page editor) forget the entry, so the next
-  registration counts again.
+  the figures it counted under the lock when they say "full" (also when it refused a
+  registration: the count was true then); the others (cancellations, promotions, changes
+  of party size, moves, session cancellations, edits of the session in the page editor)
+  forget the entry, so the next registration counts again.
 - **Self-correcting.** Every entry expires after ``AVAILABILITY_SECONDS`` (3 by default):
   a "full" that a late write made stale is gone within seconds, even if nothing else
   changes.
@@ -69,8 +69,10 @@ def availability_get(session_id: int) -> Availability | None:
 
 
 def availability_store(*, session_id: int, capacity: int, places_taken: int) -> None:
-    """Remember places counted under the session's lock (call after the commit)."""
-    if settings.AVAILABILITY_SECONDS <= 0:
+    """Remember places counted under the session's lock (call after the commit), when they
+    say the session is full: the view is only ever used to refuse, so places left need no
+    entry (and a registration that leaves some costs no round trip to the cache)."""
+    if settings.AVAILABILITY_SECONDS <= 0 or places_taken < capacity:
         return
     try:
         cache.set(_key(session_id), (capacity, places_taken), settings.AVAILABILITY_SECONDS)

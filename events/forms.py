@@ -57,6 +57,10 @@ def _consent_label(privacy_url: str) -> SafeString:
     return conditional_escape(_("I agree that my details are kept to manage this registration."))
 
 
+# Made once: ``lazy()`` builds a proxy class each time it is called.
+_consent_label_lazy = lazy(_consent_label, SafeString)
+
+
 class RegistrationForm(forms.Form):
     """The public registration form of one session. Rules are checked by the service; the
     form only checks what can be told from the input itself."""
@@ -132,7 +136,7 @@ class RegistrationForm(forms.Form):
             self.fields["party_size"].initial = 1
         # Built when the label is shown: ``privacy_url`` may be lazy (the view reads the
         # site settings only for a page it renders).
-        self.fields["consent"].label = lazy(_consent_label, SafeString)(privacy_url)
+        self.fields["consent"].label = _consent_label_lazy(privacy_url)
 
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())

@@ -91,6 +91,10 @@ def _privacy_url(request: HttpRequest) -> str:
     return privacy_notice_url(site_settings=site_settings)
 
 
+# Made once: ``lazy()`` builds a proxy class each time it is called.
+_privacy_url_lazy = lazy(_privacy_url, str)
+
+
 def _remembered_tickets(request: HttpRequest) -> list[str]:
     try:
         value = request.get_signed_cookie(
@@ -184,7 +188,7 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
         lambda: activity_in_language(activity=session.activity, language=language)
     )
     state = session_registration_state(session=session, count_places=request.method == "GET")
-    privacy_url = lazy(_privacy_url, str)(request)
+    privacy_url = _privacy_url_lazy(request)
     context = {"session": session, "activity": activity, "state": state, "page": None}
     if request.method == "GET":
         context["csrf_slot"] = csrf_slot(request)
@@ -294,7 +298,7 @@ def _waitlist_offer_page(
     ):
         return None
     session.__dict__["places_taken"] = max(session.count_places_taken(), session.capacity)
-    privacy_url = lazy(_privacy_url, str)(request)
+    privacy_url = _privacy_url_lazy(request)
     form = RegistrationForm(
         {
             **{field: _offer_mark(field) for field in OFFER_TEXT_FIELDS},
