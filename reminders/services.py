@@ -241,12 +241,16 @@ def registration_followups_run(*, limit: int = 10_000) -> int:
     each is followed up exactly once even when two workers run this at the same time
     (``SKIP LOCKED`` on PostgreSQL; SQLite has one writer). Returns how many.
 
-    A registration cancelled in the meantime gets neither (its cancellation e-mail tells
-    the person); one whose party changed gets the ticket as it is now.
+    A registration cancelled in the meantime, or whose session the organiser cancelled,
+    gets neither (the cancellation notice tells the person); one whose party changed gets
+    the ticket as it is now.
     """
     from events.tickets import ticket_qr_prepare
 
-    cache.delete(FOLLOWUP_WAKE_KEY)
+    try:
+        cache.delete(FOLLOWUP_WAKE_KEY)
+    except Exception:  # noqa: BLE001 - the key expires on its own; the work is below
+        logger.warning("Could not clear the follow-up wake-up key")
     done = 0
     while done < limit:
         with transaction.atomic():
@@ -261,7 +265,11 @@ def registration_followups_run(*, limit: int = 10_000) -> int:
             registrations = list(Registration.objects.filter(pk__in=ids).select_related("session"))
             ticket_rows = []
             for registration in registrations:
-                if registration.status != Registration.Status.CONFIRMED:
+                if registration.status != Registration.Status.CONFIRMED or (
+                    session_is_cancelled(session=registration.session)
+                ):
+                    # Cancelled meanwhile, by the registrant or with the whole session: the
+                    # cancellation notice tells the person; nothing else is sent.
                     continue
                 reminders_plan(registration=registration)
                 if registration.email:
@@ -815,7 +823,12 @@ def _still_wanted(reminder: Reminder, *, cancelled_sessions: set[int] | None = N
     one query for the batch; None to look the session up.
     """
     if reminder.purpose == Reminder.Purpose.TICKET:
-        return reminder.registration.status == Registration.Status.CONFIRMED
+        registration = reminder.registration
+        if cancelled_sessions is not None:
+            cancelled = registration.session_id in cancelled_sessions
+        else:
+            cancelled = session_is_cancelled(session=registration.session)
+        return registration.status == Registration.Status.CONFIRMED and not cancelled
     if reminder.purpose != Reminder.Purpose.REMINDER:
         return True
     target = reminder.target

@@ -9,15 +9,17 @@ from unittest import mock
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from events.models import Registration
+from events.models import Registration, SessionState
 from events.services.registration import registration_cancel, registration_create
 from reminders.models import Reminder
 from reminders.services import (
     FOLLOWUP_WAKE_KEY,
     registration_followups_run,
     registration_followups_wake,
+    reminders_send_batch,
     reminders_send_due,
 )
 
@@ -165,3 +167,21 @@ def test_every_commit_wakes_the_worker_with_a_per_process_cache(session, setting
         registration_followups_wake()
         registration_followups_wake()
     assert delay.call_count == 2
+
+
+def test_a_session_the_organiser_cancelled_gets_no_ticket_at_any_step(
+    session, django_capture_on_commit_callbacks
+):
+    before = register(session, 1)
+    registration_followups_run()  # its ticket row is written; not yet sent (no commit)
+    ticket = Reminder.objects.get(registration=before, purpose=R.Purpose.TICKET)
+    after = register(session, 2)
+    SessionState.objects.update_or_create(
+        session=session, defaults={"cancelled_at": timezone.now()}
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert registration_followups_run() == 1
+    assert not Reminder.objects.filter(registration=after).exists()
+    assert reminders_send_batch(reminder_ids=[ticket.pk]) == {"skipped": 1}
+    assert mail.outbox == []
