@@ -23,6 +23,8 @@ from django.test import override_settings
 
 from events.models import PLACE_HOLDING_STATUSES, Registration, Session
 from events.tickets import manage_token_read
+from reminders.models import Reminder
+from reminders.services import registration_followups_run
 from tests.factories import ActivityPageFactory, SessionFactory, UserFactory
 from tests.faults.web_support import (
     CSRF_TOKEN,
@@ -82,7 +84,8 @@ def ticket_code(response: requests.Response) -> str:
 
 def assert_registrations_complete(session: Session) -> list[Registration]:
     """No half-written registration: every row has its ticket, consent and first status
-    record; every confirmed one its reminders; the places taken fit the capacity."""
+    record; every confirmed one is marked for its follow-up, which then plans its
+    reminders and its ticket e-mail exactly once; the places taken fit the capacity."""
     rows = list(Registration.objects.filter(session=session).prefetch_related("status_changes"))
     for row in rows:
         assert len(row.ticket_code) == 8, row.pk
@@ -90,9 +93,16 @@ def assert_registrations_complete(session: Session) -> list[Registration]:
         first = [c for c in row.status_changes.all() if c.from_status == ""]
         assert [c.to_status for c in first] == [row.status], row.pk
     confirmed = [r for r in rows if r.status == Registration.Status.CONFIRMED]
+    # No worker runs here: the follow-up of every confirmed registration is still to do,
+    # whatever happened to the web worker that wrote it. Run it as the worker would.
+    assert all(row.followup_pending for row in confirmed)
+    registration_followups_run()
     offsets = len(settings.REMINDER_OFFSETS["registration"])
     for row in confirmed:
-        assert row.reminders.count() == offsets, row.pk
+        purposes = Counter(row.reminders.values_list("purpose", flat=True))
+        channels = 2 if row.email else 1  # text messages, and e-mail when given
+        assert purposes[Reminder.Purpose.REMINDER] == offsets * channels, row.pk
+        assert purposes[Reminder.Purpose.TICKET] == (1 if row.email else 0), row.pk
     taken = sum(r.party_size for r in rows if r.status in PLACE_HOLDING_STATUSES)
     counted = Session.objects.with_places().get(pk=session.pk).places_taken
     stored = (
