@@ -65,3 +65,16 @@ def subprocess_env(django_db_setup, tmp_path) -> dict[str, str]:
     env.pop("CELERY_TASK_ALWAYS_EAGER", None)
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+@pytest.fixture
+def processes(transactional_db, tmp_path):
+    """Subprocesses of the test (workers, a private Redis), all killed before the test
+    database is flushed."""
+    from tests.faults.celery_support import Processes
+
+    log_dir = tmp_path / "logs"
+    log_dir.mkdir()
+    running = Processes(log_dir)
+    yield running
+    running.stop_all()

@@ -23,7 +23,6 @@ from reminders.services import _message_id, reminders_plan
 from reminders.sms import mask_phone
 from tests import factories
 from tests.faults.celery_support import (
-    Processes,
     RedisServer,
     delivered_message_ids,
     delivered_sms_recipients,
@@ -37,16 +36,6 @@ REQUEUE_AFTER = 3
 CLAIM_TIMEOUT = 4
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture
-def processes(transactional_db, tmp_path):
-    """Subprocesses of the test, all killed before the test database is flushed."""
-    log_dir = tmp_path / "logs"
-    log_dir.mkdir()
-    running = Processes(log_dir)
-    yield running
-    running.stop_all()
 
 
 @pytest.fixture

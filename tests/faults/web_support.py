@@ -270,6 +270,7 @@ class Registrant:
     name: str
     party_size: int
     join_waitlist: bool
+    email: str = ""
     http: requests.Session = field(default_factory=requests.Session)
 
     @property
@@ -287,7 +288,7 @@ class Registrant:
             "csrfmiddlewaretoken": token,
             "name": self.name,
             "phone": self.phone,
-            "email": "",
+            "email": self.email,
             "organisation": "",
             "party_size": str(self.party_size),
             "language": "en",
