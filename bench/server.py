@@ -180,6 +180,9 @@ class BenchServer:
                 CACHE_URL=f"{REDIS}/{CACHE_DB}",
                 CELERY_BROKER_URL=f"{REDIS}/{BROKER_DB}",
             )
+        else:
+            # The embedded default with DEBUG off, on purpose (portal/checks.py).
+            env["SILENCED_SYSTEM_CHECKS"] = "portal.E001,portal.E002,portal.W001"
         return {**env, **self.extra_env}
 
     def start(self) -> None:

@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.signals import beat_init, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -18,3 +19,22 @@ def _ensure_broker_folders(sender: Celery, **kwargs) -> None:
     for key in ("data_folder_in", "data_folder_out", "control_folder"):
         if options.get(key):
             os.makedirs(options[key], exist_ok=True)
+
+
+@worker_init.connect
+@beat_init.connect
+def _refuse_development_defaults(**kwargs) -> None:
+    """With DEBUG off, a worker or beat does not start on the development cache or broker
+    (``portal/checks.py``)."""
+    import sys
+
+    from django.core.management.base import SystemCheckError
+
+    from portal.checks import production_defaults_refuse
+
+    try:
+        production_defaults_refuse()
+    except SystemCheckError as error:
+        # Celery logs an exception raised by a signal handler and goes on; this must stop.
+        print(error, file=sys.stderr)
+        raise SystemExit(1) from None

@@ -34,6 +34,13 @@ INSECURE_SECRET_KEY = "insecure-development-key-change-me"  # noqa: S105 - refus
 SECRET_KEY = os.environ.get("SECRET_KEY", INSECURE_SECRET_KEY)
 # The embedded default is a development setup; production sets DEBUG=0.
 DEBUG = env_bool("DEBUG", True)
+# Checks accepted on purpose, comma-separated: e.g. "portal.E001,portal.E002,portal.W001"
+# for a single-machine start on the embedded defaults with DEBUG off (portal/checks.py).
+SILENCED_SYSTEM_CHECKS = [
+    check.strip()
+    for check in os.environ.get("SILENCED_SYSTEM_CHECKS", "").split(",")
+    if check.strip()
+]
 if not DEBUG and SECRET_KEY == INSECURE_SECRET_KEY:
     raise ImproperlyConfigured(
         "SECRET_KEY must be set to a long random value when DEBUG is off "
@@ -133,7 +140,11 @@ TEMPLATES = [
 SQLITE_PATH = VAR_DIR / "db.sqlite3"
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Connections are kept for a minute and checked before a request reuses one, so a
+    # database restart or a failover costs no request an error.
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
 else:
     # SQLite cannot create the folder of its file; a fresh clone has no var/ yet.
     VAR_DIR.mkdir(parents=True, exist_ok=True)

@@ -31,11 +31,19 @@ PORTAL_VARIABLES = (
     "SECURE_HSTS_PRELOAD",
     # Set by the browser tests' conftest for Playwright; never in production.
     "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "SILENCED_SYSTEM_CHECKS",
 )
+# Production's shared stores. ``check`` only reads the settings: nothing connects to them.
+PRODUCTION_STORES = {
+    "DATABASE_URL": "postgres://portal@db.internal:5432/portal",
+    "CACHE_URL": "redis://redis.internal:6379/1",
+    "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
+}
 
 
-def check_deploy(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
-    """``manage.py check --deploy --fail-level WARNING`` in production settings."""
+def production_env(tmp_path: Path, **env: str) -> dict[str, str]:
+    """Production settings (``DEBUG`` off, a secret key, the host), without the shared
+    stores unless ``env`` names them."""
     clean = {k: v for k, v in os.environ.items() if k not in PORTAL_VARIABLES}
     clean.update(
         PORTAL_VAR_DIR=str(tmp_path),
@@ -46,10 +54,15 @@ def check_deploy(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
         SITE_URL="https://portal.example.gov.cn",
     )
     clean.update(env)
+    return clean
+
+
+def check_deploy(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    """``manage.py check --deploy --fail-level WARNING`` in production settings."""
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=settings.BASE_DIR,
-        env=clean,
+        env=production_env(tmp_path, **env),
         capture_output=True,
         text=True,
         timeout=120,
@@ -57,20 +70,71 @@ def check_deploy(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
-    result = check_deploy(tmp_path)
+    result = check_deploy(tmp_path, **PRODUCTION_STORES)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
 def test_check_deploy_reports_a_weakened_setting(tmp_path):
-    result = check_deploy(tmp_path, SECURE_HSTS_SECONDS="0", SECURE_COOKIES="0")
+    result = check_deploy(
+        tmp_path, SECURE_HSTS_SECONDS="0", SECURE_COOKIES="0", **PRODUCTION_STORES
+    )
 
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert "security.W004" in output  # HSTS
     assert "security.W012" in output  # session cookie without Secure
     assert "security.W016" in output  # CSRF cookie without Secure
+
+
+def test_check_deploy_reports_the_development_stores(tmp_path):
+    result = check_deploy(tmp_path)  # no DATABASE_URL, CACHE_URL nor CELERY_BROKER_URL
+
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "portal.E001" in output and "per-process memory" in output and "CACHE_URL" in output
+    assert "portal.E002" in output and "CELERY_BROKER_URL" in output
+    assert "portal.W001" in output and "SQLite" in output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(["gunicorn", "portal.wsgi", "--bind", "127.0.0.1:0"], id="web"),
+        pytest.param(["celery", "-A", "portal", "worker", "--pool=solo"], id="worker"),
+        pytest.param(["celery", "-A", "portal", "beat"], id="beat"),
+    ],
+)
+def test_no_process_starts_with_debug_off_on_the_development_stores(tmp_path, command):
+    executable = str(Path(sys.executable).parent / command[0])
+    result = subprocess.run(
+        [executable, *command[1:]],
+        cwd=settings.BASE_DIR,
+        env=production_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "does not start with DEBUG off on its development defaults" in output
+    assert "portal.E001" in output and "portal.E002" in output
+
+
+def test_a_deliberate_single_machine_start_names_what_it_accepts(tmp_path):
+    env = production_env(tmp_path, SILENCED_SYSTEM_CHECKS="portal.E001,portal.E002,portal.W001")
+    result = subprocess.run(
+        [sys.executable, "-c", "import portal.wsgi"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
 
 
 # ---- Headers ---------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ print(json.dumps({
     "engine": db["ENGINE"],
     "name": str(db["NAME"]),
     "options": db.get("OPTIONS", {}),
+    "conn_max_age": db.get("CONN_MAX_AGE"),
+    "conn_health_checks": db.get("CONN_HEALTH_CHECKS"),
     "broker": s.CELERY_BROKER_URL,
     "broker_options": s.CELERY_BROKER_TRANSPORT_OPTIONS,
     "debug": s.DEBUG,
@@ -67,6 +69,16 @@ def test_production_starts_with_a_secret_key(tmp_path):
     values = loaded(load_settings(tmp_path, DEBUG="0", SECRET_KEY="x" * 50))
 
     assert values["debug"] is False
+
+
+def test_postgresql_connections_are_kept_and_checked_before_reuse(tmp_path):
+    values = loaded(
+        load_settings(tmp_path, DATABASE_URL="postgres://portal@db.internal:5432/portal")
+    )
+
+    assert values["engine"] == "django.db.backends.postgresql"
+    assert values["conn_max_age"] == 60
+    assert values["conn_health_checks"] is True
 
 
 def test_embedded_default_uses_sqlite_with_wal_and_immediate_transactions(tmp_path):
