@@ -1,9 +1,11 @@
 """E-mails to registrants: the ticket, waiting-list notices, changes and cancellations.
 
-Services call ``registration_notify_on_commit``; the e-mail is sent by a Celery task after
-the transaction commits, so a rolled-back registration never sends a ticket and a slow mail
-server never holds a database lock. The ticket of a registration confirmed in a request is
-planned by the follow-up worker instead (``registration_followup_on_commit``). Every
+Services call ``registration_notify_on_commit``, which writes the message as a row in their
+transaction (``reminders.Reminder``, the outbox): a rolled-back registration never sends a
+ticket, a committed one never loses its message, and the mail queue sends it after the
+commit, so a slow mail server never holds a database lock. The ticket of a registration
+confirmed in a request is planned by the follow-up worker instead
+(``registration_followup_on_commit``). Every
 message is in the registrant's language and carries the calendar file (METHOD:CANCEL for a
 cancelled registration).
 
@@ -39,17 +41,15 @@ KINDS = (
 
 
 def registration_notify_on_commit(*, registration: Registration, kind: str) -> None:
-    """Queue an e-mail about ``registration`` once the current transaction commits."""
+    """E-mail the registrant about ``registration`` (``kind``: "confirmed", "waitlisted",
+    "promoted", "changed", "cancelled" or "moved"): a message row written in the current
+    transaction (the outbox, ``reminders.services.registration_notice_plan``), sent by the
+    mail queue once the transaction commits. Nothing without an e-mail address."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
-    if not registration.email:
-        return
-    from events.tasks import registration_notify_task
+    from reminders.services import registration_notice_plan
 
-    registration_id = registration.pk
-    transaction.on_commit(
-        lambda: registration_notify_task.delay(registration_id=registration_id, kind=kind)
-    )
+    registration_notice_plan(registration=registration, kind=kind)
 
 
 def registration_followup_on_commit() -> None:
@@ -123,19 +123,3 @@ def registration_message(
             f"text/calendar; method={method}; charset=utf-8",
         )
     return message
-
-
-def registration_notify(*, registration_id: int, kind: str) -> bool:
-    """Send the e-mail now. Returns False when there is no one to send it to."""
-    registration = (
-        Registration.objects.select_related("session__activity").filter(pk=registration_id).first()
-    )
-    if registration is None or not registration.email:
-        return False
-    message = registration_message(registration=registration, kind=kind)
-    message.send()
-    if registration.status == Registration.Status.CONFIRMED:
-        from events.tickets import ticket_qr_prepare
-
-        ticket_qr_prepare(ticket_code=registration.ticket_code, language=registration.language)
-    return True

@@ -310,7 +310,6 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # https://docs.celeryq.dev/en/stable/userguide/routing.html
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
-    "events.tasks.registration_notify_task": {"queue": "mail"},
     "inbox.tasks.notification_email_task": {"queue": "mail"},
     "reminders.tasks.reminder_send_task": {"queue": "mail"},
     "reminders.tasks.reminder_send_batch_task": {"queue": "mail"},

@@ -78,8 +78,15 @@ class Reminder(models.Model):
     class Purpose(models.TextChoices):
         REMINDER = "reminder", _("Reminder")
         TICKET = "ticket", _("Ticket")
+        # Of a whole session (a ``Broadcast``):
         CHANGED = "changed", _("Change notice")
         CANCELLED = "cancelled", _("Cancellation notice")
+        # Of one registration, written with the change that causes them:
+        WAITLISTED = "waitlisted", _("Waiting-list notice")
+        PROMOTED = "promoted", _("Place offered from the waiting list")
+        REGISTRATION_CHANGED = "reg_changed", _("Registration change notice")
+        REGISTRATION_CANCELLED = "reg_cancel", _("Registration cancellation notice")
+        MOVED = "moved", _("Registration moved notice")
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("E-mail")

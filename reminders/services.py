@@ -27,6 +27,7 @@ import hashlib
 import logging
 import re
 import time
+import uuid
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -39,6 +40,7 @@ from django.db.models import F, Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from consultations.models import Consultation
 from events.models import Registration, SessionState
@@ -209,6 +211,52 @@ def _ticket_key(registration_id: int) -> str:
     return f"registration:{registration_id}:ticket:registrant:email"
 
 
+# What the broker raises when it cannot take a message (the server is down or refuses).
+BROKER_ERRORS = (KombuOperationalError, OSError)
+
+# The registrant's e-mail of each registration notice, by the ``kind`` of
+# ``events.notifications.registration_message``.
+REGISTRATION_NOTICES = {
+    "confirmed": Reminder.Purpose.TICKET,
+    "waitlisted": Reminder.Purpose.WAITLISTED,
+    "promoted": Reminder.Purpose.PROMOTED,
+    "changed": Reminder.Purpose.REGISTRATION_CHANGED,
+    "cancelled": Reminder.Purpose.REGISTRATION_CANCELLED,
+    "moved": Reminder.Purpose.MOVED,
+}
+# The other way round, with the reminders and the session notices.
+_MESSAGE_KINDS = {
+    **{purpose: kind for kind, purpose in REGISTRATION_NOTICES.items()},
+    Reminder.Purpose.REMINDER: "reminder",
+    Reminder.Purpose.CHANGED: "session_changed",
+    Reminder.Purpose.CANCELLED: "session_cancelled",
+}
+
+
+def registration_notice_plan(*, registration: Registration, kind: str) -> Reminder | None:
+    """The registrant's e-mail about a change of their registration (``kind``: a key of
+    ``REGISTRATION_NOTICES``), as a row written in the caller's transaction, so it exists
+    exactly when the change does, and handed to the mail queue once that commits. With the
+    broker down the row waits for the sweep. None when there is no e-mail address."""
+    purpose = REGISTRATION_NOTICES[kind]
+    if not registration.email:
+        return None
+    now = timezone.now()
+    row = Reminder.objects.create(
+        # One row per notice: the same kind may be sent again for a later change.
+        key=f"registration:{registration.pk}:{purpose}:{uuid.uuid4().hex}",
+        registration=registration,
+        purpose=purpose,
+        audience=Reminder.Audience.REGISTRANT,
+        channel=Reminder.Channel.EMAIL,
+        starts_at=registration.session.starts_at,
+        due_at=now,
+        queued_at=now,
+    )
+    _enqueue_on_commit([row.pk])
+    return row
+
+
 def registration_followups_wake() -> None:
     """Call after the commit of a registration marked ``followup_pending``: asks a worker to
     follow it up, with at most one wake-up in flight at a time.
@@ -225,12 +273,15 @@ def registration_followups_wake() -> None:
     """
     from reminders.tasks import registration_followups_task
 
-    shared = not isinstance(caches["default"], LocMemCache)
+    if not isinstance(caches["default"], LocMemCache):
+        try:
+            if not cache.add(FOLLOWUP_WAKE_KEY, 1, timeout=FOLLOWUP_WAKE_SECONDS):
+                return
+        except Exception:  # noqa: BLE001 - without the cache, wake the worker anyway
+            logger.warning("Could not reach the cache for the follow-up wake-up")
     try:
-        if shared and not cache.add(FOLLOWUP_WAKE_KEY, 1, timeout=FOLLOWUP_WAKE_SECONDS):
-            return
         registration_followups_task.delay()
-    except Exception:  # noqa: BLE001 - the marker is in the database; the sweep finds it
+    except BROKER_ERRORS:  # the marker is in the database; the sweep finds it
         logger.warning("Could not wake the follow-up worker; the sweep will follow up")
 
 
@@ -487,13 +538,26 @@ def broadcasts_finish(*, broadcast_id: int | None = None) -> int:
 def _enqueue_on_commit(reminder_ids: list[int]) -> None:
     """Once the transaction commits, hand the rows to the mail queue in batches of
     ``REMINDER_BATCH_SIZE`` (one ``reminder_send_batch_task`` message per batch)."""
-    from reminders.tasks import reminder_send_batch_task
 
     size = max(settings.REMINDER_BATCH_SIZE, 1)
     for start in range(0, len(reminder_ids), size):
         chunk = list(reminder_ids[start : start + size])
-        transaction.on_commit(
-            lambda chunk=chunk: reminder_send_batch_task.delay(reminder_ids=chunk)
+        transaction.on_commit(lambda chunk=chunk: _hand_over(chunk))
+
+
+def _hand_over(reminder_ids: list[int]) -> None:
+    """One batch message to the mail queue. A broker that cannot take it costs time only:
+    the rows are marked not handed over, so the next sweep hands them over again."""
+    from reminders.tasks import reminder_send_batch_task
+
+    try:
+        reminder_send_batch_task.delay(reminder_ids=reminder_ids)
+    except BROKER_ERRORS:
+        logger.warning(
+            "Could not hand %d message(s) to the mail queue; the sweep will", len(reminder_ids)
+        )
+        Reminder.objects.filter(pk__in=reminder_ids, state=Reminder.State.PENDING).update(
+            queued_at=None
         )
 
 
@@ -977,12 +1041,10 @@ def _send_email(
         # The registrant's reminder or notice is the ticket e-mail with its own lead text.
         from events.notifications import registration_message
 
+        kind = _MESSAGE_KINDS[reminder.purpose]
+        hours = None
         if reminder.purpose == Reminder.Purpose.REMINDER:
-            kind, hours = "reminder", round((reminder.offset_minutes or 0) / 60)
-        elif reminder.purpose == Reminder.Purpose.TICKET:
-            kind, hours = "confirmed", None
-        else:
-            kind, hours = f"session_{reminder.purpose}", None
+            hours = round((reminder.offset_minutes or 0) / 60)
         with translation.override(language):
             message = registration_message(
                 registration=reminder.registration, kind=kind, hours=hours
