@@ -176,13 +176,21 @@ def test_rush_mixing_both_ways_of_registering_never_overbooks_or_fails(
             session=past, phone=phone_normalise(phone), status=Registration.Status.NO_SHOW
         )
     phones = [f"1372222{n:04d}" for n in range(24)] + restricted
+    busy = []  # the calls told "busy, try again in a moment", to send again as people do
+
+    def attempt(phone, **kwargs):
+        try:
+            return register(session, phone, **kwargs).status
+        except RegistrationError as error:
+            if error.code == "busy":
+                busy.append((phone, kwargs))
+            raise
+
     jobs = [
-        lambda phone=phone, n=n: (
-            register(session, phone, party_size=1 + n % 2, join_waitlist=n % 3 != 0).status
-        )
+        lambda phone=phone, n=n: attempt(phone, party_size=1 + n % 2, join_waitlist=n % 3 != 0)
         for n, phone in enumerate(phones)
     ]
-    jobs += [lambda phone=phone: register(session, phone).status for phone in phones[:6]]
+    jobs += [lambda phone=phone: attempt(phone) for phone in phones[:6]]
 
     outcomes, errors = run_at_once(jobs, expected=RegistrationError)
 
@@ -190,7 +198,17 @@ def test_rush_mixing_both_ways_of_registering_never_overbooks_or_fails(
     assert len(outcomes) == len(jobs)
     allowed = {"confirmed", "waitlisted", "full", "duplicate", "noshow_restricted", "busy"}
     assert set(outcomes) <= allowed
-    assert "busy" not in outcomes or outcomes.count("busy") <= 2
+    # "Busy" is the answer to a lock not granted within LOCK_TIMEOUT_SECONDS, or to a
+    # deadlock PostgreSQL broke (the same phone sent both ways at once): how many depends
+    # on how loaded the machine is. Nothing was written for them, and sent again once the
+    # rush is over, each gets a real answer.
+    assert outcomes.count("busy") == len(busy)
+    for phone, kwargs in busy:
+        try:
+            again = register(session, phone, **kwargs).status
+        except RegistrationError as error:
+            again = error.code
+        assert again in allowed - {"busy"}, (phone, again)
     assert Session.objects.with_places().get(pk=session.pk).places_taken == 12
     active = Registration.objects.filter(
         session=session, status__in=Registration.ACTIVE_STATUSES
