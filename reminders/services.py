@@ -313,7 +313,15 @@ def registration_followups_run(*, limit: int = 10_000) -> int:
             )
             if not ids:
                 break
-            registrations = list(Registration.objects.filter(pk__in=ids).select_related("session"))
+            registrations = list(
+                Registration.objects.filter(pk__in=ids)
+                .select_related("session")
+                .annotate(cancelled_at=F("session__state__cancelled_at"))
+            )
+            for registration in registrations:
+                # Read with the batch: the checks below (and reminders_plan's) use it
+                # instead of a query per registration.
+                registration.session.__dict__["session_cancelled_at"] = registration.cancelled_at
             ticket_rows = []
             for registration in registrations:
                 if registration.status != Registration.Status.CONFIRMED or (
