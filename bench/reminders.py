@@ -92,7 +92,7 @@ def setup_environment(args: argparse.Namespace) -> Path:
             "DEBUG": "0",
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "localhost,127.0.0.1",
-            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+            "EMAIL_DELIVERY_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
             "SMS_BACKEND": "sms.backends.dummy.SmsBackend",
             "CELERY_BROKER_URL": BROKER_URL,
             "CACHE_URL": CACHE_URL,

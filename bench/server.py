@@ -166,7 +166,7 @@ class BenchServer:
             "SECURE_COOKIES": "0",
             "SECURE_HSTS_SECONDS": "0",
             "CELERY_TASK_ALWAYS_EAGER": "0",
-            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+            "EMAIL_DELIVERY_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
             "SMS_BACKEND": "reminders.sms.MaskedFileBackend",
             "PORTAL_VAR_DIR": str(self.tmp / "var"),
             "BENCH_STATIC_ROOT": str(self.tmp / "static"),

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from consultations.models import Availability, Mode
 from experts.models import Expert
 from portal.choices import District, Field, Service
+from portal.forms import ModelMultipleChoiceField
 from portal.models import ServiceType
 
 SLOT_LENGTH_CHOICES = [
@@ -48,7 +49,7 @@ class _BlockForm(forms.Form):
         help_text=_("The time is split into consultations of this length."),
     )
     mode = forms.ChoiceField(label=_("Where"), choices=Mode.choices)
-    services = forms.ModelMultipleChoiceField(
+    services = ModelMultipleChoiceField(
         label=_("Services offered"),
         queryset=ServiceType.objects.none(),
         widget=forms.CheckboxSelectMultiple,

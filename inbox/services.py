@@ -2,8 +2,9 @@
 
 ``notify`` renders ``emails/<template>_subject.txt``, ``emails/<template>.txt`` and (if it
 exists) ``emails/<template>.html`` with ``context`` under the recipient's language, stores
-the result as a ``Notification`` and sends the e-mail from a Celery task after the current
-transaction commits (a rolled-back change never notifies anyone).
+the result as a ``Notification`` and writes its e-mail to the outbox in the same transaction
+(``EMAIL_BACKEND``: a worker sends it once the change commits; a rolled-back change never
+notifies anyone, and a broker outage only delays the e-mail).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -43,7 +43,7 @@ def notify(
     ics_method: str = "",
     email: bool = True,
 ) -> Notification:
-    """Create a notification for ``user`` and e-mail it once the transaction commits.
+    """Create a notification for ``user`` and its e-mail (sent once the transaction commits).
 
     ``url`` is a site path without a language prefix handled by the caller (use the path
     the recipient should open; it is made absolute in the e-mail). ``ics`` is an optional
@@ -68,33 +68,13 @@ def notify(
         ics_method=ics_method,
     )
     if email and user.email:
-        from inbox.tasks import notification_email_task
-
-        notification_id = notification.pk
-        transaction.on_commit(
-            lambda: notification_email_task.delay(notification_id=notification_id)
-        )
+        message = EmailMultiAlternatives(subject=notification.subject, body=body, to=[user.email])
+        if body_html:
+            message.attach_alternative(body_html, "text/html")
+        if ics:
+            message.attach("invite.ics", ics, f"text/calendar; method={ics_method or 'PUBLISH'}")
+        message.send()
     return notification
-
-
-def notification_email(*, notification_id: int) -> bool:
-    """Send the e-mail of a notification once; returns False if already sent or gone."""
-    notification = Notification.objects.select_related("user").filter(pk=notification_id).first()
-    if notification is None or notification.emailed_at is not None or not notification.user.email:
-        return False
-    message = EmailMultiAlternatives(
-        subject=notification.subject,
-        body=notification.body,
-        to=[notification.user.email],
-    )
-    if notification.body_html:
-        message.attach_alternative(notification.body_html, "text/html")
-    if notification.ics:
-        method = notification.ics_method or "PUBLISH"
-        message.attach("invite.ics", notification.ics, f"text/calendar; method={method}")
-    message.send()
-    Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
-    return True
 
 
 def notification_mark_read(*, user: AbstractBaseUser, notification_id: int | None = None) -> int:

@@ -7,6 +7,7 @@ the code, a file-system Celery broker (no server needed) and e-mails written to
 """
 
 import os
+from email.utils import getaddresses
 from pathlib import Path
 
 import dj_database_url
@@ -269,7 +270,13 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 # --- E-mail -------------------------------------------------------------------------------
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+# Every e-mail sent through Django (the portal's, django-allauth's, Wagtail's, error reports)
+# is first a row in the outbox (``reminders.backends``); a worker on the "mail" queue sends
+# it through EMAIL_DELIVERY_BACKEND, so a broker or mail-server outage loses nothing.
+EMAIL_BACKEND = "reminders.backends.OutboxEmailBackend"
+EMAIL_DELIVERY_BACKEND = os.environ.get(
+    "EMAIL_DELIVERY_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
+)
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
@@ -279,6 +286,13 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "开放日服务平台 <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Who receives the report of an unhandled error (with DEBUG off), e.g.
+# "Ops <ops@example.gov.cn>, dev@example.gov.cn"; the reports go through the outbox too.
+ADMINS = [
+    (name or address, address)
+    for name, address in getaddresses([os.environ.get("ADMINS", "")])
+    if address
+]
 
 # --- Celery -------------------------------------------------------------------------------
 # Embedded default: kombu's file-system transport, which needs no broker server.
@@ -310,7 +324,6 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # https://docs.celeryq.dev/en/stable/userguide/routing.html
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
-    "inbox.tasks.notification_email_task": {"queue": "mail"},
     "reminders.tasks.reminder_send_task": {"queue": "mail"},
     "reminders.tasks.reminder_send_batch_task": {"queue": "mail"},
     "reminders.tasks.registration_followups_task": {"queue": "mail"},

@@ -47,6 +47,9 @@ def appointment_label(reminder: Reminder) -> str:
         return _("Registration %(code)s") % {"code": reminder.registration.ticket_code or "–"}
     if reminder.consultation_id:
         return _("Consultation %(reference)s") % {"reference": reminder.consultation.reference}
+    if reminder.letter_id:
+        # The subject only: the recipients are personal data.
+        return _("E-mail: %(subject)s") % {"subject": reminder.letter.subject}
     return _("Lab visit %(code)s") % {"code": reminder.lab_visit.ticket_code}
 
 
@@ -69,7 +72,7 @@ class ReminderFilterSet(WagtailFilterSet):
 
 class ReminderIndexView(StaffExportMixin, generic.IndexView):
     def get_base_queryset(self):
-        return Reminder.objects.select_related("registration", "consultation", "lab_visit")
+        return Reminder.objects.select_related("registration", "consultation", "lab_visit", "letter")
 
     @cached_property
     def columns(self):
@@ -117,7 +120,7 @@ class ReminderRetryView(WagtailAdminTemplateMixin, TemplateView):
         if not request.user.has_perm(RETRY_PERMISSION):
             raise PermissionDenied
         self.reminder = get_object_or_404(
-            Reminder.objects.select_related("registration", "consultation", "lab_visit"),
+            Reminder.objects.select_related("registration", "consultation", "lab_visit", "letter"),
             pk=kwargs["pk"],
         )
         return super().dispatch(request, *args, **kwargs)

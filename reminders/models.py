@@ -67,6 +67,33 @@ class Broadcast(models.Model):
         return f"{self.session} · {self.get_kind_display()}"
 
 
+class Letter(models.Model):
+    """An e-mail composed by other code, waiting in the outbox.
+
+    Everything that sends e-mail through Django's mail API (account e-mails, copies of
+    in-site notices, CMS review notices, error reports to ``ADMINS``) goes through the
+    outbox backend (``reminders.backends.OutboxEmailBackend``), which stores the message
+    here, with its ``Reminder`` row, in the sender's transaction. The worker sends it like
+    any other row; once sent, the message is emptied (an account e-mail carries a sign-in
+    or reset link that must not stay readable in the database).
+    """
+
+    subject = models.CharField(_("subject"), max_length=300)
+    # Sender, recipients, subject, texts, attachments and headers, as
+    # ``reminders.backends.letter_message`` reads them back; {} once sent.
+    message = models.JSONField(default=dict)
+    recipients = models.PositiveSmallIntegerField(_("recipients"), default=1)
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+
+    def __str__(self) -> str:
+        return self.subject
+
+
 class Reminder(models.Model):
     """One planned message to one recipient over one channel.
 
@@ -87,6 +114,8 @@ class Reminder(models.Model):
         REGISTRATION_CHANGED = "reg_changed", _("Registration change notice")
         REGISTRATION_CANCELLED = "reg_cancel", _("Registration cancellation notice")
         MOVED = "moved", _("Registration moved notice")
+        # Composed elsewhere (a ``Letter``): account e-mails, notices, error reports.
+        LETTER = "letter", _("Other e-mail")
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("E-mail")
@@ -96,6 +125,7 @@ class Reminder(models.Model):
         REGISTRANT = "registrant", _("Registrant")
         REQUESTER = "requester", _("Enterprise contact")
         EXPERT = "expert", _("Expert")
+        ADDRESSEE = "addressee", _("Addressee")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -129,6 +159,14 @@ class Reminder(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="reminders",
+    )
+    letter = models.OneToOneField(
+        Letter,
+        verbose_name=_("outgoing e-mail"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminder",
     )
     broadcast = models.ForeignKey(
         Broadcast,
@@ -175,16 +213,25 @@ class Reminder(models.Model):
                         registration__isnull=False,
                         consultation__isnull=True,
                         lab_visit__isnull=True,
+                        letter__isnull=True,
                     )
                     | Q(
                         registration__isnull=True,
                         consultation__isnull=False,
                         lab_visit__isnull=True,
+                        letter__isnull=True,
                     )
                     | Q(
                         registration__isnull=True,
                         consultation__isnull=True,
                         lab_visit__isnull=False,
+                        letter__isnull=True,
+                    )
+                    | Q(
+                        registration__isnull=True,
+                        consultation__isnull=True,
+                        lab_visit__isnull=True,
+                        letter__isnull=False,
                     )
                 ),
                 name="reminder_one_target",
@@ -202,4 +249,4 @@ class Reminder(models.Model):
 
     @property
     def target(self):
-        return self.registration or self.consultation or self.lab_visit
+        return self.registration or self.consultation or self.lab_visit or self.letter

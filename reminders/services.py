@@ -40,13 +40,14 @@ from django.db.models import F, Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from kombu.exceptions import OperationalError as KombuOperationalError
 
 from consultations.models import Consultation
 from events.models import Registration, SessionState
 from events.selectors import rendering_cache, session_is_cancelled
 from labvisits.models import LabVisit
-from reminders.models import Broadcast, Reminder
+from portal.queueing import task_queue, task_queue_on_commit
+from reminders.letters import letter_message
+from reminders.models import Broadcast, Letter, Reminder
 
 logger = logging.getLogger(__name__)
 
@@ -211,9 +212,6 @@ def _ticket_key(registration_id: int) -> str:
     return f"registration:{registration_id}:ticket:registrant:email"
 
 
-# What the broker raises when it cannot take a message (the server is down or refuses).
-BROKER_ERRORS = (KombuOperationalError, OSError)
-
 # The registrant's e-mail of each registration notice, by the ``kind`` of
 # ``events.notifications.registration_message``.
 REGISTRATION_NOTICES = {
@@ -257,6 +255,33 @@ def registration_notice_plan(*, registration: Registration, kind: str) -> Remind
     return row
 
 
+def letters_write(*, fields: list[dict]) -> list[Reminder]:
+    """Store composed e-mails in the outbox (``reminders.backends.OutboxEmailBackend`` calls
+    this with ``reminders.letters.letter_fields`` of each): a ``Letter`` and its row each,
+    written in the caller's transaction and handed to the mail queue once it commits."""
+    now = timezone.now()
+    rows = []
+    for message in fields:
+        letter = Letter.objects.create(
+            subject=message["subject"][:300],
+            message=message,
+            recipients=len(message["to"]) + len(message["cc"]) + len(message["bcc"]),
+        )
+        rows.append(
+            Reminder.objects.create(
+                key=f"letter:{letter.pk}",
+                letter=letter,
+                purpose=Reminder.Purpose.LETTER,
+                audience=Reminder.Audience.ADDRESSEE,
+                channel=Reminder.Channel.EMAIL,
+                due_at=now,
+                queued_at=now,
+            )
+        )
+    _enqueue_on_commit([row.pk for row in rows])
+    return rows
+
+
 def registration_followups_wake() -> None:
     """Call after the commit of a registration marked ``followup_pending``: asks a worker to
     follow it up, with at most one wake-up in flight at a time.
@@ -279,10 +304,8 @@ def registration_followups_wake() -> None:
                 return
         except Exception:  # noqa: BLE001 - without the cache, wake the worker anyway
             logger.warning("Could not reach the cache for the follow-up wake-up")
-    try:
-        registration_followups_task.delay()
-    except BROKER_ERRORS:  # the marker is in the database; the sweep finds it
-        logger.warning("Could not wake the follow-up worker; the sweep will follow up")
+    # The marker is in the database: with the broker down, the sweep finds it.
+    task_queue(registration_followups_task)
 
 
 def registration_followups_run(*, limit: int = 10_000) -> int:
@@ -462,8 +485,8 @@ def broadcast_start(
     )
     from reminders.tasks import broadcast_plan_task
 
-    broadcast_id = broadcast.pk
-    transaction.on_commit(lambda: broadcast_plan_task.delay(broadcast_id=broadcast_id))
+    # With the broker down, the sweep plans it (``broadcasts_resume``).
+    task_queue_on_commit(broadcast_plan_task, broadcast_id=broadcast.pk)
     return broadcast
 
 
@@ -530,6 +553,29 @@ def broadcast_plan_batch(*, broadcast_id: int) -> bool:
     return more
 
 
+# A notice still planning this long after it started has lost its chain of planning tasks
+# (the broker refused or lost a message): the sweep plans it on.
+BROADCAST_RESUME_AFTER = datetime.timedelta(minutes=2)
+
+
+def broadcasts_resume(*, now: datetime.datetime, budget: float) -> int:
+    """Plan the session notices whose planning stopped, batch by batch, until each is
+    planned or ``budget`` seconds were spent; returns the batches planned. Harmless next to
+    a planning task still running: each batch holds the notice's row lock and moves its
+    cursor, and the rows' unique keys refuse a second copy."""
+    started = time.monotonic()
+    batches = 0
+    stalled = Broadcast.objects.filter(
+        state=Broadcast.State.PLANNING, created_at__lt=now - BROADCAST_RESUME_AFTER
+    ).values_list("pk", flat=True)
+    for broadcast_id in list(stalled):
+        more = True
+        while more and time.monotonic() - started < budget:
+            more = broadcast_plan_batch(broadcast_id=broadcast_id)
+            batches += 1
+    return batches
+
+
 def broadcasts_finish(*, broadcast_id: int | None = None) -> int:
     """Broadcasts whose notices are all planned and none pending or being sent are done."""
     broadcasts = Broadcast.objects.filter(state=Broadcast.State.SENDING)
@@ -558,12 +604,7 @@ def _hand_over(reminder_ids: list[int]) -> None:
     the rows are marked not handed over, so the next sweep hands them over again."""
     from reminders.tasks import reminder_send_batch_task
 
-    try:
-        reminder_send_batch_task.delay(reminder_ids=reminder_ids)
-    except BROKER_ERRORS:
-        logger.warning(
-            "Could not hand %d message(s) to the mail queue; the sweep will", len(reminder_ids)
-        )
+    if not task_queue(reminder_send_batch_task, reminder_ids=reminder_ids):
         Reminder.objects.filter(pk__in=reminder_ids, state=Reminder.State.PENDING).update(
             queued_at=None
         )
@@ -623,6 +664,7 @@ def reminders_send_due(
     # Registrations whose follow-up wake-up was lost (the broker was down) get their
     # ticket e-mail and reminders planned now; their ticket rows are handed over below.
     registration_followups_run()
+    broadcasts_resume(now=now, budget=budget / 2)
     reminders_release_stale(now=now)
     size = max(settings.REMINDER_BATCH_SIZE, 1)
     handed = 0
@@ -668,7 +710,8 @@ class _Connections:
         if self._email is None:
             from django.core.mail import get_connection
 
-            self._email = get_connection()
+            # EMAIL_BACKEND is the outbox itself: the worker delivers.
+            self._email = get_connection(settings.EMAIL_DELIVERY_BACKEND)
             self._email.open()
         return self._email
 
@@ -695,6 +738,7 @@ class _Connections:
 
 
 _RELATED = (
+    "letter",
     "registration__session__activity",
     "consultation__expert__user",
     "consultation__requested_by",
@@ -817,6 +861,9 @@ def _send_claimed(
     except Exception as exc:  # noqa: BLE001 - every failure is recorded and retried
         return _record_failure(reminder, exc, address=address)
     _finish(reminder, state=Reminder.State.SENT, sent_at=timezone.now())
+    if reminder.letter_id:
+        # An account e-mail's link must not stay readable once it went out.
+        Letter.objects.filter(pk=reminder.letter_id).update(message={})
     if reminder.purpose == Reminder.Purpose.REMINDER and user is not None:
         _notify_in_site(reminder, user=user)
     return Outcome.SENT
@@ -930,6 +977,12 @@ def _recipient(
     if not _still_wanted(reminder, cancelled_sessions=cancelled_sessions):
         return None
     email = reminder.channel == Reminder.Channel.EMAIL
+    if reminder.letter_id:
+        message = reminder.letter.message
+        if not message:  # sent already (emptied)
+            return None
+        addresses = [*message["to"], *message["cc"], *message["bcc"]]
+        return (", ".join(addresses), settings.LANGUAGE_CODE, None)
     if reminder.registration_id:
         registration = reminder.registration
         address = registration.email if email else registration.phone
@@ -1045,6 +1098,14 @@ def _send_email(
     user: AbstractBaseUser | None,
     connection=None,
 ) -> None:
+    if reminder.letter_id:
+        # Composed by its sender; its own Message-ID, if it set one, is kept.
+        message = letter_message(reminder.letter.message)
+        message.extra_headers.setdefault("Message-ID", _message_id(reminder))
+        if connection is not None:
+            message.connection = connection
+        message.send()
+        return
     if reminder.registration_id:
         # The registrant's reminder or notice is the ticket e-mail with its own lead text.
         from events.notifications import registration_message

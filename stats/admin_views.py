@@ -14,7 +14,6 @@ Registered by ``stats/wagtail_hooks.py`` under ``/cms-admin/statistics/``. Every
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import (
     FileResponse,
     HttpResponse,
@@ -37,6 +36,7 @@ from wagtail.models import Locale
 from events.models import ActivityType
 from portal.admin_views import csv_stream
 from portal.choices import District
+from portal.queueing import task_queue
 from stats import charts, reports, selectors
 from stats.models import ReportJob
 from stats.selectors import StatsFilters
@@ -418,10 +418,18 @@ def refresh_view(request):
     check_permission(request.user)
     from stats.tasks import stats_refresh_task
 
-    transaction.on_commit(lambda: stats_refresh_task.delay())
-    messages.success(
-        request, _("The figures are being refreshed. Reload the page in a minute to see them.")
-    )
+    if task_queue(stats_refresh_task):
+        messages.success(
+            request, _("The figures are being refreshed. Reload the page in a minute to see them.")
+        )
+    else:
+        messages.warning(
+            request,
+            _(
+                "The figures cannot be refreshed right now. They are refreshed on schedule; "
+                "try again in a few minutes."
+            ),
+        )
     return redirect(_dashboard_url(request.POST))
 
 

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +36,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from portal.admin_views import csv_text
+from portal.queueing import task_queue_on_commit
 from stats import selectors
 from stats.models import ReportJob
 from stats.selectors import StatsFilters
@@ -388,8 +388,20 @@ def report_job_start(*, filters: StatsFilters, by) -> ReportJob:
         filters=filters_to_json(filters),
         created_by=by,
     )
-    transaction.on_commit(lambda: report_workbook_task.delay(job_id=job.pk))
+    task_queue_on_commit(
+        report_workbook_task,
+        job_id=job.pk,
+        on_refused=lambda: report_job_refused(job_id=job.pk),
+    )
     return job
+
+
+def report_job_refused(*, job_id: int) -> None:
+    """The broker did not take the job: it fails at once, so the person who asked sees it
+    on the progress page and can start it again, rather than waiting for the timeout."""
+    ReportJob.objects.filter(pk=job_id, state=ReportJob.State.QUEUED).update(
+        state=ReportJob.State.FAILED, error="could not be queued", finished_at=timezone.now()
+    )
 
 
 def _job_language(job: ReportJob) -> str:

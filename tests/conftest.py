@@ -206,6 +206,14 @@ def _default_language():
 
 
 @pytest.fixture(autouse=True)
+def _email_through_the_outbox(settings):
+    """As in production, every e-mail is an outbox row first (``reminders.backends``), sent
+    by the worker (inline here, once the transaction commits) into ``mail.outbox``."""
+    settings.EMAIL_BACKEND = "reminders.backends.OutboxEmailBackend"
+    settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture(autouse=True)
 def _sms_outbox(settings):
     """Text messages are kept in memory (``sms.outbox``), empty at the start of each test."""
     import sms

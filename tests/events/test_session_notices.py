@@ -26,7 +26,7 @@ Status = Registration.Status
 @pytest.fixture(autouse=True)
 def _settings(settings):
     settings.REMINDER_OFFSETS = {**settings.REMINDER_OFFSETS, "registration": (1440, 120)}
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
 @pytest.fixture

@@ -98,7 +98,7 @@ def test_broker_down_registrations_succeed_and_each_ticket_goes_out_once(
     worker_env.update(
         CELERY_BROKER_URL=broker.url,
         CACHE_URL=f"redis://127.0.0.1:6379/{CACHE_DB}",
-        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_DELIVERY_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         SMS_BACKEND="reminders.sms.MaskedFileBackend",
         FAULT_SWEEP_INTERVAL=str(SWEEP_INTERVAL),
     )

@@ -51,7 +51,7 @@ def worker_env(subprocess_env: dict[str, str], broker_url: str, **extra: str) ->
     env = dict(subprocess_env)
     env.update(
         CELERY_BROKER_URL=broker_url,
-        EMAIL_BACKEND="tests.faults.celery_support.SlowFileEmailBackend",
+        EMAIL_DELIVERY_BACKEND="tests.faults.celery_support.SlowFileEmailBackend",
         SMS_BACKEND="reminders.sms.MaskedFileBackend",
         FAULT_SWEEP_INTERVAL=str(SWEEP_INTERVAL),
         REMINDER_REQUEUE_AFTER=str(REQUEUE_AFTER),

@@ -9,6 +9,8 @@ from django.urls import reverse
 
 from inbox.models import Notification
 from inbox.services import notify, user_language, user_language_set
+from reminders.models import Reminder
+from reminders.services import Outcome, reminder_send
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +44,8 @@ def test_notification_is_written_in_the_recipients_language(
     name, content, mimetype = by_user[english.email].attachments[0]
     assert name == "invite.ics" and "METHOD:CANCEL" in content
     assert mimetype.startswith("text/calendar")
-    assert Notification.objects.filter(emailed_at__isnull=False).count() == 2
+    sent = Reminder.objects.filter(purpose=Reminder.Purpose.LETTER, state=Reminder.State.SENT)
+    assert sent.count() == 2, list(Reminder.objects.values_list("purpose", "state", "last_error"))
 
 
 def test_rolled_back_change_notifies_nobody(mailoutbox, django_capture_on_commit_callbacks):
@@ -58,14 +61,21 @@ def test_rolled_back_change_notifies_nobody(mailoutbox, django_capture_on_commit
     assert not Notification.objects.exists()
 
 
-def test_email_of_a_notification_is_sent_once(mailoutbox, django_capture_on_commit_callbacks):
-    from inbox.services import notification_email
-
+def test_email_of_a_notification_is_an_outbox_row_sent_once(
+    mailoutbox, django_capture_on_commit_callbacks
+):
     user = UserFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        note = notify(user=user, template="notice", context={"subject": "S", "message": "M"})
-    assert notification_email(notification_id=note.pk) is False  # a retried task
+        notify(user=user, template="notice", context={"subject": "S", "message": "M"})
+    row = Reminder.objects.get(purpose=Reminder.Purpose.LETTER)
+    assert row.state == Reminder.State.SENT
+    assert reminder_send(reminder_id=row.pk) == Outcome.BUSY  # a retried task
     assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == [user.email]
+    # Sent: the stored copy is emptied; the in-site notification keeps the text.
+    row.letter.refresh_from_db()
+    assert row.letter.message == {}
+    assert Notification.objects.get(user=user).body.strip()
 
 
 def test_list_shows_only_own_notifications_and_marks_read(client, site_tree):

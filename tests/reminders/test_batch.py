@@ -166,7 +166,7 @@ def test_sweep_then_worker_sends_every_due_reminder_once(
 def test_batch_sends_each_row_once_over_one_connection_per_channel(registrations, settings):
     import sms
 
-    settings.EMAIL_BACKEND = "tests.reminders.test_batch.CountingEmailBackend"
+    settings.EMAIL_DELIVERY_BACKEND = "tests.reminders.test_batch.CountingEmailBackend"
     settings.SMS_BACKEND = "tests.reminders.test_batch.CountingSmsBackend"
     mail.outbox, sms.outbox = [], []
     OPENED.clear()
@@ -284,7 +284,7 @@ def test_batch_failure_is_retried_later_and_the_batch_goes_on(
     import logging
 
     caplog.set_level(logging.DEBUG)
-    settings.EMAIL_BACKEND = "tests.reminders.test_services.RefusingEmailBackend"
+    settings.EMAIL_DELIVERY_BACKEND = "tests.reminders.test_services.RefusingEmailBackend"
     settings.REMINDER_RETRY_BACKOFF = 60
     before = timezone.now()
     outcomes = reminders_send_batch(reminder_ids=due_ids())

@@ -23,7 +23,7 @@ WORKERS = 6
 def test_each_due_reminder_is_sent_once_by_racing_workers(
     transactional_site_tree, settings, _sms_outbox
 ):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mail.outbox = []
     session = make_session(transactional_site_tree)
     for n in range(4):
@@ -55,7 +55,7 @@ def test_overlapping_batches_send_each_reminder_once(
 ):
     """The same rows in several batches at once (a duplicated broker message, two sweeps
     that both handed them over): every row is claimed and sent by exactly one batch."""
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mail.outbox = []
     session = make_session(transactional_site_tree)
     for n in range(4):

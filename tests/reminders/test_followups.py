@@ -112,7 +112,7 @@ def test_with_the_broker_down_the_registration_stands_and_the_sweep_sends_its_ti
     with down, django_capture_on_commit_callbacks(execute=True):
         registration = register(session)
 
-    assert "Could not wake the follow-up worker" in caplog.text
+    assert "The broker did not take reminders.tasks.registration_followups_task" in caplog.text
     assert "13912340001" not in caplog.text and "visitor1" not in caplog.text
     assert mail.outbox == []
     registration.refresh_from_db()

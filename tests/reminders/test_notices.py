@@ -71,3 +71,41 @@ def test_changed_session_notice_moves_reminders(
         assert row.state == Reminder.State.PENDING
         assert row.due_at == session.starts_at - datetime.timedelta(minutes=row.offset_minutes)
     assert Broadcast.objects.get().state == Broadcast.State.DONE
+
+
+def test_a_notice_the_broker_refused_is_planned_and_sent_by_the_sweep(
+    session, settings, django_capture_on_commit_callbacks, caplog
+):
+    from unittest import mock
+
+    from django.utils import timezone
+    from kombu.exceptions import OperationalError
+
+    from reminders.services import reminders_send_due
+
+    settings.NOTICE_BATCH_SIZE = 2
+    registrations = [factories.RegistrationFactory(session=session) for _ in range(3)]
+    refused = mock.patch(
+        "reminders.tasks.broadcast_plan_task.delay", side_effect=OperationalError("refused")
+    )
+    with refused, django_capture_on_commit_callbacks(execute=True):
+        session_cancel(session_id=session.pk, by=factories.UserFactory(), reason="Maintenance")
+    # The cancellation is committed; its notice waits, unplanned.
+    broadcast = Broadcast.objects.get(session=session)
+    assert (broadcast.state, broadcast.planned) == (Broadcast.State.PLANNING, 0)
+    assert "The broker did not take reminders.tasks.broadcast_plan_task" in caplog.text
+    assert mail.outbox == []
+
+    # A sweep right away leaves it to a planning task that may still run...
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders_send_due()
+    assert Broadcast.objects.get(pk=broadcast.pk).planned == 0
+    # ...one after a while plans it and sends every notice, once.
+    later = timezone.now() + datetime.timedelta(minutes=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders_send_due(now=later)
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders_send_due(now=later)
+    broadcast.refresh_from_db()
+    assert (broadcast.planned, broadcast.state) == (3, Broadcast.State.DONE)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(r.email for r in registrations)

@@ -87,7 +87,7 @@ def test_with_the_broker_down_the_change_succeeds_and_the_sweep_sends_its_notice
     row = Reminder.objects.get(purpose=R.Purpose.REGISTRATION_CANCELLED)
     assert row.state == R.State.PENDING
     assert row.queued_at is None  # not handed over: the next sweep will
-    assert "Could not hand 1 message(s) to the mail queue" in caplog.text
+    assert "The broker did not take reminders.tasks.reminder_send_batch_task" in caplog.text
     assert "visitor1" not in caplog.text and "13912340001" not in caplog.text
 
     with django_capture_on_commit_callbacks(execute=True):

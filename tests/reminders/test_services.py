@@ -306,7 +306,7 @@ def test_send_reminders_command(registration, mailoutbox, django_capture_on_comm
 
 
 def test_failure_is_retried_with_backoff_then_failed(registration, settings, caplog):
-    settings.EMAIL_BACKEND = "tests.reminders.test_services.RefusingEmailBackend"
+    settings.EMAIL_DELIVERY_BACKEND = "tests.reminders.test_services.RefusingEmailBackend"
     settings.REMINDER_MAX_ATTEMPTS = 3
     settings.REMINDER_RETRY_BACKOFF = 60
     reminders_plan(registration=registration)
@@ -341,7 +341,7 @@ def test_failure_is_retried_with_backoff_then_failed(registration, settings, cap
     assert PHONE not in caplog.text
 
     # Staff retry it once the mail server works again.
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     staff = factories.UserFactory()
     row = reminder_retry(reminder_id=row.pk, by=staff)
     assert row.state == R.State.PENDING and row.attempts == 0

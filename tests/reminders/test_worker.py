@@ -27,7 +27,7 @@ from tests.reminders.conftest import make_session
 def test_worker_sends_due_reminders_once(
     transactional_site_tree, settings, _sms_outbox, celery_worker_all_queues
 ):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mail.outbox = []
     ran = []
     published = []

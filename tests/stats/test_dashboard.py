@@ -255,3 +255,16 @@ def test_charts_are_well_formed_svg_with_text_values(client, staff_editor, data)
     attendance = svgs[0]
     # Both sessions are on the same day: 12 registered, 4 checked in.
     assert ">12</text>" in attendance and ">4</text>" in attendance
+
+
+def test_with_the_broker_down_refresh_says_it_cannot_run_now(client, staff_editor, data):
+    from unittest import mock
+
+    from kombu.exceptions import OperationalError
+
+    client.force_login(staff_editor)
+    refused = mock.patch("stats.tasks.stats_refresh_task.delay", side_effect=OperationalError("x"))
+    with refused:
+        response = client.post(DASHBOARD + "refresh/", follow=True)
+    assert response.status_code == 200
+    assert "cannot be refreshed right now" in response.content.decode()

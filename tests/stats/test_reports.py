@@ -271,3 +271,24 @@ def test_job_whose_worker_died_is_marked_failed_and_purged_later(settings, staff
     fresh.refresh_from_db()
     assert stuck.state == ReportJob.State.FAILED and stuck.finished_at is not None
     assert fresh.state == ReportJob.State.QUEUED
+
+
+def test_with_the_broker_down_a_report_fails_at_once_and_says_so(
+    client, staff_editor, data, django_capture_on_commit_callbacks, caplog
+):
+    from unittest import mock
+
+    from kombu.exceptions import OperationalError
+
+    client.force_login(staff_editor)
+    refused = mock.patch(
+        "stats.tasks.report_workbook_task.delay", side_effect=OperationalError("refused")
+    )
+    with refused, django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("stats_admin:report_start"), {"district": District.BANAN})
+    assert response.status_code == 302
+    job = ReportJob.objects.get()
+    assert (job.state, job.error) == (ReportJob.State.FAILED, "could not be queued")
+    status = client.get(reverse("stats_admin:report_status_json", args=[job.token])).json()
+    assert status["state"] == "failed" and status["finished"]
+    assert "The broker did not take stats.tasks.report_workbook_task" in caplog.text
