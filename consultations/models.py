@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from portal import storage as portal_storage
 from portal.choices import Field, Service
 from portal.models import StateChange, TimeStampedModel
 
@@ -246,10 +247,9 @@ class Consultation(TimeStampedModel):
 
 
 def private_storage():
-    """Files only the parties may read: outside MEDIA_ROOT, never served by URL."""
-    from django.core.files.storage import storages
-
-    return storages["private"]
+    """Files only the parties may read: outside MEDIA_ROOT (or in a private part of the
+    object storage), never served by URL (``portal.storage``)."""
+    return portal_storage.private_storage
 
 
 def attachment_path(instance: ConsultationAttachment, filename: str) -> str:

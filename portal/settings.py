@@ -14,6 +14,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from portal import objectstorage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PORTAL_VAR_DIR", BASE_DIR / "var"))
 
@@ -246,6 +248,14 @@ USE_I18N = True
 USE_TZ = True
 
 # --- Static and media files ---------------------------------------------------------------
+# Static files are served by the portal itself (whitenoise). Uploaded files go to one of two
+# storages:
+# - "default", public media (Wagtail images and their renditions, documents);
+# - "private", booking attachments and report workbooks, never given a URL: the views that
+#   serve them check who is asking and stream the bytes (portal/storage.py).
+# Embedded default: folders on this machine. With DEBUG off the portal does not serve
+# MEDIA_ROOT: the reverse proxy does, at MEDIA_URL (README, "Media files"). Several machines
+# need AWS_STORAGE_BUCKET_NAME (object storage, below) so every one of them sees every file.
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -254,7 +264,6 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 PRIVATE_ROOT = Path(os.environ.get("PRIVATE_ROOT", VAR_DIR / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Booking attachments: outside MEDIA_ROOT, only served by views that check the viewer.
     "private": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": PRIVATE_ROOT, "base_url": None},
@@ -267,6 +276,31 @@ STORAGES = {
         )
     },
 }
+
+# Object storage: setting AWS_STORAGE_BUCKET_NAME moves both storages to an S3-compatible
+# service (Aliyun OSS, Tencent COS, Huawei OBS, MinIO) through django-storages, under the
+# prefixes media/ (objects public-read, linked from the pages at MEDIA_URL) and private/
+# (private objects, streamed by the portal). portal/objectstorage.py, README "Object storage".
+# https://django-storages.readthedocs.io/en/latest/backends/amazon-S3.html
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES.update(
+        objectstorage.object_storages(
+            bucket=AWS_STORAGE_BUCKET_NAME,
+            private_bucket=os.environ.get("AWS_PRIVATE_STORAGE_BUCKET_NAME", ""),
+            endpoint_url=os.environ.get("AWS_S3_ENDPOINT_URL", ""),
+            region=os.environ.get("AWS_S3_REGION_NAME", ""),
+            access_key=os.environ.get("AWS_ACCESS_KEY_ID", ""),
+            secret_key=os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
+            addressing_style=os.environ.get("AWS_S3_ADDRESSING_STYLE", "path"),
+            custom_domain=os.environ.get("AWS_S3_CUSTOM_DOMAIN", ""),
+            url_protocol=os.environ.get("AWS_S3_URL_PROTOCOL", "https:"),
+            media_acl=os.environ.get("AWS_MEDIA_ACL", "public-read"),
+        )
+    )
+    MEDIA_URL = objectstorage.media_url(STORAGES)
+# Where pages link images from when that is not the portal itself (Content-Security-Policy).
+MEDIA_ORIGINS = [origin for origin in [objectstorage.url_origin(MEDIA_URL)] if origin]
 WHITENOISE_USE_FINDERS = DEBUG
 
 # --- E-mail -------------------------------------------------------------------------------
@@ -512,9 +546,10 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 
 # Content-Security-Policy (django-csp 4). Public pages load scripts only from the portal's
-# own static files: no inline or eval'd script. Images: the portal's files and data: URLs
-# (the favicon); QR codes are inline SVG and the check-in scanner reads the camera into a
-# <canvas> and a <video> through srcObject, which needs no source (no blob: URL is made).
+# own static files: no inline or eval'd script. Images: the portal's files, data: URLs
+# (the favicon) and the object storage's address when media live there (MEDIA_ORIGINS);
+# QR codes are inline SVG and the check-in scanner reads the camera into a <canvas> and a
+# <video> through srcObject, which needs no source (no blob: URL is made).
 # The scanner's fallback decoder (static/vendor/jsqr/) is a same-origin script; its counters
 # and ticket posts are same-origin fetches. Maps are links, not embedded. Inline styles stay
 # allowed (style attributes of responsive media embeds, the self-contained 500 page); they
@@ -535,7 +570,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *MEDIA_ORIGINS],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "media-src": ["'self'"],

@@ -35,6 +35,9 @@ urlpatterns += i18n_patterns(
 # A database outage answers 503 with Retry-After instead of the 500 page.
 handler500 = portal_views.server_error
 
+# Media in development only. With DEBUG off, the reverse proxy serves MEDIA_ROOT at
+# MEDIA_URL, or pages link media straight to the object storage (README, "Media and
+# uploaded files"); static() adds nothing when MEDIA_URL is another server's address.
 if settings.DEBUG:
     from django.conf.urls.static import static
 

@@ -1,9 +1,12 @@
-"""Fixtures shared by the whole suite: the bilingual page tree and staff users."""
+"""Fixtures shared by the whole suite: the bilingual page tree, staff users and an
+S3-compatible server for object storage."""
 
 from __future__ import annotations
 
+import copy
 import os
 import time
+from dataclasses import dataclass
 
 import hypothesis
 import pytest
@@ -16,8 +19,10 @@ from pytest_django.plugin import blocking_manager_key
 from wagtail.models import Locale
 from wagtail.users.models import UserProfile
 
+from portal import objectstorage
 from tests import factories
 from tests.isolation import isolate_worker
+from tests.objectstore import S3Server
 from tests.sitetree import SharedTree, SiteTree, build_site_tree, database_use, uses_shared_tree
 
 # Hypothesis budgets (tests/fuzz/, tests/events/test_registration_fuzz.py): "ci" by
@@ -243,3 +248,39 @@ def celery_worker_all_queues(settings):
         queues=["default", "mail", "reports"],
     ) as worker:
         yield worker
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory) -> S3Server:
+    """An S3-compatible server on a free loopback port (moto, ``tests/objectstore.py``),
+    started once per test session (per xdist worker) by the first test that asks for it."""
+    with S3Server(log=tmp_path_factory.mktemp("s3") / "server.log") as server:
+        yield server
+
+
+@dataclass
+class ObjectStore:
+    server: S3Server
+    bucket: str
+
+    def keys(self, prefix: str = "") -> list[str]:
+        return self.server.keys(self.bucket, prefix)
+
+    def direct_url(self, key: str) -> str:
+        """The object's address on the S3 server, for a request without credentials."""
+        return f"{self.server.url}/{self.bucket}/{key}"
+
+
+@pytest.fixture
+def object_storage(s3_server, settings) -> ObjectStore:
+    """Media, attachments and report workbooks in a new bucket of the test S3 server, with
+    the settings ``AWS_STORAGE_BUCKET_NAME`` and friends produce (``portal/settings.py``)."""
+    bucket = s3_server.bucket_new()
+    storages = s3_server.storages(bucket)
+    settings.STORAGES = {**settings.STORAGES, **storages}
+    settings.MEDIA_URL = objectstorage.media_url(storages)
+    settings.MEDIA_ORIGINS = [objectstorage.url_origin(settings.MEDIA_URL)]
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["img-src"] = [*policy["DIRECTIVES"]["img-src"], *settings.MEDIA_ORIGINS]
+    settings.CONTENT_SECURITY_POLICY = policy
+    return ObjectStore(server=s3_server, bucket=bucket)

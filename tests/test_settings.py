@@ -24,7 +24,10 @@ print(json.dumps({
     "broker": s.CELERY_BROKER_URL,
     "broker_options": s.CELERY_BROKER_TRANSPORT_OPTIONS,
     "debug": s.DEBUG,
-}))
+    "storages": s.STORAGES,
+    "media_url": s.MEDIA_URL,
+    "img_src": s.CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"],
+}, default=str))
 """
 PORTAL_VARIABLES = (
     "SECRET_KEY",
@@ -35,6 +38,18 @@ PORTAL_VARIABLES = (
     "ALLOWED_HOSTS",
     "PORTAL_VAR_DIR",
     "DJANGO_SETTINGS_MODULE",
+    "MEDIA_ROOT",
+    "PRIVATE_ROOT",
+    "AWS_STORAGE_BUCKET_NAME",
+    "AWS_PRIVATE_STORAGE_BUCKET_NAME",
+    "AWS_S3_ENDPOINT_URL",
+    "AWS_S3_REGION_NAME",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_S3_ADDRESSING_STYLE",
+    "AWS_S3_CUSTOM_DOMAIN",
+    "AWS_S3_URL_PROTOCOL",
+    "AWS_MEDIA_ACL",
 )
 
 
@@ -114,3 +129,76 @@ def test_redis_broker_url_replaces_the_file_system_broker(tmp_path):
 
     assert values["broker"] == "redis://cache.internal:6379/1"
     assert "data_folder_in" not in values["broker_options"]
+
+
+def test_embedded_default_keeps_files_in_folders_and_media_at_media(tmp_path):
+    values = loaded(load_settings(tmp_path))
+
+    assert values["storages"]["default"]["BACKEND"].endswith("FileSystemStorage")
+    assert values["storages"]["private"]["BACKEND"].endswith("FileSystemStorage")
+    assert values["storages"]["private"]["OPTIONS"]["location"] == str(tmp_path / "private")
+    assert values["media_url"] == "/media/"
+    assert values["img_src"] == ["'self'", "data:"]
+
+
+OBJECT_STORAGE = {
+    "AWS_STORAGE_BUCKET_NAME": "portal-files",
+    "AWS_S3_ENDPOINT_URL": "https://minio.internal:9000",
+    "AWS_ACCESS_KEY_ID": "access",
+    "AWS_SECRET_ACCESS_KEY": "secret",
+}
+
+
+def test_bucket_name_moves_media_and_private_files_to_object_storage(tmp_path):
+    values = loaded(load_settings(tmp_path, **OBJECT_STORAGE))
+
+    media, private = values["storages"]["default"], values["storages"]["private"]
+    assert media["BACKEND"] == "portal.s3storage.MediaStorage"
+    assert private["BACKEND"] == "portal.s3storage.ObjectStorage"
+    for options in (media["OPTIONS"], private["OPTIONS"]):
+        assert options["bucket_name"] == "portal-files"
+        assert options["endpoint_url"] == "https://minio.internal:9000"
+        assert (options["access_key"], options["secret_key"]) == ("access", "secret")
+        assert options["file_overwrite"] is False
+    assert (media["OPTIONS"]["location"], private["OPTIONS"]["location"]) == ("media", "private")
+    assert media["OPTIONS"]["default_acl"] == "public-read"
+    assert private["OPTIONS"]["default_acl"] is None
+    # Path-style addresses by default, as MinIO expects; images are linked from there.
+    assert values["media_url"] == "https://minio.internal:9000/portal-files/media/"
+    assert "https://minio.internal:9000" in values["img_src"]
+    assert values["storages"]["staticfiles"]["BACKEND"].startswith("django.contrib")
+
+
+def test_virtual_hosted_addresses_custom_domain_and_private_bucket(tmp_path):
+    virtual = loaded(
+        load_settings(
+            tmp_path,
+            **{
+                **OBJECT_STORAGE,
+                "AWS_S3_ENDPOINT_URL": "https://oss-cn-beijing.aliyuncs.com",
+                "AWS_S3_ADDRESSING_STYLE": "virtual",
+                "AWS_PRIVATE_STORAGE_BUCKET_NAME": "portal-private",
+            },
+        )
+    )
+    assert virtual["media_url"] == "https://portal-files.oss-cn-beijing.aliyuncs.com/media/"
+    assert virtual["storages"]["private"]["OPTIONS"]["bucket_name"] == "portal-private"
+    assert virtual["storages"]["default"]["OPTIONS"]["bucket_name"] == "portal-files"
+
+    cdn = loaded(load_settings(tmp_path, **OBJECT_STORAGE, AWS_S3_CUSTOM_DOMAIN="img.example.cn"))
+    assert cdn["media_url"] == "https://img.example.cn/media/"
+    assert cdn["img_src"] == ["'self'", "data:", "https://img.example.cn"]
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"AWS_S3_ENDPOINT_URL": ""}, "AWS_S3_ENDPOINT_URL"),
+        ({"AWS_S3_ADDRESSING_STYLE": "auto"}, "AWS_S3_ADDRESSING_STYLE"),
+    ],
+)
+def test_incomplete_object_storage_settings_are_refused(tmp_path, env, named):
+    result = load_settings(tmp_path, **{**OBJECT_STORAGE, **env})
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and named in result.stderr
