@@ -6,14 +6,14 @@ gunicorn workers or machines, each process would count rate limits, sign-in atte
 page-cache purges on its own, and a worker on another machine would never see a message.
 A production start on them must not go unnoticed, so:
 
-- ``manage.py check --deploy`` reports them (errors for the cache and the broker, a
-  warning for SQLite);
+- ``manage.py check --deploy`` reports them (errors for the cache and the broker,
+  warnings for SQLite, files on the local disk and e-mail written to files);
 - with ``DEBUG`` off, the web server (``portal/wsgi.py``) and the Celery worker refuse to
   start on them (``production_defaults_refuse``).
 
 A deliberate single-machine start with ``DEBUG`` off (a demonstration, the embedded
 scenario of the benchmark) names the checks it accepts in ``SILENCED_SYSTEM_CHECKS``
-(``portal.E001,portal.E002,portal.W001``), as Django allows for any check.
+(``portal.E001,portal.E002,portal.W001,portal.W002,portal.W003``), as Django allows.
 """
 
 from __future__ import annotations
@@ -67,7 +67,44 @@ def production_defaults(app_configs=None, **kwargs) -> list[checks.CheckMessage]
                 id="portal.W001",
             )
         )
+    if _files_on_local_disk():
+        messages.append(
+            checks.Warning(
+                "Media, booking attachments and report workbooks are kept on this machine's "
+                "disk: a second web node, or a reports worker on another host, does not see "
+                "them.",
+                hint="Set AWS_STORAGE_BUCKET_NAME and AWS_S3_ENDPOINT_URL (object storage), "
+                "or mount one shared folder at MEDIA_ROOT and PRIVATE_ROOT on every node.",
+                id="portal.W002",
+            )
+        )
+    if _mail_not_delivered():
+        messages.append(
+            checks.Warning(
+                "E-mails are written to files or the console, not delivered "
+                f"(EMAIL_DELIVERY_BACKEND={settings.EMAIL_DELIVERY_BACKEND}).",
+                hint="Set EMAIL_DELIVERY_BACKEND=django.core.mail.backends.smtp.EmailBackend "
+                "and the EMAIL_HOST settings.",
+                id="portal.W003",
+            )
+        )
     return messages
+
+
+def _files_on_local_disk() -> bool:
+    return any(
+        settings.STORAGES.get(name, {}).get("BACKEND", "").endswith("FileSystemStorage")
+        for name in ("default", "private")
+    )
+
+
+def _mail_not_delivered() -> bool:
+    return settings.EMAIL_DELIVERY_BACKEND.rsplit(".", 2)[-2] in (
+        "filebased",
+        "console",
+        "locmem",
+        "dummy",
+    )
 
 
 def production_defaults_refuse() -> None:

@@ -72,7 +72,9 @@ class ReminderFilterSet(WagtailFilterSet):
 
 class ReminderIndexView(StaffExportMixin, generic.IndexView):
     def get_base_queryset(self):
-        return Reminder.objects.select_related("registration", "consultation", "lab_visit", "letter")
+        return Reminder.objects.select_related(
+            "registration", "consultation", "lab_visit", "letter"
+        )
 
     @cached_property
     def columns(self):

@@ -32,12 +32,18 @@ PORTAL_VARIABLES = (
     # Set by the browser tests' conftest for Playwright; never in production.
     "DJANGO_ALLOW_ASYNC_UNSAFE",
     "SILENCED_SYSTEM_CHECKS",
+    "AWS_STORAGE_BUCKET_NAME",
+    "AWS_S3_ENDPOINT_URL",
+    "EMAIL_DELIVERY_BACKEND",
 )
 # Production's shared stores. ``check`` only reads the settings: nothing connects to them.
 PRODUCTION_STORES = {
     "DATABASE_URL": "postgres://portal@db.internal:5432/portal",
     "CACHE_URL": "redis://redis.internal:6379/1",
     "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
+    "AWS_STORAGE_BUCKET_NAME": "portal",
+    "AWS_S3_ENDPOINT_URL": "https://oss-cn-beijing.aliyuncs.com",
+    "EMAIL_DELIVERY_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
 }
 
 
@@ -96,6 +102,8 @@ def test_check_deploy_reports_the_development_stores(tmp_path):
     assert "portal.E001" in output and "per-process memory" in output and "CACHE_URL" in output
     assert "portal.E002" in output and "CELERY_BROKER_URL" in output
     assert "portal.W001" in output and "SQLite" in output
+    assert "portal.W002" in output and "AWS_STORAGE_BUCKET_NAME" in output
+    assert "portal.W003" in output and "EMAIL_DELIVERY_BACKEND" in output
 
 
 @pytest.mark.parametrize(
