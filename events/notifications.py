@@ -52,6 +52,18 @@ def registration_notify_on_commit(*, registration: Registration, kind: str) -> N
     registration_notice_plan(registration=registration, kind=kind)
 
 
+def registration_ticket_resend(*, registration: Registration) -> None:
+    """Send the ticket (or the waiting-list notice) again to the address on file: the
+    e-mail address, or by text message to the phone when there is none. Never to an address
+    the person asking typed: whoever knows a phone number must not get its ticket."""
+    from reminders.models import Reminder
+    from reminders.services import registration_notice_plan
+
+    kind = "waitlisted" if registration.status == Registration.Status.WAITLISTED else "confirmed"
+    channel = Reminder.Channel.EMAIL if registration.email else Reminder.Channel.SMS
+    registration_notice_plan(registration=registration, kind=kind, channel=channel)
+
+
 def registration_followup_on_commit() -> None:
     """Once the current transaction commits, wake the worker that follows up registrations
     marked ``followup_pending`` (their ticket e-mail and reminders)."""

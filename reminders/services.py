@@ -222,6 +222,8 @@ REGISTRATION_NOTICES = {
     "cancelled": Reminder.Purpose.REGISTRATION_CANCELLED,
     "moved": Reminder.Purpose.MOVED,
 }
+# The registration notices that also exist as a text message (``templates/sms/``).
+SMS_NOTICES = {Reminder.Purpose.TICKET, Reminder.Purpose.WAITLISTED}
 # The other way round, with the reminders and the session notices.
 _MESSAGE_KINDS = {
     **{purpose: kind for kind, purpose in REGISTRATION_NOTICES.items()},
@@ -231,22 +233,28 @@ _MESSAGE_KINDS = {
 }
 
 
-def registration_notice_plan(*, registration: Registration, kind: str) -> Reminder | None:
-    """The registrant's e-mail about a change of their registration (``kind``: a key of
-    ``REGISTRATION_NOTICES``), as a row written in the caller's transaction, so it exists
-    exactly when the change does, and handed to the mail queue once that commits. With the
-    broker down the row waits for the sweep. None when there is no e-mail address."""
+def registration_notice_plan(
+    *, registration: Registration, kind: str, channel: str = Reminder.Channel.EMAIL
+) -> Reminder | None:
+    """The registrant's message about a change of their registration (``kind``: a key of
+    ``REGISTRATION_NOTICES``; an e-mail, or for the ticket sent again a text message), as a
+    row written in the caller's transaction, so it exists exactly when the change does, and
+    handed to the mail queue once that commits. With the broker down the row waits for the
+    sweep. None when there is no address for ``channel``."""
     purpose = REGISTRATION_NOTICES[kind]
-    if not registration.email:
+    if channel == Reminder.Channel.SMS and purpose not in SMS_NOTICES:
+        raise ValueError(f"no text message for {kind!r}")
+    address = registration.phone if channel == Reminder.Channel.SMS else registration.email
+    if not address:
         return None
     now = timezone.now()
     row = Reminder.objects.create(
         # One row per notice: the same kind may be sent again for a later change.
-        key=f"registration:{registration.pk}:{purpose}:{uuid.uuid4().hex}",
+        key=f"registration:{registration.pk}:{purpose}:{channel}:{uuid.uuid4().hex}",
         registration=registration,
         purpose=purpose,
         audience=Reminder.Audience.REGISTRANT,
-        channel=Reminder.Channel.EMAIL,
+        channel=channel,
         starts_at=registration.session.starts_at,
         due_at=now,
         queued_at=now,

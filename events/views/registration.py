@@ -42,7 +42,7 @@ from events.calendar import registration_ics
 from events.exceptions import RegistrationError
 from events.forms import PartySizeForm, RegistrationForm, TicketResendForm
 from events.models import Registration, Session
-from events.notifications import registration_notify_on_commit
+from events.notifications import registration_ticket_resend
 from events.selectors import (
     activities_in_language,
     activity_in_language,
@@ -125,14 +125,14 @@ def _remember_ticket(request: HttpRequest, response: HttpResponse, ticket_code: 
     )
 
 
-def _owns(request: HttpRequest, registration: Registration, *, name: str = "") -> bool:
+def _owns(request: HttpRequest, registration: Registration) -> bool:
     """Whether this visitor may see ``registration``'s ticket after a duplicate attempt:
-    the account that made it, the browser that made it, or the same name typed again."""
+    only the account or the browser that made it. Nothing typed (a name, an e-mail) is
+    proof: whoever knows a registrant's phone number and name could take the ticket over.
+    Everyone else may have it sent again to the address on file (``ticket_resend``)."""
     if request.user.is_authenticated and registration.user_id == request.user.pk:
         return True
-    if registration.ticket_code in _remembered_tickets(request):
-        return True
-    return bool(name) and name.casefold() == " ".join(registration.name.split()).casefold()
+    return registration.ticket_code in _remembered_tickets(request)
 
 
 def _manage_url(registration: Registration) -> str:
@@ -367,7 +367,7 @@ def _register_submit(
             session=session,
         )
     except RegistrationError as error:
-        if error.code == "duplicate" and _owns(request, error.registration, name=data["name"]):
+        if error.code == "duplicate" and _owns(request, error.registration):
             messages.info(
                 request,
                 _("This phone number is already registered for this session. Here is the ticket."),
@@ -385,8 +385,9 @@ def _register_submit(
         message = error.message
         if error.code == "duplicate":
             message = _(
-                "This phone number is already registered for this session. Enter the name "
-                "you registered with to see the ticket, or have it sent again below."
+                "This phone number is already registered for this session. The ticket can "
+                "be sent again to the e-mail address or phone number given when registering: "
+                "use the form below to send it."
             )
         form.add_error(field, message)
         if error.code in ("full", "noshow_restricted"):
@@ -437,18 +438,14 @@ def ticket_resend(request: HttpRequest, session_id: int) -> HttpResponse:
             phone=form.cleaned_data["phone"],
             status__in=Registration.ACTIVE_STATUSES,
         ).first()
-        if registration is not None and registration.email:
-            kind = (
-                "waitlisted"
-                if registration.status == Registration.Status.WAITLISTED
-                else ("confirmed")
-            )
-            registration_notify_on_commit(registration=registration, kind=kind)
+        if registration is not None:
+            registration_ticket_resend(registration=registration)
     messages.info(
         request,
         _(
-            "If this number is registered for the session and an e-mail address was given, "
-            "the ticket has been sent to that address again."
+            "If this number is registered for the session, the ticket has been sent again: "
+            "to the e-mail address given when registering, or else by text message to the "
+            "number."
         ),
     )
     return redirect("events:register", session_id=session.pk)

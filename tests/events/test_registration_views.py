@@ -175,23 +175,32 @@ def test_my_registrations_shows_only_the_users_own(client, session):
     assert "OWNER001" in html and "OTHER001" not in html
 
 
-def test_second_attempt_with_same_name_shows_the_existing_ticket(client, session):
+def test_the_browser_that_registered_sees_its_ticket_on_a_second_attempt(client, session):
     client.post(register_url(session), form_data())
-    other_browser = client.__class__()
-    response = other_browser.post(register_url(session), form_data(party_size="1"))
-    registration = Registration.objects.get()
+    response = client.post(register_url(session), form_data(party_size="1"))
     assert response.status_code == 302
-    assert ticket_of(response["Location"]) == registration.ticket_code
+    assert ticket_of(response["Location"]) == Registration.objects.get().ticket_code
 
 
-def test_second_attempt_with_another_name_does_not_reveal_the_ticket(client, session):
+@pytest.mark.parametrize(
+    "name", ["王小明", " 王小明 ", "冒名者"], ids=["same-name", "same-name-spaced", "other-name"]
+)
+def test_another_browser_never_gets_the_ticket_whatever_name_it_types(client, session, name):
+    """Knowing a registrant's phone and name is no proof: no ticket, no manage link, and
+    the same answer for the right and a wrong name."""
     client.post(register_url(session), form_data())
+    registration = Registration.objects.get()
     stranger = client.__class__()
-    response = stranger.post(register_url(session), form_data(name="冒名者"))
+    response = stranger.post(register_url(session), form_data(name=name, party_size="1"))
     html = response.content.decode()
     assert response.status_code == 400
-    assert Registration.objects.get().ticket_code not in html
+    assert registration.ticket_code not in html
+    assert manage_token_make(registration.ticket_code) not in html
     assert reverse("events:ticket_resend", kwargs={"session_id": session.pk}) in html
+    assert "请使用下方表单" in html
+    # Nothing changed: no second registration, the party size is the first one's.
+    registration.refresh_from_db()
+    assert Registration.objects.count() == 1 and registration.party_size == 2
 
 
 def test_ticket_resend_answers_the_same_whether_or_not_registered(
@@ -460,3 +469,20 @@ def test_busy_session_answers_429_with_retry_after_and_keeps_what_was_typed(
     response = client.post(register_url(session, "zh-hans"), form_data())
     assert response.status_code == 429
     assert "请稍后再试" in response.content.decode()
+
+
+def test_ticket_resend_without_an_e_mail_goes_by_text_message_to_the_phone_on_file(
+    client, session, django_capture_on_commit_callbacks, _sms_outbox
+):
+    client.__class__().post(register_url(session, "en"), form_data(email="", language="en"))
+    registration = Registration.objects.get()
+    url = reverse("events:ticket_resend", kwargs={"session_id": session.pk})
+    _sms_outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"phone": "13800138000"})
+    assert response.status_code == 302
+    [text] = _sms_outbox
+    assert text.recipients == [registration.phone]
+    assert registration.ticket_code in text.body
+    assert manage_token_make(registration.ticket_code) in text.body
+    assert mail.outbox == []
