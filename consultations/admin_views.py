@@ -41,6 +41,7 @@ from portal.admin_views import (
     service_function,
 )
 from portal.choices import District, Field
+from portal.filters import DateFromToRangeFilter, ModelChoiceFilter
 
 URL_NAMESPACE = "enterprise_services_consultations"
 ASSIGN_PERMISSION = "consultations.assign_consultation"
@@ -56,7 +57,7 @@ class ConsultationFilterSet(WagtailFilterSet):
     service = django_filters.ChoiceFilter(
         label=gettext_lazy("Service"), choices=Consultation._meta.get_field("service").choices
     )
-    expert = django_filters.ModelChoiceFilter(
+    expert = ModelChoiceFilter(
         label=gettext_lazy("Expert"), queryset=Expert.objects.order_by("sort_order", "name")
     )
     district = django_filters.ChoiceFilter(
@@ -65,9 +66,7 @@ class ConsultationFilterSet(WagtailFilterSet):
     industry = django_filters.ChoiceFilter(
         label=gettext_lazy("Industry"), field_name="enterprise__industry", choices=Field.choices
     )
-    starts_at = django_filters.DateFromToRangeFilter(
-        label=gettext_lazy("Date"), widget=DateRangePickerWidget
-    )
+    starts_at = DateFromToRangeFilter(label=gettext_lazy("Date"), widget=DateRangePickerWidget)
     escalated = django_filters.BooleanFilter(
         label=gettext_lazy("Escalated to staff"),
         field_name="escalated_at",
@@ -409,7 +408,7 @@ class ConsultationViewSet(ReadOnlyViewSetMixin, ModelViewSet):
 
     def get_extra_urlpatterns(self):
         return [
-            path("<int:pk>/assign/", ConsultationAssignView.as_view(), name="assign"),
+            path("<id:pk>/assign/", ConsultationAssignView.as_view(), name="assign"),
         ]
 
     def get_permissions_to_register(self):

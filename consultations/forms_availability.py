@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from consultations.models import Availability, Mode
 from experts.models import Expert
 from portal.choices import District, Field, Service
-from portal.forms import ModelMultipleChoiceField
+from portal.forms import DateField, ModelMultipleChoiceField
 from portal.models import ServiceType
 
 SLOT_LENGTH_CHOICES = [
@@ -77,8 +77,8 @@ class WeeklyRuleForm(_BlockForm):
     weekday = forms.TypedChoiceField(
         label=_("Day of the week"), choices=Availability.Weekday.choices, coerce=int
     )
-    start_date = forms.DateField(label=_("From"), widget=DateInput())
-    end_date = forms.DateField(
+    start_date = DateField(label=_("From"), widget=DateInput())
+    end_date = DateField(
         label=_("Until (optional)"),
         required=False,
         widget=DateInput(),
@@ -98,13 +98,13 @@ class WeeklyRuleForm(_BlockForm):
 class SingleBlockForm(_BlockForm):
     kind = Availability.Kind.SINGLE
 
-    date = forms.DateField(label=_("Date"), widget=DateInput())
+    date = DateField(label=_("Date"), widget=DateInput())
 
     field_order = ["date", "start_time", "end_time"]
 
 
 class ExceptionForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=DateInput())
+    date = DateField(label=_("Date"), widget=DateInput())
     start_time = forms.TimeField(
         label=_("From (optional)"),
         required=False,

@@ -209,7 +209,7 @@ class EnterpriseViewSet(ReadOnlyViewSetMixin, ModelViewSet):
 
     def get_extra_urlpatterns(self):
         return [
-            path("<int:pk>/verify/", EnterpriseVerifyView.as_view(), name="verify"),
+            path("<id:pk>/verify/", EnterpriseVerifyView.as_view(), name="verify"),
         ]
 
     def get_permissions_to_register(self):

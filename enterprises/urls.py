@@ -10,6 +10,6 @@ urlpatterns = [
     path("create/", views.create, name="create"),
     path("join/", views.join, name="join"),
     path("edit/", views.edit, name="edit"),
-    path("requests/<int:pk>/decide/", views.decide, name="decide"),
-    path("requests/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("requests/<id:pk>/decide/", views.decide, name="decide"),
+    path("requests/<id:pk>/withdraw/", views.withdraw, name="withdraw"),
 ]

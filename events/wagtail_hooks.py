@@ -36,18 +36,18 @@ class RegistrationViewSet(ViewSet):
         return [
             path("", views.SessionIndexView.as_view(), name="index"),
             path(
-                "session/<int:session_id>/",
+                "session/<id:session_id>/",
                 views.SessionRegistrationsView.as_view(),
                 name="session",
             ),
             path(
-                "session/<int:session_id>/cancel/",
+                "session/<id:session_id>/cancel/",
                 views.SessionCancelView.as_view(),
                 name="session_cancel",
             ),
-            path("<int:pk>/", views.RegistrationDetailView.as_view(), name="registration"),
-            path("<int:pk>/cancel/", views.RegistrationCancelView.as_view(), name="cancel"),
-            path("<int:pk>/move/", views.RegistrationMoveView.as_view(), name="move"),
+            path("<id:pk>/", views.RegistrationDetailView.as_view(), name="registration"),
+            path("<id:pk>/cancel/", views.RegistrationCancelView.as_view(), name="cancel"),
+            path("<id:pk>/move/", views.RegistrationMoveView.as_view(), name="move"),
         ]
 
 

@@ -30,6 +30,7 @@ from events.views.admin import phone_display
 from experts.models import InstitutionPage, Lab
 from labvisits.models import HOLDING_STATES, LabVisit, VisitSlot
 from portal.admin_views import ReadOnlyViewSetMixin, StaffExportMixin, TimelineMixin, local_time
+from portal.filters import DateFromToRangeFilter, ModelChoiceFilter
 
 State = LabVisit.State
 
@@ -48,12 +49,12 @@ def lab_label(lab: Lab) -> str:
 
 class LabVisitFilterSet(WagtailFilterSet):
     state = django_filters.ChoiceFilter(label=gettext_lazy("State"), choices=State.choices)
-    institution = django_filters.ModelChoiceFilter(
+    institution = ModelChoiceFilter(
         label=gettext_lazy("Institution"),
         field_name="slot__lab__institution",
         queryset=InstitutionPage.objects.none(),
     )
-    date = django_filters.DateFromToRangeFilter(
+    date = DateFromToRangeFilter(
         label=gettext_lazy("Date"), field_name="slot__starts_at", widget=DateRangePickerWidget
     )
 
@@ -248,12 +249,12 @@ class VisitSlotIndexView(generic.IndexView):
 
 
 class VisitSlotFilterSet(WagtailFilterSet):
-    institution = django_filters.ModelChoiceFilter(
+    institution = ModelChoiceFilter(
         label=gettext_lazy("Institution"),
         field_name="lab__institution",
         queryset=InstitutionPage.objects.none(),
     )
-    date = django_filters.DateFromToRangeFilter(
+    date = DateFromToRangeFilter(
         label=gettext_lazy("Date"), field_name="starts_at", widget=DateRangePickerWidget
     )
 

@@ -13,6 +13,7 @@ from events.exceptions import RegistrationError
 from events.services.registration import phone_normalise
 from experts.models import Lab
 from labvisits.services import SLOT_CAPACITY_MAX
+from portal.forms import DateField, ModelChoiceField
 
 
 class LabVisitRequestForm(forms.Form):
@@ -89,8 +90,8 @@ class CancelForm(forms.Form):
 
 
 class VisitSlotForm(forms.Form):
-    lab = forms.ModelChoiceField(label=_("Lab"), queryset=Lab.objects.none())
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    lab = ModelChoiceField(label=_("Lab"), queryset=Lab.objects.none())
+    date = DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     start = forms.TimeField(label=_("Start"), widget=forms.TimeInput(attrs={"type": "time"}))
     end = forms.TimeField(label=_("End"), widget=forms.TimeInput(attrs={"type": "time"}))
     capacity = forms.IntegerField(

@@ -8,12 +8,12 @@ app_name = "labvisits"
 
 urlpatterns = [
     path("", views.request_start, name="request_start"),
-    path("slots/<int:slot_id>/request/", views.request_visit, name="request"),
-    path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/ticket/", views.ticket, name="ticket"),
-    path("<int:pk>/decide/", views.decide, name="decide"),
-    path("<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("slots/<id:slot_id>/request/", views.request_visit, name="request"),
+    path("<id:pk>/", views.detail, name="detail"),
+    path("<id:pk>/ticket/", views.ticket, name="ticket"),
+    path("<id:pk>/decide/", views.decide, name="decide"),
+    path("<id:pk>/cancel/", views.cancel, name="cancel"),
     path("institution/", views.contact_dashboard, name="contact_dashboard"),
     path("institution/slots/", views.slot_create, name="slot_create"),
-    path("institution/slots/<int:slot_id>/delete/", views.slot_delete, name="slot_delete"),
+    path("institution/slots/<id:slot_id>/delete/", views.slot_delete, name="slot_delete"),
 ]

@@ -39,7 +39,7 @@ class ReadOnlyViewSetMixin:
         if "add" not in self.disabled_views:
             urlpatterns.append(path("new/", self.add_view, name="add"))
         if self.inspect_view_enabled:
-            urlpatterns.append(path("<int:pk>/", self.inspect_view, name="inspect"))
+            urlpatterns.append(path("<id:pk>/", self.inspect_view, name="inspect"))
         return urlpatterns + self.get_extra_urlpatterns()
 
     def get_extra_urlpatterns(self) -> list:

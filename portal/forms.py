@@ -2,11 +2,54 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
 # The range of a database integer key (PostgreSQL bigint, SQLite INTEGER).
 KEY_MIN, KEY_MAX = -(2**63), 2**63 - 1
+# The dates a form or a filter takes; anything outside is a typing error (and 0001-01-01
+# would become year 0 in UTC, 9999-12-31 plus a day an overflow: a 500).
+FIRST_DAY = datetime.date(1900, 1, 1)
+LAST_DAY = datetime.date(2999, 12, 31)
+
+
+class DateField(forms.DateField):
+    """Django's field, taking only dates from ``FIRST_DAY`` to ``LAST_DAY``."""
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        if value and not FIRST_DAY <= value <= LAST_DAY:
+            raise ValidationError(
+                _("Enter a date between %(first)s and %(last)s."),
+                code="out_of_range",
+                params={
+                    "first": date_format(FIRST_DAY, "SHORT_DATE_FORMAT"),
+                    "last": date_format(LAST_DAY, "SHORT_DATE_FORMAT"),
+                },
+            )
+
+
+def _beyond_a_key(value) -> bool:
+    """Whether ``value`` is a number no integer key can be."""
+    try:
+        number = int(str(value))
+    except ValueError:
+        return False  # not a number: Django's own checks refuse it
+    return not KEY_MIN <= number <= KEY_MAX
+
+
+class ModelChoiceField(forms.ModelChoiceField):
+    """Django's field, refusing a number beyond 64 bits as an invalid choice, where the
+    database would raise an overflow error (a 500)."""
+
+    def to_python(self, value):
+        if self.to_field_name is None and value not in self.empty_values and _beyond_a_key(value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
 
 
 class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -16,11 +59,7 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     def _check_values(self, value):
         if self.to_field_name is None and value is not None:
             for item in value if isinstance(value, list | tuple) else [value]:
-                try:
-                    number = int(str(item))
-                except ValueError:
-                    continue  # not a number: Django's own check refuses it
-                if not KEY_MIN <= number <= KEY_MAX:
+                if _beyond_a_key(item):
                     raise ValidationError(
                         self.error_messages["invalid_choice"],
                         code="invalid_choice",

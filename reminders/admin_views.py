@@ -29,6 +29,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from portal.admin_views import ReadOnlyViewSetMixin, StaffExportMixin
+from portal.filters import DateFromToRangeFilter
 from reminders.models import Broadcast, Reminder
 from reminders.services import reminder_retry
 
@@ -61,9 +62,7 @@ class ReminderFilterSet(WagtailFilterSet):
     channel = django_filters.ChoiceFilter(
         label=gettext_lazy("Channel"), choices=Reminder.Channel.choices
     )
-    due_at = django_filters.DateFromToRangeFilter(
-        label=gettext_lazy("Due date"), widget=DateRangePickerWidget
-    )
+    due_at = DateFromToRangeFilter(label=gettext_lazy("Due date"), widget=DateRangePickerWidget)
 
     class Meta:
         model = Reminder
@@ -207,7 +206,7 @@ class ReminderViewSet(ReadOnlyViewSetMixin, ModelViewSet):
     export_filename = "reminders"
 
     def get_extra_urlpatterns(self):
-        return [path("<int:pk>/retry/", ReminderRetryView.as_view(), name="retry")]
+        return [path("<id:pk>/retry/", ReminderRetryView.as_view(), name="retry")]
 
     def get_permissions_to_register(self):
         return Permission.objects.filter(

@@ -178,6 +178,6 @@ def match(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("availability/", availability_mine, name="availability"),
-    path("availability/<int:expert_id>/", availability_for, name="availability_for"),
+    path("availability/<id:expert_id>/", availability_for, name="availability_for"),
     path("find-an-expert/", match, name="match"),
 ]

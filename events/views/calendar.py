@@ -48,6 +48,6 @@ def campaign_calendar(request: HttpRequest, page_id: int) -> HttpResponse:
 
 
 urlpatterns = [
-    path("activity/<int:page_id>.ics", activity_calendar, name="calendar_activity"),
-    path("campaign/<int:page_id>.ics", campaign_calendar, name="calendar_campaign"),
+    path("activity/<id:page_id>.ics", activity_calendar, name="calendar_activity"),
+    path("campaign/<id:page_id>.ics", campaign_calendar, name="calendar_campaign"),
 ]

@@ -374,11 +374,11 @@ def checkin_visit_counts(request: HttpRequest, slot_id: int) -> JsonResponse:
 
 urlpatterns = [
     path("", checkin_home, name="checkin_home"),
-    path("<int:session_id>/", checkin_session, name="checkin_session"),
-    path("<int:session_id>/ticket/", checkin_ticket, name="checkin_ticket"),
-    path("<int:session_id>/walk-in/", checkin_walk_in, name="checkin_walk_in"),
-    path("<int:session_id>/counts.json", checkin_counts_json, name="checkin_counts"),
-    path("visit/<int:slot_id>/", checkin_visit_slot, name="checkin_visit_slot"),
-    path("visit/<int:slot_id>/ticket/", checkin_visit_ticket, name="checkin_visit_ticket"),
-    path("visit/<int:slot_id>/counts.json", checkin_visit_counts, name="checkin_visit_counts"),
+    path("<id:session_id>/", checkin_session, name="checkin_session"),
+    path("<id:session_id>/ticket/", checkin_ticket, name="checkin_ticket"),
+    path("<id:session_id>/walk-in/", checkin_walk_in, name="checkin_walk_in"),
+    path("<id:session_id>/counts.json", checkin_counts_json, name="checkin_counts"),
+    path("visit/<id:slot_id>/", checkin_visit_slot, name="checkin_visit_slot"),
+    path("visit/<id:slot_id>/ticket/", checkin_visit_ticket, name="checkin_visit_ticket"),
+    path("visit/<id:slot_id>/counts.json", checkin_visit_counts, name="checkin_visit_counts"),
 ]

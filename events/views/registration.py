@@ -586,8 +586,8 @@ def my_registrations(request: HttpRequest) -> HttpResponse:
 
 
 urlpatterns = [
-    path("session/<int:session_id>/", register, name="register"),
-    path("session/<int:session_id>/resend/", ticket_resend, name="ticket_resend"),
+    path("session/<id:session_id>/", register, name="register"),
+    path("session/<id:session_id>/resend/", ticket_resend, name="ticket_resend"),
     path("ticket/<str:token>/", manage, name="registration_manage"),
     path("ticket/<str:token>/calendar.ics", manage_ics, name="registration_ics"),
     path("ticket/<str:token>/party-size/", manage_party_size, name="registration_party_size"),

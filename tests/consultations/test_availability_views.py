@@ -246,3 +246,27 @@ def test_roster_and_profile_show_next_free_slots(client, site_tree):
     profile = client.get(site_tree.zh.roster.url + expert.slug + "/")
     assert profile.status_code == 200
     assert profile.context["next_slots"] == slots[:3]
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("weekly-start_date", "9999-12-31"),
+        ("weekly-end_date", "9999-12-31"),
+        ("weekly-start_date", "0001-01-01"),
+        ("weekly-services", "99999999999999999999"),
+    ],
+)
+def test_dates_and_keys_at_the_edges_are_refused_on_the_form(
+    client, expert, expert_user, field, value
+):
+    """Not a 500 from the database: the form says what it takes, nothing is saved."""
+    client.force_login(expert_user)
+    certification = expert.services.get(code="certification")
+    data = weekly_post(**{"weekly-services": [certification.pk]})
+    data[field] = value
+    response = client.post(url("availability", "en"), data)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Enter a date between" in body or "Select a valid choice" in body
+    assert not Availability.objects.exists() and not Slot.objects.exists()
