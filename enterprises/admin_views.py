@@ -26,6 +26,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 
 from enterprises.models import Enterprise
+from enterprises.services import EnterpriseError
 from events.views.admin import MaskedPhoneColumn, phone_display
 from portal.admin_views import ReadOnlyViewSetMixin, service_function, user_name
 
@@ -151,7 +152,11 @@ class EnterpriseVerifyView(WagtailAdminTemplateMixin, TemplateView):
             messages.error(request, _("Verifying enterprises is not available yet."))
             return redirect(f"{URL_NAMESPACE}:inspect", self.enterprise.pk)
         verified = not self.enterprise.is_verified
-        enterprise_verify(enterprise=self.enterprise, by=request.user, verified=verified)
+        try:
+            enterprise_verify(enterprise=self.enterprise, by=request.user, verified=verified)
+        except EnterpriseError as error:
+            messages.error(request, error.message)
+            return redirect(f"{URL_NAMESPACE}:inspect", self.enterprise.pk)
         if verified:
             messages.success(
                 request, _("%(name)s is marked verified.") % {"name": self.enterprise.name}

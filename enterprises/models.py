@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from portal.choices import District, Field
@@ -58,6 +59,13 @@ class Enterprise(TimeStampedModel):
         constraints = [
             # Two users registering the same licence at once: the second insert fails here.
             models.UniqueConstraint(fields=["credit_code"], name="enterprise_credit_code_unique"),
+            # The regulator's mark vouches for the name: no two verified enterprises carry
+            # the same one (a renamed enterprise loses the mark, ``enterprise_update``).
+            models.UniqueConstraint(
+                Lower("name"),
+                condition=models.Q(is_verified=True),
+                name="enterprise_verified_name_unique",
+            ),
             models.CheckConstraint(
                 condition=Q(credit_code__regex=r"^[0-9A-HJ-NPQRTUWXY]{18}$"),
                 name="enterprise_credit_code_format",

@@ -304,7 +304,9 @@ def enterprise_update(
     contact_phone: str,
 ) -> Enterprise:
     """Any approved member edits the profile. The credit code never changes (it identifies
-    the licence); a wrong code means a new profile. Codes: ``forbidden``, ``invalid_phone``.
+    the licence); a wrong code means a new profile. A new name takes the regulator's
+    "verified" mark away until an approver verifies the enterprise again (the mark vouches
+    for the name). Codes: ``forbidden``, ``invalid_phone``.
     """
     phone = contact_phone_normalise(contact_phone)
     is_member = Membership.objects.filter(
@@ -314,25 +316,21 @@ def enterprise_update(
         raise EnterpriseError(
             _("Only members of the enterprise can edit its profile."), code="forbidden"
         )
-    enterprise.name = " ".join(name.split())
+    new_name = " ".join(name.split())
+    fields = ["name", "industry", "district", "size", "address", "contact_name"]
+    fields += ["contact_phone", "updated_at"]
+    if new_name != enterprise.name and enterprise.is_verified:
+        # In the same write: a verified row never carries a name nobody checked.
+        enterprise.is_verified, enterprise.verified_at, enterprise.verified_by = False, None, None
+        fields += ["is_verified", "verified_at", "verified_by"]
+    enterprise.name = new_name
     enterprise.industry = industry
     enterprise.district = district
     enterprise.size = size
     enterprise.address = address.strip()
     enterprise.contact_name = " ".join(contact_name.split())
     enterprise.contact_phone = phone
-    enterprise.save(
-        update_fields=[
-            "name",
-            "industry",
-            "district",
-            "size",
-            "address",
-            "contact_name",
-            "contact_phone",
-            "updated_at",
-        ]
-    )
+    enterprise.save(update_fields=fields)
     return enterprise
 
 
@@ -340,12 +338,29 @@ def enterprise_verify(
     *, enterprise: Enterprise, by: AbstractBaseUser, verified: bool = True
 ) -> Enterprise:
     """Regulator staff mark the profile as checked against the licence (or take the mark
-    back). The caller checks that ``by`` may do so (admin permission)."""
+    back). The caller checks that ``by`` may do so (admin permission). Code ``name_taken``:
+    another verified enterprise carries the same name (a unique index decides)."""
+    try:
+        with transaction.atomic():
+            _verification_set(enterprise, by=by, verified=verified)
+    except IntegrityError as error:
+        enterprise.refresh_from_db()
+        raise EnterpriseError(
+            _(
+                "Another verified enterprise is called %(name)s. Check both licences: one of "
+                "the names must change before this one can be verified."
+            )
+            % {"name": enterprise.name},
+            code="name_taken",
+        ) from error
+    return enterprise
+
+
+def _verification_set(enterprise: Enterprise, *, by: AbstractBaseUser | None, verified: bool):
     enterprise.is_verified = verified
     enterprise.verified_at = timezone.now() if verified else None
     enterprise.verified_by = by if verified else None
     enterprise.save(update_fields=["is_verified", "verified_at", "verified_by", "updated_at"])
-    return enterprise
 
 
 __all__ = [

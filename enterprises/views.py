@@ -199,6 +199,7 @@ def edit(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = EnterpriseProfileForm(request.POST)
         if form.is_valid():
+            was_verified = enterprise.is_verified
             try:
                 enterprise_update(
                     enterprise=enterprise,
@@ -211,6 +212,14 @@ def edit(request: HttpRequest) -> HttpResponse:
                 )
             else:
                 messages.success(request, _("The enterprise profile has been saved."))
+                if was_verified and not enterprise.is_verified:
+                    messages.warning(
+                        request,
+                        _(
+                            "The new name is not verified yet: until the regulator verifies "
+                            "it, the enterprise is shown without the verified mark."
+                        ),
+                    )
                 return redirect("enterprises:mine")
         status = 400
     else:

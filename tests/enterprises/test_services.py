@@ -275,3 +275,48 @@ def test_verify_and_unverify():
     enterprise_verify(enterprise=enterprise, by=staff, verified=False)
     enterprise.refresh_from_db()
     assert not enterprise.is_verified and enterprise.verified_by is None
+
+
+def test_a_verified_enterprise_that_renames_itself_loses_the_mark_until_verified_again():
+    owner, staff = UserFactory(), UserFactory(is_staff=True)
+    enterprise = EnterpriseFactory(owner=owner, name="重庆甲公司")
+    enterprise_verify(enterprise=enterprise, by=staff)
+    data = profile(name="重庆甲公司")
+    del data["credit_code"]
+    # Other fields change, the name does not: the mark stays.
+    enterprise_update(enterprise=enterprise, by=owner, **{**data, "address": "新地址"})
+    enterprise.refresh_from_db()
+    assert enterprise.is_verified
+
+    enterprise_update(enterprise=enterprise, by=owner, **{**data, "name": "重庆乙公司"})
+    enterprise.refresh_from_db()
+    assert (enterprise.is_verified, enterprise.verified_at, enterprise.verified_by) == (
+        False,
+        None,
+        None,
+    )
+    enterprise_verify(enterprise=enterprise, by=staff)
+    enterprise.refresh_from_db()
+    assert enterprise.is_verified and enterprise.name == "重庆乙公司"
+
+
+def test_two_verified_enterprises_never_carry_the_same_name():
+    owner, staff = UserFactory(), UserFactory(is_staff=True)
+    first = EnterpriseFactory(name="重庆同名检测有限公司")
+    enterprise_verify(enterprise=first, by=staff)
+    # The other takes the same name (any case and spacing) and asks to be verified.
+    second = EnterpriseFactory(owner=owner)
+    data = profile(name=" 重庆同名检测有限公司 ")
+    del data["credit_code"]
+    enterprise_update(enterprise=second, by=owner, **data)
+    with pytest.raises(EnterpriseError) as refused:
+        enterprise_verify(enterprise=second, by=staff)
+    assert refused.value.code == "name_taken"
+    second.refresh_from_db()
+    assert not second.is_verified
+    # A renamed verified enterprise loses its mark in the same write, so taking a verified
+    # name never trips the index.
+    enterprise_verify(enterprise=EnterpriseFactory(name="Other Co"), by=staff)
+    Enterprise.objects.filter(name="Other Co").update(name="OTHER CO")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Enterprise.objects.filter(pk=first.pk).update(name="other co")

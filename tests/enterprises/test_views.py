@@ -299,3 +299,28 @@ def test_other_roles_go_to_the_default(client, adapter_on, password, settings, s
         client.logout()
         response = sign_in(client, user, password)
         assert response["Location"] == "/", user
+
+
+def test_renaming_a_verified_enterprise_says_the_mark_is_gone(client, site_tree):
+    owner = UserFactory()
+    enterprise = EnterpriseFactory(owner=owner, is_verified=True, name="旧名称有限公司")
+    client.force_login(owner)
+    response = client.post(url("edit", "en"), profile(name="新名称有限公司"), follow=True)
+    assert response.status_code == 200
+    assert "The new name is not verified yet" in response.content.decode()
+    enterprise.refresh_from_db()
+    assert not enterprise.is_verified
+
+
+def test_staff_verifying_a_name_another_verified_enterprise_carries_is_told_why(
+    client, staff_approver
+):
+    EnterpriseFactory(is_verified=True, name="重庆同名有限公司")
+    second = EnterpriseFactory(name="重庆同名有限公司")
+    client.force_login(staff_approver)
+    verify = reverse("enterprise_services_enterprises:verify", args=[second.pk])
+    response = client.post(verify, follow=True)
+    assert response.status_code == 200
+    assert "Another verified enterprise is called 重庆同名有限公司" in response.content.decode()
+    second.refresh_from_db()
+    assert not second.is_verified
