@@ -3,7 +3,9 @@
 import os
 
 from celery import Celery
-from celery.signals import beat_init, before_task_publish, worker_init
+from celery.signals import beat_init, before_task_publish, setup_logging, worker_init
+
+from portal.logs import log_format
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -53,3 +55,17 @@ def _beat_records_its_ticks(**kwargs) -> None:
     ticks = BeatTicks(interval=settings.HEARTBEAT_SECONDS / 2)
     ticks()
     before_task_publish.connect(ticks, weak=False)
+
+
+if log_format() == "json":
+
+    @setup_logging.connect
+    def _logging_from_django_settings(**kwargs) -> None:
+        """With LOG_FORMAT=json the worker and beat log through Django's ``LOGGING`` (JSON
+        lines) instead of Celery's own plain format. Celery configures no logging of its
+        own when this signal has a receiver; plain text keeps Celery's format."""
+        from logging.config import dictConfig
+
+        from django.conf import settings
+
+        dictConfig(settings.LOGGING)
