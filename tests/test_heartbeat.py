@@ -8,10 +8,9 @@ import datetime
 import os
 import sys
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError
 from django.utils import timezone
 
 from portal.heartbeat import (
@@ -22,6 +21,7 @@ from portal.heartbeat import (
 )
 from portal.models import Heartbeat
 from portal.tasks import heartbeat_task
+from tests import children
 from tests.faults.celery_support import Processes, wait_until
 
 QUEUES = ("default", "mail", "reports")
@@ -178,20 +178,6 @@ def test_stale_worker_leaves_healthz_200_but_strict_check_answers_503(client, db
 # --- Real processes ------------------------------------------------------------------------
 
 CELERY = str(Path(sys.executable).with_name("celery"))
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def child_database_url() -> str:
-    """The test database, as a DATABASE_URL for a child process."""
-    settings_dict = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{Path(settings_dict['NAME']).resolve()}"
-    user = quote(settings_dict.get("USER") or "", safe="")
-    password = quote(settings_dict.get("PASSWORD") or "", safe="")
-    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = settings_dict.get("HOST") or "localhost"
-    port = settings_dict.get("PORT") or "5432"
-    return f"postgres://{credentials}{host}:{port}/{quote(settings_dict['NAME'], safe='')}"
 
 
 @pytest.mark.timeout(90)
@@ -207,7 +193,7 @@ def test_worker_and_beat_processes_write_the_heartbeats_healthz_reports(
         if key not in ("CELERY_BROKER_URL", "CACHE_URL", "DEBUG", "TEST_DATABASE_NAME")
     }
     env.update(
-        DATABASE_URL=child_database_url(),
+        DATABASE_URL=children.database_url(),
         PORTAL_VAR_DIR=str(tmp_path / "var"),
         DJANGO_SETTINGS_MODULE="portal.settings",
         HEARTBEAT_SECONDS="1",
