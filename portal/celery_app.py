@@ -3,7 +3,9 @@
 import os
 
 from celery import Celery
-from celery.signals import beat_init, worker_init
+from celery.signals import beat_init, before_task_publish, setup_logging, worker_init
+
+from portal.logs import log_format
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -38,3 +40,32 @@ def _refuse_development_defaults(**kwargs) -> None:
         # Celery logs an exception raised by a signal handler and goes on; this must stop.
         print(error, file=sys.stderr)
         raise SystemExit(1) from None
+
+
+@beat_init.connect
+def _beat_records_its_ticks(**kwargs) -> None:
+    """The beat process records ``beat`` at start and when it sends tasks (throttled), for
+    ``/healthz``. Connected here, in the beat process only, so tasks that workers or web
+    requests send never count as a tick. (``worker --beat`` runs beat in a process of its
+    own on Linux, so this holds there too.)"""
+    from django.conf import settings
+
+    from portal.heartbeat import BeatTicks
+
+    ticks = BeatTicks(interval=settings.HEARTBEAT_SECONDS / 2)
+    ticks()
+    before_task_publish.connect(ticks, weak=False)
+
+
+if log_format() == "json":
+
+    @setup_logging.connect
+    def _logging_from_django_settings(**kwargs) -> None:
+        """With LOG_FORMAT=json the worker and beat log through Django's ``LOGGING`` (JSON
+        lines) instead of Celery's own plain format. Celery configures no logging of its
+        own when this signal has a receiver; plain text keeps Celery's format."""
+        from logging.config import dictConfig
+
+        from django.conf import settings
+
+        dictConfig(settings.LOGGING)

@@ -13,6 +13,12 @@ number of workers (2 per core by default); every worker holds one database conne
 
 import multiprocessing
 import os
+import sys
+
+# gunicorn reads this file before it changes to --chdir: make the project importable.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from portal.logs import gunicorn_logconfig_dict, log_format  # noqa: E402
 
 worker_class = "sync"
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count()))
@@ -25,6 +31,9 @@ graceful_timeout = 10
 # Restart workers now and then so no slow leak builds up; spread so they do not restart at once.
 max_requests = 10000
 max_requests_jitter = 1000
+# LOG_FORMAT=json: gunicorn's own lines (start, worker boot, timeouts) are JSON too.
+if log_format() == "json":
+    logconfig_dict = gunicorn_logconfig_dict()
 
 
 def post_worker_init(worker):

@@ -88,3 +88,20 @@ class ServiceType(models.Model):
 
     def __str__(self) -> str:
         return str(self.get_code_display())
+
+
+class Heartbeat(models.Model):
+    """The last sign of life of a background process: ``beat`` (the scheduler ticked) or
+    ``worker:<queue>`` (a worker of that queue ran a heartbeat task). One row per name,
+    written with the database's clock (``portal/heartbeat.py``); ``/healthz`` reports ages.
+    """
+
+    name = models.CharField(_("process"), max_length=64, unique=True)
+    at = models.DateTimeField(_("last seen"))
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
+    def __str__(self) -> str:
+        return self.name

@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from portal import objectstorage
+from portal.logs import log_format
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PORTAL_VAR_DIR", BASE_DIR / "var"))
@@ -98,6 +99,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every log record of the request carries its id (portal/logs.py).
+    "portal.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -363,6 +366,8 @@ CELERY_TASK_ROUTES = {
     "reminders.tasks.registration_followups_task": {"queue": "mail"},
     "stats.tasks.*": {"queue": "reports"},
 }
+# The queues workers serve; /healthz reports when a worker of each last answered.
+WORKER_QUEUES = ("default", "mail", "reports")
 CELERY_BEAT_SCHEDULE = {
     # Due reminders and notices are picked up from the database and handed to the mail
     # queue. The rows are the source of truth: nothing is lost if the broker forgets.
@@ -405,6 +410,24 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 6 * 60 * 60.0,
     },
 }
+# Signs of life for /healthz (portal/heartbeat.py): every HEARTBEAT_SECONDS beat sends a
+# heartbeat task to each queue, and the worker that runs it records when; beat records its
+# own ticks. /healthz calls a heartbeat older than HEARTBEAT_STALE_SECONDS "stale". A
+# heartbeat nobody ran within that time is dropped (expires), so they do not pile up in
+# the queue of a stopped worker.
+HEARTBEAT_SECONDS = float(os.environ.get("HEARTBEAT_SECONDS", "60"))
+HEARTBEAT_STALE_SECONDS = int(os.environ.get("HEARTBEAT_STALE_SECONDS", "180"))
+CELERY_BEAT_SCHEDULE.update(
+    {
+        f"heartbeat-{queue}": {
+            "task": "portal.tasks.heartbeat_task",
+            "schedule": HEARTBEAT_SECONDS,
+            "kwargs": {"queue": queue},
+            "options": {"queue": queue, "expires": HEARTBEAT_STALE_SECONDS},
+        }
+        for queue in WORKER_QUEUES
+    }
+)
 
 # --- Open-day registration ---------------------------------------------------------------
 # Version of the privacy notice registrants consent to; recorded with each registration.
@@ -537,6 +560,8 @@ if not DEBUG:
     # TLS ends at the reverse proxy, which must set X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Monitoring may poll each web node's /healthz over plain HTTP, behind the proxy.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
@@ -583,11 +608,25 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Logging (no personal data is logged anywhere) ----------------------------------------
+# LOG_FORMAT=json writes one JSON object per line (timestamp, level, logger, message,
+# request_id, task_id, exception) for a log collector; plain text by default. The Celery
+# worker and beat, and gunicorn's own lines, follow it too (portal/logs.py).
+LOG_FORMAT = log_format()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "portal.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "portal.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from kombu import Connection
 
 from portal.celery_app import app as celery_app
+from portal.heartbeat import background_healthy, background_status_read
 
 logger = logging.getLogger(__name__)
 
@@ -48,12 +49,21 @@ def broker_status() -> str:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 with the state of the database and the broker, 503 if either is down."""
+    """Whether this web node can serve: 503 if the database or the broker is down.
+
+    Beat and the workers are reported (the age of their last heartbeat, ``ok``, ``stale``
+    or ``unknown``) but do not make it 503: they may run on other machines, and a load
+    balancer must not take every web node out because a worker elsewhere stopped. Then
+    ``status`` says ``degraded``, still with 200. ``?strict=1`` (for monitoring) answers
+    503 for that too."""
     checks = {"database": database_status(), "broker": broker_status()}
-    healthy = all(state == "up" for state in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
-    )
+    background = background_status_read(database_up=checks["database"] == "up")
+    serving = all(state == "up" for state in checks.values())
+    complete = serving and background_healthy(background)
+    status = "ok" if complete else ("degraded" if serving else "unavailable")
+    strict = request.GET.get("strict", "") not in ("", "0")
+    healthy = complete if strict else serving
+    return JsonResponse({"status": status, **checks, **background}, status=200 if healthy else 503)
 
 
 # Seconds a client is asked to wait (Retry-After) when the database cannot be reached.

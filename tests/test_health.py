@@ -10,15 +10,31 @@ from wagtail.models import Site
 import portal.views
 from events.models import Registration
 from portal.celery_app import app as celery_app
+from portal.heartbeat import heartbeat_record
 from tests.factories import ActivityPageFactory, SessionFactory, UserFactory
+
+UNKNOWN = {"state": "unknown", "age": None}
+NO_BACKGROUND = {
+    "beat": UNKNOWN,
+    "workers": {"default": UNKNOWN, "mail": UNKNOWN, "reports": UNKNOWN},
+}
 
 
 def test_healthz_reports_database_and_broker_up(client, db):
+    for name in ("beat", "worker:default", "worker:mail", "worker:reports"):
+        heartbeat_record(name=name)
+
     response = client.get("/healthz")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"status": "ok", "database": "up", "broker": "up"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "up",
+        "broker": "up",
+        "beat": {"state": "ok", "age": 0},
+        "workers": {q: {"state": "ok", "age": 0} for q in ("default", "mail", "reports")},
+    }
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
 
 
@@ -33,7 +49,12 @@ def test_healthz_answers_503_when_the_database_is_down(client, db, monkeypatch):
     response = client.get("/healthz")
 
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "database": "down", "broker": "up"}
+    assert response.json() == {
+        "status": "unavailable",
+        "database": "down",
+        "broker": "up",
+        **NO_BACKGROUND,
+    }
 
 
 def test_healthz_answers_503_when_the_broker_is_down(client, db, monkeypatch):
@@ -45,7 +66,12 @@ def test_healthz_answers_503_when_the_broker_is_down(client, db, monkeypatch):
     response = client.get("/healthz")
 
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "database": "up", "broker": "down"}
+    assert response.json() == {
+        "status": "unavailable",
+        "database": "up",
+        "broker": "down",
+        **NO_BACKGROUND,
+    }
 
 
 @pytest.mark.parametrize("method", ["post", "put", "delete"])

@@ -1,0 +1,156 @@
+"""``LOG_FORMAT=json``: one JSON object per log line with the timestamp, level, logger,
+message, request id and exception, and nothing else a record carries (Django attaches the
+whole request to its 4xx/5xx records). Plain text stays the default."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from portal.logs import ContextFilter, JsonFormatter
+
+ROOT = Path(__file__).resolve().parent.parent
+PHONE = "13800138000"
+
+
+@pytest.fixture
+def json_lines():
+    """Every record that reaches the root logger, formatted by the portal's JSON formatter;
+    calling it returns the lines parsed."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(ContextFilter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    root.removeHandler(handler)
+
+
+def test_plain_text_is_the_default(settings):
+    assert settings.LOG_FORMAT == "plain"
+    assert settings.LOGGING["handlers"]["console"]["formatter"] == "plain"
+
+
+def test_json_line_has_timestamp_level_logger_message_and_exception(json_lines):
+    logger = logging.getLogger("portal.example")
+    try:
+        raise ValueError("the report template is missing")
+    except ValueError:
+        logger.exception("report %s failed", 7)
+
+    (line,) = json_lines()
+    assert set(line) == {"timestamp", "level", "logger", "message", "exception"}
+    assert datetime.fromisoformat(line["timestamp"]).utcoffset().total_seconds() == 0
+    assert line["level"] == "ERROR"
+    assert line["logger"] == "portal.example"
+    assert line["message"] == "report 7 failed"
+    assert line["exception"].startswith("Traceback (most recent call last):")
+    assert line["exception"].endswith("ValueError: the report template is missing")
+
+
+def test_json_line_leaves_out_what_callers_attach_to_the_record(json_lines):
+    logging.getLogger("portal.example").warning(
+        "registration refused", extra={"phone": PHONE, "visitor": {"name": "王小明"}}
+    )
+
+    (line,) = json_lines()
+    assert line["message"] == "registration refused"
+    assert PHONE not in json.dumps(line)
+    assert "王小明" not in json.dumps(line, ensure_ascii=False)
+
+
+def test_djangos_not_found_record_carries_the_request_id_and_not_the_request(
+    client, db, json_lines
+):
+    # Django logs "Not Found: <path>" with the request attached as an extra; the query
+    # string (here a phone number) must not reach the log through it.
+    response = client.get(f"/en/nowhere-at-all/?phone={PHONE}", HTTP_X_REQUEST_ID="4f1c0a9e77d2")
+
+    assert response.status_code == 404
+    (line,) = [line for line in json_lines() if line["logger"] == "django.request"]
+    assert line["message"] == "Not Found: /en/nowhere-at-all/"
+    assert line["request_id"] == "4f1c0a9e77d2"
+    assert line["level"] == "WARNING"
+    assert PHONE not in json.dumps(line)
+
+
+def test_request_without_a_usable_request_id_gets_one_of_its_own(client, db, json_lines):
+    client.get("/en/nowhere-at-all/", HTTP_X_REQUEST_ID="not an id; rm -rf /")
+    client.get("/en/nowhere-at-all/")
+    logging.getLogger("portal.example").warning("after the requests")
+
+    lines = json_lines()
+    ids = [line["request_id"] for line in lines if line["logger"] == "django.request"]
+    assert len(ids) == 2
+    assert all(len(request_id) == 32 for request_id in ids)
+    assert ids[0] != ids[1]
+    # After the response, records are no longer the request's.
+    assert "request_id" not in lines[-1]
+
+
+def test_task_records_carry_the_task_id_and_name(json_lines):
+    from celery import shared_task
+
+    @shared_task(name="tests.test_logs.logging_task")
+    def logging_task() -> None:
+        logging.getLogger("portal.example").info("inside the task")
+
+    logging.getLogger().setLevel(logging.INFO)
+    logging_task.apply_async(task_id="5b8e0e4c-task")
+
+    (line,) = [line for line in json_lines() if line["message"] == "inside the task"]
+    assert line["task_id"] == "5b8e0e4c-task"
+    assert line["task_name"] == "tests.test_logs.logging_task"
+
+
+def test_log_format_json_switches_the_configured_handler(tmp_path):
+    """The real settings with LOG_FORMAT=json, in a process of its own: every line it
+    writes on the console is one JSON object."""
+    env = {**os.environ, "LOG_FORMAT": "json", "DJANGO_SETTINGS_MODULE": "portal.settings"}
+    env.pop("DATABASE_URL", None)
+    env["PORTAL_VAR_DIR"] = str(tmp_path)
+    script = (
+        "import django, logging, warnings\n"
+        "django.setup()\n"
+        "logging.getLogger('portal.example').warning('mail queue is %s', 'slow')\n"
+        "warnings.warn('a library warning')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    lines = [json.loads(line) for line in result.stderr.splitlines()]
+    assert lines[0]["message"] == "mail queue is slow"
+    assert lines[0]["logger"] == "portal.example"
+    assert lines[1]["logger"] == "py.warnings"
+    assert "a library warning" in lines[1]["message"]
+
+
+def test_unknown_log_format_is_refused(tmp_path):
+    env = {**os.environ, "LOG_FORMAT": "xml", "PORTAL_VAR_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", "import portal.settings"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode != 0
+    assert "LOG_FORMAT must be one of plain, json, not 'xml'" in result.stderr
