@@ -49,17 +49,19 @@ def broker_status() -> str:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Whether this web node can serve: 503 if the database or the broker is down.
+    """Whether this web node can serve: 503 only if the database is down.
 
-    Beat and the workers are reported (the age of their last heartbeat, ``ok``, ``stale``
-    or ``unknown``) but do not make it 503: they may run on other machines, and a load
-    balancer must not take every web node out because a worker elsewhere stopped. Then
-    ``status`` says ``degraded``, still with 200. ``?strict=1`` (for monitoring) answers
-    503 for that too."""
+    The broker, beat and the workers are reported (the broker ``up`` or ``down``; beat and
+    each queue's worker by the age of their last heartbeat, ``ok``, ``stale`` or
+    ``unknown``) but do not make it 503: every outgoing message is a database row first, so
+    the site serves without them and catches up once they are back, and a load balancer
+    must not take every web node out because the broker or a worker elsewhere stopped.
+    Then ``status`` says ``degraded``, still with 200. ``?strict=1`` (for monitoring)
+    answers 503 for that too."""
     checks = {"database": database_status(), "broker": broker_status()}
     background = background_status_read(database_up=checks["database"] == "up")
-    serving = all(state == "up" for state in checks.values())
-    complete = serving and background_healthy(background)
+    serving = checks["database"] == "up"
+    complete = serving and checks["broker"] == "up" and background_healthy(background)
     status = "ok" if complete else ("degraded" if serving else "unavailable")
     strict = request.GET.get("strict", "") not in ("", "0")
     healthy = complete if strict else serving
