@@ -57,9 +57,7 @@ def test_healthz_answers_503_when_the_database_is_down(client, db, monkeypatch):
     }
 
 
-def test_healthz_keeps_serving_when_the_broker_is_down_and_strict_says_so(
-    client, db, monkeypatch
-):
+def test_healthz_keeps_serving_when_the_broker_is_down_and_strict_says_so(client, db, monkeypatch):
     """Every outgoing message is a row first: a node without its broker still serves (the
     load balancer keeps it); monitoring asks ``?strict=1``."""
     # Nothing listens on port 1: the Redis transport fails to connect, as with a dead broker.
