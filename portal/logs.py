@@ -76,6 +76,40 @@ class ContextFilter(logging.Filter):
         return True
 
 
+# Secrets and personal data that URLs carry, as Django ("Not Found: <path>") or a library
+# may log them: the ticket-management token, an attachment's token, django-allauth's
+# confirmation and password-reset keys, and every query string (the check-in search terms,
+# a form sent by GET).
+_URL_SECRETS = (
+    (re.compile(r"(/ticket/)[^/\s\"'?]+"), r"\1[token]"),
+    (re.compile(r"(/attachments/)[^/\s\"'?]+"), r"\1[token]"),
+    (re.compile(r"(/confirm-email/)[^/\s\"'?]+"), r"\1[key]"),
+    (re.compile(r"(/password/reset/key/)[^/\s\"'?]+"), r"\1[key]"),
+    (re.compile(r"(/[^\s\"'?]*)\?[^\s\"']*"), r"\1?[query]"),
+)
+
+
+def url_secrets_redact(text: str) -> str:
+    """``text`` with the secrets of the URLs in it replaced (``_URL_SECRETS``)."""
+    if "/" not in text:
+        return text
+    for pattern, replacement in _URL_SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactFilter(logging.Filter):
+    """Writes every record's message with the secrets of its URLs redacted: the message is
+    formatted once here, so no argument can bring a token back."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = url_secrets_redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
 class JsonFormatter(_JsonFormatter):
     """One JSON object per record, with the fields of the module docstring only."""
 
@@ -113,10 +147,12 @@ def gunicorn_logconfig_dict() -> dict:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": JsonFormatter}},
+        "filters": {"redact": {"()": RedactFilter}},
         "handlers": {
             "error_console": {
                 "class": "logging.StreamHandler",
                 "formatter": "json",
+                "filters": ["redact"],
                 "stream": "ext://sys.stderr",
             },
         },

@@ -328,9 +328,17 @@ def test_nginx_site_in_front_of_gunicorn(stack):
     # The portal's log lines are JSON and carry nginx's request id, which nginx's access
     # log has too.
     assert visitor.get(f"{stack.url}/en/no-such-page/", timeout=30).status_code == 404
+    # Neither log keeps a ticket's token nor a search term (portal/logs.py, the site's map).
+    secret = "WyJUSUNLRVQxMiJd:1tXyZq:s3cr3tSig"
+    visitor.get(f"{stack.url}/en/open-day/ticket/{secret}/?q=13800138000", timeout=30)
+    visitor.get(f"{stack.url}/en/booking/C12345678/attachments/{secret}/", timeout=30)
     stack.stop_web()
     lines = [json.loads(line) for line in stack.web_log.read_text().splitlines() if line]
     assert any(line["message"].startswith("Starting gunicorn") for line in lines)
     (not_found,) = [line for line in lines if line["message"] == "Not Found: /en/no-such-page/"]
     assert re.fullmatch(r"[0-9a-f]{32}", not_found["request_id"])
-    assert f"id={not_found['request_id']}" in stack.access_log.read_text()
+    access = stack.access_log.read_text()
+    assert f"id={not_found['request_id']}" in access
+    assert "/en/open-day/ticket/[token]/?[query]" in access
+    for log in (access, stack.web_log.read_text()):
+        assert "s3cr3tSig" not in log and "13800138000" not in log

@@ -154,3 +154,39 @@ def test_unknown_log_format_is_refused(tmp_path):
 
     assert result.returncode != 0
     assert "LOG_FORMAT must be one of plain, json, not 'xml'" in result.stderr
+
+
+@pytest.mark.parametrize("log_format", ["plain", "json"])
+def test_tokens_keys_and_query_strings_of_urls_never_reach_a_log_line(client, db, log_format):
+    """The handler the settings configure (plain or JSON) writes a ticket's management
+    token, an attachment's token, an account key or a search term as a placeholder, from
+    Django's own "Not Found" lines as from any other."""
+    from django.conf import settings
+
+    from portal.logs import RedactFilter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(
+        JsonFormatter() if log_format == "json" else logging.Formatter("%(message)s")
+    )
+    for spec in settings.LOGGING["handlers"]["console"]["filters"]:
+        filter_class = {"context": ContextFilter, "redact": RedactFilter}[spec]
+        handler.addFilter(filter_class())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    token = "WyJBQkNEMTIzNCJd:1tXyZq:s3cr3t-Sig_n4ture"
+    try:
+        client.get(f"/en/open-day/ticket/{token}/calendar.ics")
+        client.get(f"/en/booking/C12345678/attachments/{token}/")
+        logging.getLogger("portal.example").warning(
+            "slow: %s and %s",
+            "/zh-hans/open-day/checkin/3/?q=王小明&phone=13800138000",
+            f"/en/accounts/confirm-email/{token}/",
+        )
+    finally:
+        root.removeHandler(handler)
+    written = stream.getvalue()
+    assert "[token]" in written and "?[query]" in written and "[key]" in written
+    for secret in (token, "s3cr3t", "王小明", "13800138000"):
+        assert secret not in written

@@ -33,6 +33,7 @@ from django.utils.functional import SimpleLazyObject, lazy
 from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cms.models import SiteSettings
@@ -471,6 +472,7 @@ def _registration_from_token(request: HttpRequest, token: str) -> Registration |
     return registration
 
 
+@never_cache  # the ticket and its link: never kept by a browser or a shared cache
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     registration = _registration_from_token(request, token)
     if isinstance(registration, HttpResponse):

@@ -486,3 +486,10 @@ def test_ticket_resend_without_an_e_mail_goes_by_text_message_to_the_phone_on_fi
     assert registration.ticket_code in text.body
     assert manage_token_make(registration.ticket_code) in text.body
     assert mail.outbox == []
+
+
+def test_the_ticket_page_is_never_stored_by_a_browser_or_a_cache(client, session):
+    response = client.post(register_url(session), form_data())
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert {"no-store", "private"} <= {d.strip() for d in page["Cache-Control"].split(",")}
