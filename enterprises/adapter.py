@@ -7,6 +7,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse
 
 from enterprises.models import Membership
+from portal.ratelimit import login_failure_count, login_refused
 
 
 def user_needs_enterprise(user) -> bool:
@@ -25,7 +26,22 @@ def user_needs_enterprise(user) -> bool:
     return not InstitutionContact.objects.filter(user=user).exists()
 
 
+def _login_typed(credentials: dict) -> str:
+    return str(credentials.get("email") or credentials.get("username") or "")
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    def pre_authenticate(self, request, **credentials) -> None:
+        """allauth's own limits, then the portal's, shared with the CMS admin's sign-in
+        form: failures per account (whichever of its names was typed) and per address."""
+        super().pre_authenticate(request, **credentials)
+        if login_refused(request, _login_typed(credentials)):
+            raise self.validation_error("too_many_login_attempts")
+
+    def authentication_failed(self, request, **credentials) -> None:
+        super().authentication_failed(request, **credentials)
+        login_failure_count(request, _login_typed(credentials))
+
     def get_login_redirect_url(self, request):
         # A ?next= target is honoured by allauth before this is asked.
         if user_needs_enterprise(request.user):

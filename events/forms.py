@@ -128,6 +128,7 @@ class RegistrationForm(forms.Form):
         self.duplicate = False
         self.busy = False
         self.full = False
+        self.rate_limited = False
         self.fields["party_size"].choices = [
             (n, str(n)) for n in range(1, session.max_party_size + 1)
         ]

@@ -14,9 +14,11 @@ import hashlib
 import time
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms.auth import LoginForm
@@ -106,34 +108,69 @@ def booking_rate_limited(request: HttpRequest, *, scope: str, ip_rate: str, user
     return by_ip or by_user
 
 
-class AdminLoginForm(LoginForm):
-    """The Wagtail admin's sign-in form (``WAGTAILADMIN_USER_LOGIN_FORM``), refusing a
-    user name or client address with too many recent failed attempts.
+def login_account_key(identifier: str) -> str:
+    """The key failed sign-ins are counted under: one per account, whichever of its names
+    (user name or e-mail address, any case) was typed, so guesses cannot be spread over
+    them; the typed text itself for a name no account has."""
+    typed = identifier.strip().lower()
+    account = (
+        get_user_model()
+        ._default_manager.filter(Q(username__iexact=typed) | Q(email__iexact=typed))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return f"user:{account}" if account is not None else f"name:{typed}"
 
-    allauth limits its own sign-in form (``ACCOUNT_RATE_LIMITS``); /cms-admin/login/ is
-    Django's authentication form and needs this. A refused attempt does not check the
-    password, so guessing gets no answer during the cool-off, even with the right one.
-    """
 
-    rate_limited_message = _(
-        "Too many failed sign-in attempts. Please wait a few minutes before trying again."
+def _login_limits(request: HttpRequest | None, identifier: str) -> list[tuple[str, str, str]]:
+    ip = client_ip(request) if request is not None else ""
+    return [
+        ("login-account", login_account_key(identifier), settings.LOGIN_RATE_ACCOUNT),
+        ("login-ip", ip, settings.LOGIN_RATE_IP),
+    ]
+
+
+def login_refused(request: HttpRequest | None, identifier: str) -> bool:
+    """Whether a sign-in as ``identifier`` from this client is refused for now: the account
+    or the client address had too many recent failures, counted across the site's and the
+    CMS admin's sign-in forms and every web worker (the shared cache)."""
+    return any(
+        rate_limit_reached(scope=scope, key=key, rate=rate)
+        for scope, key, rate in _login_limits(request, identifier)
     )
 
+
+def login_failure_count(request: HttpRequest | None, identifier: str) -> None:
+    """Count a failed sign-in against the account and the client address."""
+    for scope, key, rate in _login_limits(request, identifier):
+        rate_limit_hit(scope=scope, key=key, rate=rate)
+
+
+LOGIN_REFUSED_MESSAGE = _(
+    "Too many failed sign-in attempts. Please wait a few minutes before trying again."
+)
+
+
+class AdminLoginForm(LoginForm):
+    """The Wagtail admin's sign-in form (``WAGTAILADMIN_USER_LOGIN_FORM``), refusing an
+    account or client address with too many recent failed sign-ins (``login_refused``;
+    the site's sign-in form counts into the same limits, ``enterprises.adapter``). A
+    refused attempt does not check the password, so guessing gets no answer during the
+    cool-off, even with the right one.
+    """
+
+    rate_limited_message = LOGIN_REFUSED_MESSAGE
+
     def clean(self):
-        username = (self.cleaned_data.get("username") or "").strip().lower()
+        username = self.cleaned_data.get("username") or ""
         password = self.cleaned_data.get("password")
-        if not username or not password:
+        if not username.strip() or not password:
             return super().clean()
-        ip = client_ip(self.request) if self.request is not None else ""
-        limits = [
-            ("admin-login-user", username, settings.ADMIN_LOGIN_RATE_USER),
-            ("admin-login-ip", ip, settings.ADMIN_LOGIN_RATE_IP),
-        ]
-        if any(rate_limit_reached(scope=s, key=k, rate=r) for s, k, r in limits):
+        if login_refused(self.request, username):
             raise ValidationError(self.rate_limited_message, code="rate_limited")
         try:
             return super().clean()
         except ValidationError:
-            for scope, key, rate in limits:
-                rate_limit_hit(scope=scope, key=key, rate=rate)
+            login_failure_count(self.request, username)
             raise

@@ -451,8 +451,10 @@ NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
 # Failed sign-ins to the Wagtail admin (/cms-admin/login/, a separate form from allauth's)
 # allowed per user name and per client IP within the window ("count/seconds"); then sign-in
 # is refused until the window ends (portal.ratelimit.AdminLoginForm).
-ADMIN_LOGIN_RATE_USER = os.environ.get("ADMIN_LOGIN_RATE_USER", "5/300")
-ADMIN_LOGIN_RATE_IP = os.environ.get("ADMIN_LOGIN_RATE_IP", "20/300")
+# Failed sign-ins allowed per account (whichever of its user name or e-mail is typed) and
+# per client address, counted together on the site's and the CMS admin's sign-in forms.
+LOGIN_RATE_ACCOUNT = os.environ.get("LOGIN_RATE_ACCOUNT", "5/300")
+LOGIN_RATE_IP = os.environ.get("LOGIN_RATE_IP", "20/300")
 
 # --- Expert consultations and lab visits ---------------------------------------------------
 # How far ahead slots are generated from the experts' availability rules (days).
@@ -538,7 +540,7 @@ WAGTAIL_ALLOW_UNICODE_SLUGS = True
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
 WAGTAILIMAGES_IMAGE_MODEL = "wagtailimages.Image"
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
-# The admin sign-in form counts failed attempts (see ADMIN_LOGIN_RATE_USER).
+# The admin sign-in form counts failed attempts (see LOGIN_RATE_ACCOUNT).
 WAGTAILADMIN_USER_LOGIN_FORM = "portal.ratelimit.AdminLoginForm"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 

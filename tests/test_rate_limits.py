@@ -103,8 +103,8 @@ def admin_sign_in(client, password: str, *, username: str = "admin"):
 
 
 def test_admin_sign_in_refused_after_failures_then_cools_off(client, superuser, settings):
-    settings.ADMIN_LOGIN_RATE_USER = "3/300"
-    settings.ADMIN_LOGIN_RATE_IP = "100/300"
+    settings.LOGIN_RATE_ACCOUNT = "3/300"
+    settings.LOGIN_RATE_IP = "100/300"
     for _ in range(3):
         response = admin_sign_in(client, "wrong password")
         assert response.status_code == 200
@@ -123,8 +123,8 @@ def test_admin_sign_in_refused_after_failures_then_cools_off(client, superuser, 
 
 
 def test_admin_sign_in_limited_per_address_across_user_names(client, superuser, settings):
-    settings.ADMIN_LOGIN_RATE_USER = "100/300"
-    settings.ADMIN_LOGIN_RATE_IP = "3/300"
+    settings.LOGIN_RATE_ACCOUNT = "100/300"
+    settings.LOGIN_RATE_IP = "3/300"
     for n in range(3):
         admin_sign_in(client, "wrong password", username=f"guess{n}")
 
@@ -134,7 +134,7 @@ def test_admin_sign_in_limited_per_address_across_user_names(client, superuser, 
 
 
 def test_successful_admin_sign_ins_are_not_counted(client, superuser, settings):
-    settings.ADMIN_LOGIN_RATE_USER = "2/300"
+    settings.LOGIN_RATE_ACCOUNT = "2/300"
     for _ in range(3):
         assert admin_sign_in(client, PASSWORD).status_code == 302
         client.logout()
@@ -273,3 +273,28 @@ def test_counter_on_redis_is_created_with_its_expiry_in_one_round_trip():
     assert single_commands.call_count == 0  # both went out as one MULTI pipeline each
     assert 0 < client.ttl(full_key) <= 305
     assert backend.get(cache_key) == 2
+
+
+def test_guesses_count_per_account_across_its_names_and_both_sign_in_forms(
+    client, member, settings
+):
+    """Spreading guesses over the user name and the e-mail address, in any case, and over
+    the site's and the CMS admin's forms gets no more of them."""
+    settings.ACCOUNT_RATE_LIMITS = {"login_failed": "1000/5m/ip,1000/5m/key"}
+    settings.LOGIN_RATE_ACCOUNT = "3/300"
+    member.is_staff = True
+    member.set_password(PASSWORD)
+    member.save()
+    client.post("/en/accounts/login/", {"login": "member@example.com", "password": "guess1"})
+    client.post("/en/accounts/login/", {"login": "MEMBER", "password": "guess2"})
+    admin_sign_in(client, "guess3", username="Member@Example.com")
+
+    assert ADMIN_REFUSED in admin_sign_in(client, PASSWORD, username="member").content.decode()
+    refused = client.post("/en/accounts/login/", {"login": "member", "password": PASSWORD})
+    assert LOGIN_REFUSED in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+    # Another account is not touched.
+    other = factories.UserFactory(username="other", email="other@example.com")
+    EmailAddress.objects.create(user=other, email=other.email, verified=True, primary=True)
+    response = client.post("/en/accounts/login/", {"login": other.email, "password": PASSWORD})
+    assert response.status_code == 302

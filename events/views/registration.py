@@ -159,12 +159,8 @@ def _initial(request: HttpRequest) -> dict:
 
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest, session_id: int) -> HttpResponse:
-    limited = False
     if request.method == "POST":
-        limited = rate_limit_hit(
-            scope="register-ip", key=client_ip(request), rate=settings.REGISTRATION_RATE_IP
-        )
-        offer = None if limited else _waitlist_offer(request, session_id=session_id)
+        offer = _waitlist_offer(request, session_id=session_id)
         if offer is not None:
             return offer
     else:
@@ -199,19 +195,17 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = RegistrationForm(request.POST, session=session, privacy_url=privacy_url)
-        if limited:
-            form.is_valid()
-            form.add_error(None, _rate_limited_message())
-            status = 429
-        elif form.is_valid():
+        if form.is_valid():
             response = _register_submit(request, form=form, session=session)
             if response is None and form.full:
                 # The stored "full" page, as for the visitors told before the service.
                 response = _waitlist_offer(request, session_id=session.pk)
             if response is not None:
                 return response
-            status = 429 if form.busy else 400
+            status = 429 if form.busy or form.rate_limited else 400
         else:
+            # A form sent back to be corrected is not counted against the client address:
+            # only submissions that reach the service are (``_register_submit``).
             status = 400
     else:
         form = RegistrationForm(
@@ -348,10 +342,17 @@ def _register_submit(
     if form.is_bot:
         form.add_error(None, _("Your registration could not be accepted. Please try again."))
         return None
-    if rate_limit_hit(
-        scope="register-phone", key=data["phone"], rate=settings.REGISTRATION_RATE_PHONE
-    ):
+    # Per client address, and per phone number and session: attempts with someone's number
+    # for one session never block that person's registration for another.
+    limits = (
+        ("register-ip", client_ip(request), settings.REGISTRATION_RATE_IP),
+        ("register-phone", f"{session.pk}:{data['phone']}", settings.REGISTRATION_RATE_PHONE),
+    )
+    # Both counted, every time (no short cut): a list, not a generator.
+    hits = [rate_limit_hit(scope=scope, key=key, rate=rate) for scope, key, rate in limits]
+    if any(hits):
         form.add_error(None, _rate_limited_message())
+        form.rate_limited = True
         return None
     try:
         registration = registration_create(

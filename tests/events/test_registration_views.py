@@ -257,8 +257,32 @@ def test_rate_limit_per_phone_across_addresses(client, session, settings):
     response = client.post(
         register_url(session, "en"), form_data(name="Someone"), REMOTE_ADDR="10.0.0.2"
     )
-    assert response.status_code == 400
+    assert response.status_code == 429
     assert "Too many registration attempts" in response.content.decode()
+
+
+def test_attempts_with_a_number_for_one_session_never_block_it_for_another(
+    client, session, settings
+):
+    settings.REGISTRATION_RATE_PHONE = "2/600"
+    other = SessionFactory(activity=session.activity)
+    client.post(register_url(session, "en"), form_data(phone="13900000001"))
+    for n in range(3):  # someone else tries the victim's number for the same session
+        client.__class__().post(
+            register_url(session, "en"), form_data(name=f"X{n}"), REMOTE_ADDR=f"10.0.1.{n}"
+        )
+    response = client.__class__().post(register_url(other, "en"), form_data(party_size="1"))
+    assert response.status_code == 302
+    assert Registration.objects.filter(session=other, phone="+8613800138000").exists()
+
+
+def test_a_visitor_correcting_typos_is_not_counted_against_the_address(client, session, settings):
+    settings.REGISTRATION_RATE_IP = "2/600"
+    for _ in range(10):
+        invalid = client.post(register_url(session, "en"), form_data(phone="12345"))
+        assert invalid.status_code == 400
+    response = client.post(register_url(session, "en"), form_data())
+    assert response.status_code == 302
 
 
 def test_registration_not_open_or_closed_shows_no_form(client, activity):
