@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consultations.attachments import MAX_FILES
 from portal.choices import Field, Service
+from portal.forms import NameField
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -45,7 +46,7 @@ class ConsultationRequestForm(forms.Form):
         required=False,
         help_text=_("Up to %(count)d PDF, PNG or JPEG files.") % {"count": MAX_FILES},
     )
-    contact_name = forms.CharField(label=_("Contact person"), max_length=60)
+    contact_name = NameField(label=_("Contact person"), max_length=60)
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=20)
 
 

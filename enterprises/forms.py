@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from enterprises.models import Enterprise
 from enterprises.services import EnterpriseError, contact_phone_normalise
 from enterprises.validators import credit_code_validate
+from portal.forms import NameField
 
 CREDIT_CODE_HELP = _(
     "18 characters, printed on the business licence (营业执照). Spaces are ignored; "
@@ -36,7 +37,7 @@ class CreditCodeField(forms.CharField):
 
 
 class EnterpriseProfileForm(forms.Form):
-    name = forms.CharField(
+    name = NameField(
         label=_("Enterprise name"),
         max_length=200,
         help_text=_("The full name as on the business licence."),
@@ -54,7 +55,7 @@ class EnterpriseProfileForm(forms.Form):
         max_length=300,
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
-    contact_name = forms.CharField(
+    contact_name = NameField(
         label=_("Contact person"),
         max_length=60,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 from wagtail.admin.forms import WagtailAdminPageForm
 
 from events.exceptions import RegistrationError
+from portal.forms import NameField
 
 
 class ActivityPageForm(WagtailAdminPageForm):
@@ -65,7 +66,7 @@ class RegistrationForm(forms.Form):
     """The public registration form of one session. Rules are checked by the service; the
     form only checks what can be told from the input itself."""
 
-    name = forms.CharField(
+    name = NameField(
         label=gettext_lazy("Name"),
         max_length=60,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
@@ -89,7 +90,7 @@ class RegistrationForm(forms.Form):
         ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    organisation = forms.CharField(
+    organisation = NameField(
         label=gettext_lazy("Organisation (optional)"),
         max_length=120,
         required=False,

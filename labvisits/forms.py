@@ -13,7 +13,7 @@ from events.exceptions import RegistrationError
 from events.services.registration import phone_normalise
 from experts.models import Lab
 from labvisits.services import SLOT_CAPACITY_MAX
-from portal.forms import DateField, ModelChoiceField
+from portal.forms import DateField, ModelChoiceField, NameField
 
 
 class LabVisitRequestForm(forms.Form):
@@ -30,7 +30,7 @@ class LabVisitRequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What your enterprise wants to see or learn, e.g. a test method or a product."),
     )
-    contact_name = forms.CharField(label=_("Contact person"), max_length=60)
+    contact_name = NameField(label=_("Contact person"), max_length=60)
     contact_phone = forms.CharField(
         label=_("Contact phone"), max_length=20, help_text=_("A mainland China mobile number.")
     )

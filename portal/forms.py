@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -66,3 +67,23 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                         params={"value": item},
                     )
         return super()._check_values(value)
+
+
+# Bidirectional controls (they reorder what follows: "\u202eexe.pdf" shows as "fdp.exe") and
+# invisible zero-width characters: never part of a name.
+_INVISIBLE = re.compile("[\u061c\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def text_visible(value: str) -> str:
+    """``value`` without bidirectional controls or zero-width characters, its whitespace
+    runs made single spaces."""
+    return " ".join(_INVISIBLE.sub("", value).split())
+
+
+class NameField(forms.CharField):
+    """A person's or an organisation's name, as it will be shown: no bidirectional control
+    or zero-width character, single spaces."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return text_visible(value) if value else value

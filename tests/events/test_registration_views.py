@@ -517,3 +517,16 @@ def test_the_ticket_page_is_never_stored_by_a_browser_or_a_cache(client, session
     page = client.get(response["Location"])
     assert page.status_code == 200
     assert {"no-store", "private"} <= {d.strip() for d in page["Cache-Control"].split(",")}
+
+
+def test_a_name_is_stored_without_bidirectional_controls_or_zero_width_characters(
+    client, session
+):
+    """"\\u202e" would show the rest of the name reversed on the door list and in exports."""
+    response = client.post(
+        register_url(session),
+        form_data(name="\u202e王小明\u200b", organisation="\u2066重庆\u2069检测\ufeff"),
+    )
+    assert response.status_code == 302
+    registration = Registration.objects.get()
+    assert (registration.name, registration.organisation) == ("王小明", "重庆检测")
