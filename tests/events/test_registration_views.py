@@ -519,10 +519,8 @@ def test_the_ticket_page_is_never_stored_by_a_browser_or_a_cache(client, session
     assert {"no-store", "private"} <= {d.strip() for d in page["Cache-Control"].split(",")}
 
 
-def test_a_name_is_stored_without_bidirectional_controls_or_zero_width_characters(
-    client, session
-):
-    """"\\u202e" would show the rest of the name reversed on the door list and in exports."""
+def test_a_name_is_stored_without_bidirectional_controls_or_zero_width_characters(client, session):
+    """A U+202E would show the rest of the name reversed on the door list and in exports."""
     response = client.post(
         register_url(session),
         form_data(name="\u202e王小明\u200b", organisation="\u2066重庆\u2069检测\ufeff"),
