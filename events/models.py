@@ -369,6 +369,9 @@ class Registration(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The nonce of the scan that checked the ticket in: the same scan sent again (a retry
+    # after a network error) gets the first answer again instead of "already checked in".
+    checkin_nonce = models.CharField(max_length=64, null=True, blank=True, editable=False)
     # Set by the registration that confirms a place in a request: its ticket e-mail and
     # reminders are planned after the commit by a worker (``reminders.services.
     # registration_followups_run``), which clears it in the same transaction as it writes
@@ -392,6 +395,7 @@ class Registration(TimeStampedModel):
         permissions = [
             ("view_full_phone", _("Can see registrants' full phone numbers")),
             ("check_in", _("Can check visitors in at the door")),
+            ("override_checkin", _("Can check in outside the session's check-in time")),
         ]
         constraints = [
             models.CheckConstraint(
@@ -403,6 +407,12 @@ class Registration(TimeStampedModel):
                 fields=["session", "phone"],
                 condition=Q(status__in=["confirmed", "waitlisted", "checked_in"]) & ~Q(phone=""),
                 name="registration_one_active_per_phone",
+            ),
+            # A scan's nonce checks at most one ticket in.
+            models.UniqueConstraint(
+                fields=["checkin_nonce"],
+                condition=Q(checkin_nonce__isnull=False),
+                name="registration_checkin_nonce_unique",
             ),
         ]
 

@@ -97,6 +97,8 @@ class LabVisit(TimeStampedModel):
     checked_in_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The nonce of the scan that checked the group in (see Registration.checkin_nonce).
+    checkin_nonce = models.CharField(max_length=64, null=True, blank=True, editable=False)
     language = models.CharField(max_length=10, default=settings.LANGUAGE_CODE)
 
     class Meta:
@@ -114,6 +116,12 @@ class LabVisit(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(checked_in_at__isnull=True) | Q(state="approved"),
                 name="lab_visit_checked_in_only_when_approved",
+            ),
+            # A scan's nonce checks at most one visit in.
+            models.UniqueConstraint(
+                fields=["checkin_nonce"],
+                condition=Q(checkin_nonce__isnull=False),
+                name="lab_visit_checkin_nonce_unique",
             ),
         ]
 

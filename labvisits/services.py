@@ -45,6 +45,14 @@ from labvisits.selectors import (
     user_is_enterprise_member,
 )
 from portal.batching import in_locked_batches
+from portal.checkin import (
+    checkin_nonce_clean,
+    checkin_override_note,
+    checkin_override_refusal,
+    checkin_repeat_message,
+    checkin_window_refusal,
+    staff_name,
+)
 
 State = LabVisit.State
 SLOT_CAPACITY_MAX = 500
@@ -97,7 +105,7 @@ def _lock_visit(visit_id: int) -> tuple[VisitSlot, LabVisit]:
     slot = _lock_slot(slot_id)
     visit = (
         LabVisit.objects.select_for_update(of=("self",))
-        .select_related("slot__lab__institution", "enterprise", "requested_by")
+        .select_related("slot__lab__institution", "enterprise", "requested_by", "checked_in_by")
         .get(pk=visit_id)
     )
     return slot, visit
@@ -369,24 +377,53 @@ def lab_visit_cancel(
 
 
 def lab_visit_checkin(
-    *, visit: LabVisit, by: AbstractBaseUser, now: datetime.datetime | None = None
+    *,
+    visit: LabVisit,
+    by: AbstractBaseUser,
+    nonce: str = "",
+    override: bool = False,
+    reason: str = "",
+    now: datetime.datetime | None = None,
 ) -> LabVisit:
     """Check an approved visit's group in at the lab's door.
 
-    Idempotent: a visit already checked in is returned unchanged (no second history row).
+    The door is open from ``CHECKIN_OPENS_MINUTES_BEFORE`` minutes before the slot starts
+    until it ends (``portal.checkin``); staff with ``events.override_checkin`` may pass
+    ``override`` and a ``reason`` (recorded in the history) to check in outside it. A
+    repeated scan answers as for registrations: the same ``nonce`` as the scan that checked
+    the visit in returns the visit again (a retry after a network error), another one is
+    refused as ``already_checked_in`` (the message says when and by whom; no history row).
+
     Error codes: ``not_found``, ``forbidden`` (neither check-in staff nor a contact of the
     institution), ``not_approved`` (requested, declined, cancelled or no-show; the message
-    says which).
+    says which), ``already_checked_in``, ``too_early``, ``ended``, ``override_forbidden``,
+    ``reason_required``.
     """
-    return _checkin(visit_id=visit.pk, by=by, now=now or timezone.now())[0]
+    return _checkin(
+        visit_id=visit.pk,
+        by=by,
+        now=now or timezone.now(),
+        nonce=nonce,
+        override=override,
+        reason=reason,
+    )
 
 
 def _checkin(
-    *, visit_id: int, by: AbstractBaseUser, now: datetime.datetime, slot_id: int | None = None
-) -> tuple[LabVisit, bool]:
+    *,
+    visit_id: int,
+    by: AbstractBaseUser,
+    now: datetime.datetime,
+    slot_id: int | None = None,
+    nonce: str = "",
+    override: bool = False,
+    reason: str = "",
+) -> LabVisit:
+    nonce = checkin_nonce_clean(nonce)
     with transaction.atomic():
         # Two scans of one ticket at two doors queue on the slot lock; the second then
-        # reads the first one's check-in and changes nothing.
+        # reads the first one's check-in and is refused as "already checked in" (or, when
+        # it is the same scan sent twice, gets the first answer again).
         slot, visit = _lock_visit(visit_id)
         if slot_id is not None and slot.pk != slot_id:
             raise LabVisitError(
@@ -401,12 +438,35 @@ def _checkin(
             raise _forbidden()
         _check_approved(visit)
         if visit.checked_in_at is not None:
-            return visit, False
+            if nonce is not None and visit.checkin_nonce == nonce:
+                return visit  # the same scan again: the same answer
+            raise LabVisitError(
+                checkin_repeat_message(
+                    checked_in_at=visit.checked_in_at,
+                    staff=staff_name(visit.checked_in_by),
+                    now=now,
+                ),
+                code="already_checked_in",
+            )
+        note = ""
+        refusal = checkin_window_refusal(
+            starts_at=slot.starts_at, ends_at=slot.ends_at, now=now, kind="visit"
+        )
+        if refusal is not None:
+            if not override:
+                raise LabVisitError(refusal.message, code=refusal.code)
+            denied = checkin_override_refusal(by=by, reason=reason)
+            if denied is not None:
+                raise LabVisitError(denied.message, code=denied.code)
+            note = checkin_override_note(refusal=refusal, reason=reason)
+        if nonce is not None and LabVisit.objects.filter(checkin_nonce=nonce).exists():
+            nonce = None  # a nonce is per scan; the unique constraint would refuse a reuse
         visit.checked_in_at = now
         visit.checked_in_by = by if by is not None and by.is_authenticated else None
-        visit.save(update_fields=["checked_in_at", "checked_in_by", "updated_at"])
-        _record(visit, event="checked_in", from_state=visit.state, by=by)
-        return visit, True
+        visit.checkin_nonce = nonce
+        visit.save(update_fields=["checked_in_at", "checked_in_by", "checkin_nonce", "updated_at"])
+        _record(visit, event="checked_in", from_state=visit.state, by=by, note=note)
+        return visit
 
 
 def _check_approved(visit: LabVisit) -> None:
@@ -422,11 +482,17 @@ def _check_approved(visit: LabVisit) -> None:
 
 
 def lab_visit_checkin_ticket(
-    *, slot: VisitSlot, ticket: str, by: AbstractBaseUser, now: datetime.datetime | None = None
-) -> tuple[LabVisit, bool]:
+    *,
+    slot: VisitSlot,
+    ticket: str,
+    by: AbstractBaseUser,
+    nonce: str = "",
+    override: bool = False,
+    reason: str = "",
+    now: datetime.datetime | None = None,
+) -> LabVisit:
     """The door of one visit slot: check in the approved visit whose ticket (scanned QR
-    token or typed code) was presented. Returns ``(visit, newly_checked_in)``; a repeated
-    scan returns ``newly_checked_in=False`` and changes nothing.
+    token or typed code) was presented, with the rules of ``lab_visit_checkin``.
 
     Error codes: ``unknown_ticket`` (forged token, or no visit has this code),
     ``wrong_slot`` (the visit is for another slot; the message names it), and those of
@@ -442,7 +508,15 @@ def lab_visit_checkin_ticket(
     visit_id = LabVisit.objects.filter(ticket_code=code).values_list("pk", flat=True).first()
     if visit_id is None:
         raise LabVisitError(_("No lab visit has this ticket code."), code="unknown_ticket")
-    return _checkin(visit_id=visit_id, by=by, now=now or timezone.now(), slot_id=slot.pk)
+    return _checkin(
+        visit_id=visit_id,
+        by=by,
+        now=now or timezone.now(),
+        slot_id=slot.pk,
+        nonce=nonce,
+        override=override,
+        reason=reason,
+    )
 
 
 # --- After the visit ---------------------------------------------------------------------

@@ -470,6 +470,10 @@ CONSULTATION_COMPLETION_GRACE_MINUTES = int(
     os.environ.get("CONSULTATION_COMPLETION_GRACE_MINUTES", "30")
 )
 LAB_VISIT_NO_SHOW_GRACE_MINUTES = int(os.environ.get("LAB_VISIT_NO_SHOW_GRACE_MINUTES", "30"))
+# The door accepts a ticket from this many minutes before its session (or lab-visit slot)
+# starts until it ends; staff with events.override_checkin may check in outside it with a
+# reason (portal/checkin.py).
+CHECKIN_OPENS_MINUTES_BEFORE = int(os.environ.get("CHECKIN_OPENS_MINUTES_BEFORE", "120"))
 # Booking requests allowed per signed-in user and per client IP, as "count/seconds"
 # (same cache counters as REGISTRATION_RATE_*): consultation requests to experts and
 # lab-visit requests. A refused request creates nothing.

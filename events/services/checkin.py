@@ -39,6 +39,14 @@ from events.services.registration import (
 )
 from events.tickets import TokenInvalid, qr_token_read
 from portal.batching import in_locked_batches
+from portal.checkin import (
+    checkin_nonce_clean,
+    checkin_override_note,
+    checkin_override_refusal,
+    checkin_repeat_message,
+    checkin_window_refusal,
+    staff_name,
+)
 
 # Typed codes: letters and digits only once spaces and dashes are gone.
 TICKET_CODE = re.compile(r"^[A-Z0-9]{4,12}$")
@@ -75,20 +83,6 @@ def ticket_code_read(ticket: str) -> str:
     return _ticket_code(ticket)
 
 
-def _staff_name(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
-
-
-def _local_time(moment: datetime.datetime, now: datetime.datetime) -> str:
-    """``09:42`` on the day of ``now``, else ``09-21 09:42``."""
-    local = timezone.localtime(moment)
-    if local.date() == timezone.localtime(now).date():
-        return f"{local:%H:%M}"
-    return f"{local:%m-%d %H:%M}"
-
-
 def _activity_title(activity: ActivityPage) -> str:
     """The activity's title in the active language when a live translation exists."""
     translated = (
@@ -115,19 +109,34 @@ def checkin_perform(
     ticket: str = "",
     by,
     registration_id: int | None = None,
+    nonce: str = "",
+    override: bool = False,
+    reason: str = "",
     now: datetime.datetime | None = None,
 ) -> Registration:
     """Check a ticket in at the door of a session: the party has arrived.
 
     ``ticket`` is a scanned QR token or a typed ticket code; staff who found the
     registration by searching pass ``registration_id`` instead (registrations entered
-    without a ticket code can be checked in too). Error codes: ``not_found``
-    (no such session), ``unknown_ticket``, ``cancelled``, ``wrong_session`` (the message
-    names the ticket's session), ``already_checked_in`` (carried in ``error.registration``;
-    a repeated scan changes nothing and writes no history), ``waitlisted``, ``no_show``
-    (the session has ended; before its end a no-show is checked in as a late arrival).
+    without a ticket code can be checked in too). A ticket is accepted from
+    ``CHECKIN_OPENS_MINUTES_BEFORE`` minutes before the session starts until it ends
+    (``portal.checkin``); staff with ``events.override_checkin`` may pass ``override`` and
+    a ``reason`` (recorded in the history) to check it in outside that window.
+
+    ``nonce`` identifies the scan: the same ticket sent again with the nonce of the scan
+    that checked it in (a retry after a network error) returns the registration again, as
+    the first time, without a second history row.
+
+    Error codes: ``not_found`` (no such session), ``unknown_ticket``, ``cancelled``,
+    ``wrong_session`` (the message names the ticket's session), ``already_checked_in``
+    (a scan with another nonce; the message says when and by whom; carried in
+    ``error.registration``; changes nothing), ``waitlisted``, ``no_show`` (the session has
+    ended; before its end a no-show is checked in as a late arrival), ``too_early`` and
+    ``ended`` (outside the check-in window; the message says when it is valid),
+    ``override_forbidden`` and ``reason_required`` (an override refused).
     """
     now = now or timezone.now()
+    nonce = checkin_nonce_clean(nonce)
     lookup = {"pk": registration_id} if registration_id is not None else {}
     if not lookup:
         lookup = {"ticket_code": _ticket_code(ticket)}
@@ -135,7 +144,8 @@ def checkin_perform(
         session = _lock_session(session_id)
         # Lock order: session, then registration, as in the registration services. Two
         # scans of one ticket at two doors queue here; the second one then reads the
-        # first one's check-in and is refused as "already checked in".
+        # first one's check-in and is refused as "already checked in" (or, when it is the
+        # same scan sent twice, gets the first answer again).
         registration = (
             Registration.objects.select_for_update(of=("self",))
             .select_related("session__activity", "checked_in_by")
@@ -161,37 +171,63 @@ def checkin_perform(
                 registration=registration,
             )
         if registration.status == Status.CHECKED_IN:
-            staff = _staff_name(registration.checked_in_by)
-            when = _local_time(registration.checked_in_at or now, now)
-            if staff:
-                message = _("Already checked in at %(time)s by %(staff)s.") % {
-                    "time": when,
-                    "staff": staff,
-                }
-            else:
-                message = _("Already checked in at %(time)s.") % {"time": when}
-            raise RegistrationError(message, code="already_checked_in", registration=registration)
+            if nonce is not None and registration.checkin_nonce == nonce:
+                return registration  # the same scan again: the same answer
+            raise RegistrationError(
+                checkin_repeat_message(
+                    checked_in_at=registration.checked_in_at,
+                    staff=staff_name(registration.checked_in_by),
+                    now=now,
+                ),
+                code="already_checked_in",
+                registration=registration,
+            )
         if registration.status == Status.WAITLISTED:
             raise RegistrationError(
                 _("This ticket is on the waiting list and has no place in this session."),
                 code="waitlisted",
                 registration=registration,
             )
-        note = ""
+        notes = []
         if registration.status == Status.NO_SHOW:
-            if now >= session.ends_at:
+            if now >= session.ends_at and not override:
                 raise RegistrationError(
                     _("This ticket was marked as a no-show: the session has ended."),
                     code="no_show",
                     registration=registration,
                 )
-            note = "late arrival after being marked as a no-show"
+            notes.append("late arrival after being marked as a no-show")
+        refusal = checkin_window_refusal(
+            starts_at=session.starts_at, ends_at=session.ends_at, now=now
+        )
+        if refusal is not None:
+            if not override:
+                raise RegistrationError(
+                    refusal.message, code=refusal.code, registration=registration
+                )
+            denied = checkin_override_refusal(by=by, reason=reason)
+            if denied is not None:
+                raise RegistrationError(denied.message, code=denied.code, registration=registration)
+            notes.append(checkin_override_note(refusal=refusal, reason=reason))
+        if nonce is not None and Registration.objects.filter(checkin_nonce=nonce).exists():
+            # The page makes a new nonce per scan; one used for another ticket is a bug
+            # or a replay, and the unique constraint would refuse it anyway.
+            nonce = None
         previous = registration.status
         registration.status = Status.CHECKED_IN
         registration.checked_in_at = now
         registration.checked_in_by = by if by is not None and by.is_authenticated else None
-        registration.save(update_fields=["status", "checked_in_at", "checked_in_by", "updated_at"])
-        _record(registration, from_status=previous, by=by, note=note)
+        registration.checkin_nonce = nonce
+        registration.save(
+            update_fields=[
+                "status",
+                "checked_in_at",
+                "checked_in_by",
+                "checkin_nonce",
+                "updated_at",
+            ]
+        )
+        _record(registration, from_status=previous, by=by, note="; ".join(notes)[:200])
         return registration
 
 

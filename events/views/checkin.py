@@ -13,6 +13,7 @@ see). Only approved visits of that slot are accepted (``labvisits.services``).
 
 from __future__ import annotations
 
+import uuid
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -45,6 +46,7 @@ from labvisits.models import LabVisit, VisitSlot
 from labvisits.notifications import institution_in_language
 from labvisits.selectors import slot_list_for_checkin, user_is_contact, visit_slot_counts
 from labvisits.services import can_check_in, lab_visit_checkin_ticket
+from portal.checkin import checkin_may_override
 from portal.query import query_text
 
 
@@ -84,6 +86,32 @@ class TicketForm(forms.Form):
     registration = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     # The search the staff member came from, to show its results again afterwards.
     q = forms.CharField(required=False, max_length=60)
+    # The scan's nonce: a retry of the same request is not counted twice.
+    nonce = forms.CharField(required=False, max_length=64)
+    # Check in outside the check-in window (staff with events.override_checkin).
+    override = forms.BooleanField(required=False)
+    reason = forms.CharField(required=False, max_length=150)
+
+
+# Refusals that staff allowed to override may answer with a reason.
+OVERRIDABLE = {"too_early", "ended", "reason_required"}
+
+
+def _new_nonce() -> str:
+    return uuid.uuid4().hex
+
+
+def _override_offer(request: HttpRequest, form: TicketForm, code: str) -> dict | None:
+    """What the override form resubmits after a refusal outside the check-in window, for
+    staff allowed to override; else None."""
+    if code not in OVERRIDABLE or not checkin_may_override(request.user):
+        return None
+    return {
+        "ticket": form.cleaned_data.get("ticket", ""),
+        "registration": form.cleaned_data.get("registration") or "",
+        "q": form.cleaned_data.get("q", ""),
+        "nonce": _new_nonce(),
+    }
 
 
 class WalkInForm(forms.Form):
@@ -147,7 +175,12 @@ def _result_rows(registrations: list[Registration]) -> list[dict]:
 
 
 def _render_session(
-    request: HttpRequest, session: Session, *, walk_in_form: WalkInForm | None = None
+    request: HttpRequest,
+    session: Session,
+    *,
+    walk_in_form: WalkInForm | None = None,
+    override: dict | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     query = query_text(request, "q", max_length=60)
     results = checkin_search(session_id=session.pk, query=query) if query else None
@@ -165,7 +198,11 @@ def _render_session(
             "has_ended": session.ends_at <= timezone.now(),
             "counts_url": reverse("events:checkin_counts", kwargs={"session_id": session.pk}),
             "ticket_url": reverse("events:checkin_ticket", kwargs={"session_id": session.pk}),
+            "nonce": _new_nonce(),
+            "override": override,
+            "may_override": checkin_may_override(request.user),
         },
+        status=status,
     )
 
 
@@ -198,11 +235,13 @@ def checkin_session(request: HttpRequest, session_id: int) -> HttpResponse:
 @require_POST
 @checkin_staff_required
 def checkin_ticket(request: HttpRequest, session_id: int) -> HttpResponse:
-    """Check a typed code or a scanned QR token in."""
-    session = get_object_or_404(Session, pk=session_id)
+    """Check a typed code or a scanned QR token in. After a refusal outside the check-in
+    window, staff allowed to override get a form to check the ticket in with a reason."""
+    session = get_object_or_404(Session.objects.select_related("activity"), pk=session_id)
     form = TicketForm(request.POST)
     query = request.POST.get("q", "").strip()[:60]
     registration = None
+    override = None
     if not form.is_valid() or not (
         form.cleaned_data["ticket"] or form.cleaned_data["registration"]
     ):
@@ -213,11 +252,15 @@ def checkin_ticket(request: HttpRequest, session_id: int) -> HttpResponse:
                 session_id=session.pk,
                 ticket=form.cleaned_data["ticket"],
                 registration_id=form.cleaned_data["registration"],
+                nonce=form.cleaned_data["nonce"],
+                override=form.cleaned_data["override"],
+                reason=form.cleaned_data["reason"],
                 by=request.user,
             )
         except RegistrationError as error:
             ok, code, message = False, error.code, error.message
             registration = error.registration
+            override = _override_offer(request, form, code)
         else:
             ok, code, message = True, "checked_in", _party_welcome(registration)
     if _wants_json(request):
@@ -226,6 +269,7 @@ def checkin_ticket(request: HttpRequest, session_id: int) -> HttpResponse:
                 "ok": ok,
                 "code": code,
                 "message": message,
+                "can_override": override is not None,
                 "party_size": registration.party_size if registration is not None else None,
                 "counts": checkin_counts(session_id=session.pk),
             },
@@ -235,6 +279,8 @@ def checkin_ticket(request: HttpRequest, session_id: int) -> HttpResponse:
         messages.success(request, message)
     else:
         messages.error(request, message)
+    if override is not None:
+        return _render_session(request, session, override=override, status=409)
     return redirect(_session_url(session.pk, query))
 
 
@@ -288,6 +334,12 @@ def _visit_slot_or_404(request: HttpRequest, slot_id: int) -> VisitSlot:
 @checkin_door_required
 def checkin_visit_slot(request: HttpRequest, slot_id: int) -> HttpResponse:
     slot = _visit_slot_or_404(request, slot_id)
+    return _render_visit_slot(request, slot)
+
+
+def _render_visit_slot(
+    request: HttpRequest, slot: VisitSlot, *, override: dict | None = None, status: int = 200
+) -> HttpResponse:
     visits = (
         LabVisit.objects.filter(slot=slot, state=LabVisit.State.APPROVED)
         .select_related("enterprise")
@@ -307,7 +359,11 @@ def checkin_visit_slot(request: HttpRequest, slot_id: int) -> HttpResponse:
             "has_ended": slot.ends_at <= timezone.now(),
             "counts_url": reverse("events:checkin_visit_counts", kwargs={"slot_id": slot.pk}),
             "ticket_url": reverse("events:checkin_visit_ticket", kwargs={"slot_id": slot.pk}),
+            "nonce": _new_nonce(),
+            "override": override,
+            "may_override": checkin_may_override(request.user),
         },
+        status=status,
     )
 
 
@@ -324,35 +380,36 @@ def _group_welcome(visit: LabVisit) -> str:
 @checkin_door_required
 def checkin_visit_ticket(request: HttpRequest, slot_id: int) -> HttpResponse:
     """Check in the approved visit of this slot whose ticket was typed or scanned. A
-    repeated scan answers "already checked in" and changes nothing."""
+    repeated scan answers "already checked in" (the same scan sent again answers as the
+    first time) and changes nothing; outside the check-in window as for sessions."""
     slot = _visit_slot_or_404(request, slot_id)
     form = TicketForm(request.POST)
     visit = None
+    override = None
     if not form.is_valid() or not form.cleaned_data["ticket"]:
         ok, code, message = False, "invalid", _("Type a ticket code or scan the QR code.")
     else:
         try:
-            visit, newly = lab_visit_checkin_ticket(
-                slot=slot, ticket=form.cleaned_data["ticket"], by=request.user
+            visit = lab_visit_checkin_ticket(
+                slot=slot,
+                ticket=form.cleaned_data["ticket"],
+                nonce=form.cleaned_data["nonce"],
+                override=form.cleaned_data["override"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
             )
         except LabVisitError as error:
             ok, code, message = False, error.code, error.message
+            override = _override_offer(request, form, code)
         else:
-            ok = True
-            if newly:
-                code, message = "checked_in", _group_welcome(visit)
-            else:
-                code = "already_checked_in"
-                message = _("Already checked in at %(time)s: %(enterprise)s.") % {
-                    "time": f"{timezone.localtime(visit.checked_in_at):%H:%M}",
-                    "enterprise": visit.enterprise.name,
-                }
+            ok, code, message = True, "checked_in", _group_welcome(visit)
     if _wants_json(request):
         return JsonResponse(
             {
                 "ok": ok,
                 "code": code,
                 "message": message,
+                "can_override": override is not None,
                 "party_size": visit.group_size if visit is not None else None,
                 "counts": visit_slot_counts(slot_id=slot.pk),
             },
@@ -362,6 +419,8 @@ def checkin_visit_ticket(request: HttpRequest, slot_id: int) -> HttpResponse:
         messages.success(request, message)
     else:
         messages.error(request, message)
+    if override is not None:
+        return _render_visit_slot(request, slot, override=override, status=409)
     return redirect(reverse("events:checkin_visit_slot", kwargs={"slot_id": slot.pk}))
 
 

@@ -16,6 +16,9 @@
 
   var resultBox = document.getElementById("checkin-result");
   var ticketForm = root.querySelector("[data-ticket-form]");
+  var override = root.querySelector("[data-override]");
+  var overrideForm = override && override.querySelector("[data-override-form]");
+  var RETRY_MS = 1500; // a request lost to the network is sent once more, with the same nonce
   var POLL_MS = 10000;
   var REPEAT_MS = 4000; // the same QR in front of the camera is not posted again within this
 
@@ -67,12 +70,22 @@
 
   // ---- Posting a ticket -------------------------------------------------------------
 
-  function postTicket(form, ticket) {
-    var data = new FormData(form);
-    if (ticket !== undefined) {
-      data.set("ticket", ticket);
+  // A random id per scan: the server counts a retried request (same nonce) once and
+  // answers it as the first time.
+  function newNonce() {
+    if (window.crypto && window.crypto.randomUUID) {
+      return window.crypto.randomUUID();
     }
-    showResult(text("checking"), null);
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map
+      .call(bytes, function (b) {
+        return ("0" + b.toString(16)).slice(-2);
+      })
+      .join("");
+  }
+
+  function send(form, data, retries) {
     return fetch(form.action, {
       method: "POST",
       body: data,
@@ -82,11 +95,56 @@
       .then(function (response) {
         return response.json();
       })
+      .catch(function (error) {
+        if (retries > 0) {
+          return new Promise(function (resolve) {
+            window.setTimeout(resolve, RETRY_MS);
+          }).then(function () {
+            return send(form, data, retries - 1);
+          });
+        }
+        throw error;
+      });
+  }
+
+  // After a refusal outside the check-in time, staff allowed to override get the form
+  // that sends the same ticket again with a reason.
+  function offerOverride(data, answer) {
+    if (!overrideForm) {
+      return;
+    }
+    if (!answer || !answer.can_override) {
+      override.hidden = true;
+      return;
+    }
+    ["ticket", "registration", "q"].forEach(function (name) {
+      overrideForm.elements[name].value = data.get(name) || "";
+    });
+    override.hidden = false;
+    overrideForm.elements.reason.focus();
+  }
+
+  function postTicket(form, ticket) {
+    var data = new FormData(form);
+    if (ticket !== undefined) {
+      data.set("ticket", ticket);
+    }
+    data.set("nonce", newNonce());
+    showResult(text("checking"), null);
+    return send(form, data, 1)
       .then(function (answer) {
         showResult(answer.message, answer.ok);
         updateCounts(answer.counts);
         if (navigator.vibrate) {
           navigator.vibrate(answer.ok ? 80 : [60, 60, 60]);
+        }
+        if (form === overrideForm) {
+          if (answer.ok || !answer.can_override) {
+            override.hidden = true;
+            form.elements.reason.value = "";
+          }
+        } else {
+          offerOverride(data, answer);
         }
         return answer;
       })
@@ -110,11 +168,17 @@
       if (button) {
         button.disabled = false;
       }
-      if (form === ticketForm) {
+      if (form === overrideForm) {
+        if (answer && answer.ok) {
+          ticketForm.elements.ticket.focus();
+        }
+      } else if (form === ticketForm) {
         if (answer) {
           form.elements.ticket.value = "";
         }
-        form.elements.ticket.focus();
+        if (!answer || !answer.can_override) {
+          form.elements.ticket.focus();
+        }
       } else if (answer && (answer.ok || answer.code === "already_checked_in")) {
         // A search result: it is checked in now, so its button has done its job.
         var item = form.closest("li");

@@ -79,3 +79,15 @@ def request_visit(user, slot, group_size: int = 3, **kwargs):
     return lab_visit_request(
         enterprise=user.enterprise, user=user, slot=slot, group_size=group_size, **fields
     )
+
+
+def open_door(slot, *, starts_in_minutes: int = 30):
+    """Move a slot so that it starts soon: its door check-in is open now."""
+    import datetime
+
+    from django.utils import timezone
+
+    starts = timezone.now().replace(microsecond=0) + datetime.timedelta(minutes=starts_in_minutes)
+    slot.starts_at, slot.ends_at = starts, starts + datetime.timedelta(hours=2)
+    slot.save(update_fields=["starts_at", "ends_at"])
+    return slot

@@ -215,21 +215,35 @@ def test_cancel_after_start_or_after_checkin_is_refused(inst_a, member_a):
     lab_visit_decide(visit=visit, by=inst_a.contact, approve=True)
     later = inst_a.slot.starts_at + datetime.timedelta(minutes=5)
     raises("past", lab_visit_cancel, visit=visit, by=member_a, reason="x", now=later)
-    lab_visit_checkin(visit=visit, by=inst_a.contact)
+    lab_visit_checkin(visit=visit, by=inst_a.contact, now=later)
     raises("not_cancellable", lab_visit_cancel, visit=visit, by=member_a, reason="x")
 
 
 # ---- Check-in -----------------------------------------------------------------------------
 
 
-def test_checkin_is_idempotent_and_recorded_once(inst_a, member_a, checkin_staff):
+def test_repeated_checkin_is_refused_with_time_and_staff_and_recorded_once(
+    inst_a, member_a, checkin_staff
+):
     visit = request_visit(member_a, inst_a.slot)
-    raises("not_approved", lab_visit_checkin, visit=visit, by=checkin_staff)
+    now = inst_a.slot.starts_at
+    raises("not_approved", lab_visit_checkin, visit=visit, by=checkin_staff, now=now)
     lab_visit_decide(visit=visit, by=inst_a.contact, approve=True)
 
-    first = lab_visit_checkin(visit=visit, by=checkin_staff)
-    again = lab_visit_checkin(visit=visit, by=inst_a.contact)
-    assert first.checked_in_at == again.checked_in_at and again.checked_in_by == checkin_staff
+    first = lab_visit_checkin(visit=visit, by=checkin_staff, now=now)
+    with translation.override("en"):
+        error = raises(
+            "already_checked_in",
+            lab_visit_checkin,
+            visit=visit,
+            by=inst_a.contact,
+            now=now + datetime.timedelta(minutes=5),
+        )
+    local = timezone.localtime(now)
+    who = checkin_staff.get_full_name() or checkin_staff.username
+    assert error.message == f"Already checked in at {local:%H:%M} by {who}."
+    visit.refresh_from_db()
+    assert visit.checked_in_at == first.checked_in_at and visit.checked_in_by == checkin_staff
     assert [h[0] for h in history(visit)] == ["requested", "approved", "checked_in"]
 
 
@@ -242,6 +256,7 @@ def test_checkin_by_ticket_rules(inst_a, inst_b, member_a, member_b, checkin_sta
     lab_visit_decide(visit=declined, by=inst_a.contact, approve=False, reason="x")
     token = qr_token_make(visit.ticket_code)
 
+    now = inst_a.slot.starts_at
     raises("forbidden", lab_visit_checkin_ticket, slot=inst_a.slot, ticket=token, by=member_a)
     raises("forbidden", lab_visit_checkin_ticket, slot=inst_a.slot, ticket=token, by=inst_b.contact)
     raises("wrong_slot", lab_visit_checkin_ticket, slot=inst_b.slot, ticket=token, by=checkin_staff)
@@ -266,12 +281,16 @@ def test_checkin_by_ticket_rules(inst_a, inst_b, member_a, member_b, checkin_sta
         ticket=declined.ticket_code,
         by=checkin_staff,
     )
-    checked, newly = lab_visit_checkin_ticket(slot=inst_a.slot, ticket=token, by=inst_a.contact)
-    assert newly and checked.checked_in_by == inst_a.contact
-    _, newly = lab_visit_checkin_ticket(
-        slot=inst_a.slot, ticket=visit.ticket_code.lower(), by=checkin_staff
+    checked = lab_visit_checkin_ticket(slot=inst_a.slot, ticket=token, by=inst_a.contact, now=now)
+    assert checked.checked_in_by == inst_a.contact
+    raises(
+        "already_checked_in",
+        lab_visit_checkin_ticket,
+        slot=inst_a.slot,
+        ticket=visit.ticket_code.lower(),
+        by=checkin_staff,
+        now=now,
     )
-    assert not newly
 
 
 # ---- Slots --------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from events.tickets import qr_token_make
 from labvisits.models import LabVisit, VisitSlot
 from labvisits.services import lab_visit_decide
 from tests import factories
-from tests.labvisits.conftest import request_visit
+from tests.labvisits.conftest import open_door, request_visit
 
 State = LabVisit.State
 
@@ -251,6 +251,7 @@ def checkin_post(client, slot, ticket, *, json=True):
 def test_door_checks_in_approved_visit_by_qr_token(
     client, inst_a, member_a, approved, checkin_staff
 ):
+    open_door(inst_a.slot)
     client.force_login(checkin_staff)
     home = client.get(url("events:checkin_home")).content.decode()
     assert url("events:checkin_visit_slot", slot_id=inst_a.slot.pk) in home
@@ -265,7 +266,7 @@ def test_door_checks_in_approved_visit_by_qr_token(
     assert approved.checked_in_by == checkin_staff
 
     repeat = checkin_post(client, inst_a.slot, qr_token_make(approved.ticket_code))
-    assert repeat.status_code == 200 and repeat.json()["code"] == "already_checked_in"
+    assert repeat.status_code == 409 and repeat.json()["code"] == "already_checked_in"
     assert "Already checked in" in repeat.json()["message"]
 
 
@@ -274,6 +275,7 @@ def test_door_refuses_declined_visit_and_other_slot(
 ):
     declined = request_visit(member_b, inst_a.slot)
     lab_visit_decide(visit=declined, by=inst_a.contact, approve=False, reason="x")
+    open_door(inst_a.slot)
     client.force_login(checkin_staff)
 
     response = checkin_post(client, inst_a.slot, qr_token_make(declined.ticket_code))
@@ -299,6 +301,7 @@ def test_contact_checks_in_own_lab_only(client, inst_a, inst_b, approved):
     response = checkin_post(client, inst_a.slot, approved.ticket_code)
     assert response.status_code == 404
     # ... and never sees open-day sessions' check-in.
+    open_door(inst_a.slot)
     client.force_login(inst_a.contact)
     home = client.get(url("events:checkin_home", "zh-hans")).content.decode()
     assert url("events:checkin_visit_slot", "zh-hans", slot_id=inst_a.slot.pk) in home
