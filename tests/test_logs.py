@@ -31,8 +31,20 @@ def json_lines():
     handler.addFilter(ContextFilter())
     root = logging.getLogger()
     root.addHandler(handler)
+    # A test that ran before in this process may have configured logging again: a Celery
+    # test worker sets the root level to ERROR, a dictConfig disables the loggers it does not
+    # name. Undo both for the loggers used here.
+    level = root.level
+    root.setLevel(logging.INFO)
+    loggers = [logging.getLogger(name) for name in ("portal.example", "django.request")]
+    disabled = [logger.disabled for logger in loggers]
+    for logger in loggers:
+        logger.disabled = False
     yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
     root.removeHandler(handler)
+    root.setLevel(level)
+    for logger, was in zip(loggers, disabled, strict=True):
+        logger.disabled = was
 
 
 def test_plain_text_is_the_default(settings):
