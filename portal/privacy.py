@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consultations.models import ACTIVE_STATES as CONSULTATION_ACTIVE_STATES
 from consultations.models import Consultation
-from enterprises.models import Membership
+from enterprises.models import Enterprise, Membership
 from events.models import ActivityPage, OpenDayIndexPage, Registration
 from experts.models import Expert
 from inbox.models import Notification, Preference
@@ -332,7 +332,8 @@ def _has_open_bookings(user: AbstractBaseUser, now: datetime.datetime) -> bool:
 def _memberships_end(user: AbstractBaseUser) -> None:
     """Remove the user's memberships. An owner hands the enterprise to its longest-standing
     approved member, if there is one; otherwise the enterprise stays without an owner and
-    its records stay with it (regulator staff can see them)."""
+    its records stay with it (regulator staff can see them), but not its contact person's
+    name and phone: with nobody left to act for it, they are nobody's to keep."""
     for membership in Membership.objects.select_for_update().filter(user=user):
         was_owner = (
             membership.role == Membership.Role.OWNER
@@ -352,6 +353,10 @@ def _memberships_end(user: AbstractBaseUser) -> None:
         if successor is not None:
             successor.role = Membership.Role.OWNER
             successor.save(update_fields=["role", "updated_at"])
+        else:
+            Enterprise.objects.filter(pk=enterprise_id).update(
+                contact_name="", contact_phone="", updated_at=timezone.now()
+            )
 
 
 def _account_scrub(user: AbstractBaseUser) -> None:

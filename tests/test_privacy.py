@@ -420,3 +420,26 @@ def test_staff_cannot_delete_their_account_here(client, staff_editor):
     assert b"closed by an administrator" in response.content
     staff_editor.refresh_from_db()
     assert staff_editor.is_active
+
+
+def test_an_enterprise_left_without_members_keeps_no_personal_contact_data(client, site_tree):
+    owner = factories.UserFactory(username="sole-owner")
+    alone = factories.EnterpriseFactory(owner=owner, contact_name="王经理")
+    shared_owner, member = factories.UserFactory(), factories.UserFactory()
+    shared = factories.EnterpriseFactory(owner=shared_owner, contact_name="李经理")
+    Membership.objects.create(
+        enterprise=shared, user=member, role=Membership.Role.MEMBER, status="approved"
+    )
+    for user in (owner, shared_owner):
+        client.force_login(user)
+        assert (
+            client.post("/en/accounts/delete-account/", {"password": PASSWORD}).status_code == 302
+        )
+
+    alone.refresh_from_db()
+    assert (alone.contact_name, alone.contact_phone) == ("", "")
+    assert alone.name and alone.credit_code  # the enterprise's own records stay
+    # Handed to the remaining member, the enterprise keeps its contact.
+    shared.refresh_from_db()
+    assert shared.contact_name == "李经理" and shared.contact_phone
+    assert Membership.objects.get(enterprise=shared).role == Membership.Role.OWNER
