@@ -254,7 +254,8 @@ def walk_in_record(
     """Record a party that arrived without registering, checked in at once, if places remain.
 
     The phone number is optional (normalised when given). Error codes: ``invalid_phone``,
-    ``not_found``, ``session_cancelled``, ``party_too_large`` (outside 1 to the session's
+    ``not_found``, ``session_cancelled``, ``too_early`` / ``ended`` (outside the session's
+    check-in window, ``portal.checkin``), ``party_too_large`` (outside 1 to the session's
     maximum), ``full`` (fewer places left than people), ``duplicate`` (the phone already
     holds an active registration for the session: check that ticket in instead; carried in
     ``error.registration``).
@@ -267,6 +268,12 @@ def walk_in_record(
             # both take the last place, nor race an online registration.
             session = _lock_session(session_id)
             check_session_not_cancelled(session)
+            # Arrivals at the door count in the figures: only while the door is open.
+            refusal = checkin_window_refusal(
+                starts_at=session.starts_at, ends_at=session.ends_at, now=now
+            )
+            if refusal is not None:
+                raise RegistrationError(refusal.message, code=refusal.code)
             check_party_size(session=session, party_size=party_size)
             if phone:
                 check_phone_not_registered(session=session, phone=phone)

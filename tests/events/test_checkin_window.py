@@ -227,3 +227,30 @@ def test_a_refused_early_check_in_is_not_counted_in_the_figures(client, session,
 
     row = SessionStat.objects.get(session_id=session.pk)
     assert row.registered == 2 and row.checked_in == 0
+
+
+def test_walk_ins_are_recorded_only_while_the_door_is_open(session, staff, client):
+    """A walk-in counts as an arrival in the figures: not days before, not after the end."""
+    from events.services.checkin import walk_in_record
+
+    opens = session.starts_at - datetime.timedelta(minutes=120)
+    for now, code in (
+        (opens - datetime.timedelta(minutes=1), "too_early"),
+        (session.ends_at, "ended"),
+    ):
+        with pytest.raises(RegistrationError) as refused:
+            walk_in_record(session_id=session.pk, party_size=1, by=staff, now=now)
+        assert refused.value.code == code
+    assert not Registration.objects.filter(session=session).exists()
+
+    # Through the door screen, today, five hours before the start: refused with the time.
+    client.force_login(staff)
+    with translation.override("en"):
+        url = reverse("events:checkin_walk_in", kwargs={"session_id": session.pk})
+    response = client.post(url, {"party_size": "1", "name": "", "phone": ""})
+    assert response.status_code in (200, 400)
+    assert "Check-in for this session opens at" in response.content.decode()
+    assert not Registration.objects.filter(session=session).exists()
+
+    walk_in = walk_in_record(session_id=session.pk, party_size=1, by=staff, now=opens)
+    assert walk_in.status == Status.CHECKED_IN
