@@ -8,9 +8,12 @@ Chromium, then reports every violation found at once.
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from allauth.account.models import EmailAddress
 from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
 
 from events.tickets import manage_token_make
 from tests import factories
@@ -99,7 +102,17 @@ def content(transactional_site_tree):
     activity = factories.ActivityPageFactory(
         parent=tree.zh.campaign, title="走进食品检测实验室", slug="food-lab"
     )
-    session = factories.SessionFactory(activity=activity, capacity=30, max_party_size=4, taken=2)
+    # Starting within the hour: its registration is open and its door too (the check-in
+    # window), so the check-in screen shows a result, then a refusal.
+    starts = timezone.now().replace(second=0, microsecond=0) + datetime.timedelta(hours=1)
+    session = factories.SessionFactory(
+        activity=activity,
+        capacity=30,
+        max_party_size=4,
+        taken=2,
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=2),
+    )
     factories.SessionFactory(activity=activity, capacity=2, taken=2)  # a full one
     activity_en = factories.translate(activity, "en", title="Inside a food testing lab")
     registration = factories.RegistrationFactory(
@@ -300,7 +313,9 @@ def test_no_wcag_violations(chromium, live_server, content, lang, viewport):
                     # The screen with the result of a scan, then of a refused one.
                     page.locator("main form input[name=ticket]").first.fill("K7M2P9QX")
                     page.locator("main form input[name=ticket]").first.press("Enter")
-                    page.locator("#checkin-result").filter(has_text="2").wait_for()
+                    page.locator("#checkin-result.checkin-result--ok").filter(
+                        has_text="2"
+                    ).wait_for()
                     check(page, "check-in with a result")
                     page.locator("main form input[name=ticket]").first.fill("K7M2P9QX")
                     page.locator("main form input[name=ticket]").first.press("Enter")
