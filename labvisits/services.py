@@ -47,10 +47,8 @@ from labvisits.selectors import (
 from portal.batching import in_locked_batches
 from portal.checkin import (
     checkin_nonce_clean,
-    checkin_override_note,
-    checkin_override_refusal,
     checkin_repeat_message,
-    checkin_window_refusal,
+    checkin_time_decide,
     staff_name,
 )
 
@@ -448,17 +446,17 @@ def _checkin(
                 ),
                 code="already_checked_in",
             )
-        note = ""
-        refusal = checkin_window_refusal(
-            starts_at=slot.starts_at, ends_at=slot.ends_at, now=now, kind="visit"
+        refusal, note = checkin_time_decide(
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+            now=now,
+            by=by,
+            override=override,
+            reason=reason,
+            kind="visit",
         )
         if refusal is not None:
-            if not override:
-                raise LabVisitError(refusal.message, code=refusal.code)
-            denied = checkin_override_refusal(by=by, reason=reason)
-            if denied is not None:
-                raise LabVisitError(denied.message, code=denied.code)
-            note = checkin_override_note(refusal=refusal, reason=reason)
+            raise LabVisitError(refusal.message, code=refusal.code)
         if nonce is not None and LabVisit.objects.filter(checkin_nonce=nonce).exists():
             nonce = None  # a nonce is per scan; the unique constraint would refuse a reuse
         visit.checked_in_at = now

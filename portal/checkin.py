@@ -94,6 +94,30 @@ def checkin_override_refusal(*, by, reason: str) -> CheckinRefusal | None:
     return None
 
 
+def checkin_time_decide(
+    *,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    now: datetime.datetime,
+    by,
+    override: bool,
+    reason: str,
+    kind: Literal["session", "visit"] = "session",
+) -> tuple[CheckinRefusal | None, str]:
+    """The door's whole rule on time, for sessions and lab visits alike: ``(refusal, "")``
+    when the ticket may not be checked in now, ``(None, note)`` when it may (``note``: the
+    history note of an override outside the window, else empty)."""
+    refusal = checkin_window_refusal(starts_at=starts_at, ends_at=ends_at, now=now, kind=kind)
+    if refusal is None:
+        return None, ""
+    if not override:
+        return refusal, ""
+    denied = checkin_override_refusal(by=by, reason=reason)
+    if denied is not None:
+        return denied, ""
+    return None, checkin_override_note(refusal=refusal, reason=reason)
+
+
 def checkin_override_note(*, refusal: CheckinRefusal, reason: str) -> str:
     """The history note of a check-in outside the window (history notes hold 200 chars)."""
     return f"checked in outside the check-in time ({refusal.code}): {reason.strip()}"[:200]

@@ -41,9 +41,8 @@ from events.tickets import TokenInvalid, qr_token_read
 from portal.batching import in_locked_batches
 from portal.checkin import (
     checkin_nonce_clean,
-    checkin_override_note,
-    checkin_override_refusal,
     checkin_repeat_message,
+    checkin_time_decide,
     checkin_window_refusal,
     staff_name,
 )
@@ -197,18 +196,18 @@ def checkin_perform(
                     registration=registration,
                 )
             notes.append("late arrival after being marked as a no-show")
-        refusal = checkin_window_refusal(
-            starts_at=session.starts_at, ends_at=session.ends_at, now=now
+        refusal, note = checkin_time_decide(
+            starts_at=session.starts_at,
+            ends_at=session.ends_at,
+            now=now,
+            by=by,
+            override=override,
+            reason=reason,
         )
         if refusal is not None:
-            if not override:
-                raise RegistrationError(
-                    refusal.message, code=refusal.code, registration=registration
-                )
-            denied = checkin_override_refusal(by=by, reason=reason)
-            if denied is not None:
-                raise RegistrationError(denied.message, code=denied.code, registration=registration)
-            notes.append(checkin_override_note(refusal=refusal, reason=reason))
+            raise RegistrationError(refusal.message, code=refusal.code, registration=registration)
+        if note:
+            notes.append(note)
         if nonce is not None and Registration.objects.filter(checkin_nonce=nonce).exists():
             # The page makes a new nonce per scan; one used for another ticket is a bug
             # or a replay, and the unique constraint would refuse it anyway.
