@@ -520,9 +520,21 @@ REMINDER_BATCH_SIZE = int(os.environ.get("REMINDER_BATCH_SIZE", "100"))
 # Text messages (django-sms). Default: one masked file per message in var/sms. A provider
 # is plugged in by naming its backend class, e.g. "sms.backends.twilio.SmsBackend".
 # https://github.com/roaldnefs/django-sms
-SMS_BACKEND = os.environ.get("SMS_BACKEND", "reminders.sms.MaskedFileBackend")
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "reminders.sms.MaskedDemoBackend")
 SMS_FILE_PATH = os.environ.get("SMS_FILE_PATH", str(VAR_DIR / "sms"))
 DEFAULT_FROM_SMS = os.environ.get("DEFAULT_FROM_SMS", "")
+# The provider's id of each text template (reminders/sms.py TEMPLATES, the texts in
+# templates/sms/): SMS_TEMPLATE_<KEY> for the Chinese template, SMS_TEMPLATE_<KEY>_EN for the
+# English one (optional), e.g. SMS_TEMPLATE_VERIFY_CODE=1234567. A provider backend refuses
+# to start without an id for every template (``manage.py check``).
+SMS_TEMPLATES: dict[str, dict[str, str]] = {}
+for _name, _value in sorted(os.environ.items()):
+    if _name.startswith("SMS_TEMPLATE_") and _value.strip():
+        _key = _name.removeprefix("SMS_TEMPLATE_").lower()
+        _language = "zh-hans"
+        if _key.endswith("_en"):
+            _key, _language = _key.removesuffix("_en"), "en"
+        SMS_TEMPLATES.setdefault(_key, {})[_language] = _value.strip()
 
 # --- Personal data -------------------------------------------------------------------------
 # Personal data of registrations, consultations and lab visits is anonymised this many days

@@ -40,6 +40,7 @@ from django.db.models import F, Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.formats import date_format, time_format
 
 from consultations.models import Consultation
 from events.models import Registration, SessionState
@@ -1143,17 +1144,52 @@ def _send_email(
     message.send()
 
 
+def _sms_params(reminder: Reminder, context: dict) -> tuple[str, dict]:
+    """(template key, parameters) of the text message ``reminder`` sends (``reminders.sms``).
+    Call with the recipient's language active."""
+    if reminder.purpose == Reminder.Purpose.REMINDER:
+        key = _template_name(reminder)
+    else:
+        key = f"notice_{reminder.purpose}"
+    if reminder.registration_id:
+        starts_at = context["session"].starts_at
+        params = {"activity": context["activity"].title, "link": context["manage_url"]}
+        if key in ("notice_ticket", "reminder_registration"):
+            params["code"] = context["registration"].ticket_code
+    elif reminder.consultation_id:
+        starts_at = context["consultation"].starts_at
+        params = {
+            "reference": context["consultation"].reference,
+            "link": context["site_url"].rstrip("/") + context["url"],
+        }
+    else:
+        starts_at = context["slot"].starts_at
+        params = {
+            "lab": context["lab"].display_name,
+            "code": context["visit"].ticket_code,
+            "link": context["site_url"].rstrip("/") + context["url"],
+        }
+    if key == "notice_cancelled":
+        params.pop("link")
+    local = timezone.localtime(starts_at)
+    params["date"] = date_format(local, "SHORT_DATE_FORMAT")
+    params["time"] = time_format(local, "TIME_FORMAT")
+    return key, params
+
+
 def _send_sms(reminder: Reminder, *, phone: str, language: str, connection=None) -> None:
-    from sms import Message
+    from reminders.sms import TextMessage
 
     with translation.override(language):
         context = _context(reminder, language=language, user=None)
-        if reminder.purpose == Reminder.Purpose.REMINDER:
-            template = f"sms/{_template_name(reminder)}.txt"
-        else:
-            template = f"sms/notice_{reminder.purpose}.txt"
-        body = " ".join(render_to_string(template, context).split())
-    Message(body, recipients=[phone], connection=connection).send()
+        template, params = _sms_params(reminder, context)
+    TextMessage(
+        template=template,
+        params=params,
+        language=language,
+        recipients=[phone],
+        connection=connection,
+    ).send()
 
 
 def _notify_in_site(reminder: Reminder, *, user: AbstractBaseUser) -> None:

@@ -1,0 +1,39 @@
+"""System checks of the text-message set-up (``manage.py check``, run at every start)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core import checks
+from django.utils.module_loading import import_string
+
+
+@checks.register("portal")
+def sms_templates_configured(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """A provider that sends only approved templates (a backend with
+    ``requires_templates``) needs the provider's id of every text the portal sends."""
+    from reminders.sms import TEMPLATES
+
+    try:
+        backend = import_string(settings.SMS_BACKEND)
+    except ImportError as exc:
+        return [
+            checks.Error(
+                f"SMS_BACKEND {settings.SMS_BACKEND!r} cannot be imported: {exc}",
+                id="reminders.E001",
+            )
+        ]
+    if not getattr(backend, "requires_templates", False):
+        return []
+    missing = [key for key in TEMPLATES if not settings.SMS_TEMPLATES.get(key, {}).get("zh-hans")]
+    if not missing:
+        return []
+    names = ", ".join(f"SMS_TEMPLATE_{key.upper()}" for key in missing)
+    return [
+        checks.Error(
+            "The text-message provider sends only approved templates, and these have no "
+            f"template id: {names}.",
+            hint="File each text of templates/sms/ with the provider and set its id in the "
+            "environment (README, 'Text messages').",
+            id="reminders.E002",
+        )
+    ]
