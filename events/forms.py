@@ -9,6 +9,7 @@ from wagtail.admin.forms import WagtailAdminPageForm
 
 from events.exceptions import RegistrationError
 from portal.forms import NameField
+from verification.forms import code_field
 
 
 class ActivityPageForm(WagtailAdminPageForm):
@@ -139,6 +140,13 @@ class RegistrationForm(forms.Form):
         # Built when the label is shown: ``privacy_url`` may be lazy (the view reads the
         # site settings only for a page it renders).
         self.fields["consent"].label = _consent_label_lazy(privacy_url)
+        # The code that proves the number (``verification``), right after it.
+        self.code_notice = ""
+        self.phone_proved = ""
+        if settings.PHONE_VERIFICATION:
+            fields = list(self.fields.items())
+            at = [name for name, _field in fields].index("phone") + 1
+            self.fields = dict([*fields[:at], ("code", code_field()), *fields[at:]])
 
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())

@@ -357,6 +357,9 @@ class Registration(TimeStampedModel):
     )
     consent_at = models.DateTimeField(_("privacy consent given at"), null=True, blank=True)
     consent_version = models.CharField(_("privacy notice version"), max_length=20, blank=True)
+    # The registrant proved the number with a code sent to it (``verification``): only
+    # no-shows of such registrations count toward the no-show policy.
+    phone_verified = models.BooleanField(_("phone verified"), default=False)
     source = models.CharField(
         _("source"), max_length=10, choices=Source.choices, default=Source.ONLINE
     )

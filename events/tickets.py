@@ -24,6 +24,9 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 
+# Re-exported: views and exports import it from here.
+from portal.phones import phone_mask  # noqa: F401
+
 QR_SALT = "events.ticket.qr"
 MANAGE_SALT = "events.ticket.manage"
 QR_CACHE_SECONDS = 7 * 86400
@@ -112,14 +115,6 @@ def qr_png(data: str) -> bytes:
     buffer = io.BytesIO()
     segno.make(data, error="m").save(buffer, kind="png", scale=8, border=2)
     return buffer.getvalue()
-
-
-def phone_mask(phone: str) -> str:
-    """``+8613812341234`` → ``138****1234``: enough for staff to tell people apart."""
-    digits = (phone or "").removeprefix("+86")
-    if len(digits) < 7:
-        return "****"
-    return f"{digits[:3]}****{digits[-4:]}"
 
 
 def name_mask(name: str) -> str:

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "labvisits",
     "inbox",
     "reminders",
+    "verification",
     "stats",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -445,6 +446,19 @@ NOSHOW_RESTRICTION_DAYS = int(os.environ.get("NOSHOW_RESTRICTION_DAYS", "90"))
 # The counters live in the default cache: set CACHE_URL (Redis) so every worker shares them.
 REGISTRATION_RATE_IP = os.environ.get("REGISTRATION_RATE_IP", "20/600")
 REGISTRATION_RATE_PHONE = os.environ.get("REGISTRATION_RATE_PHONE", "5/600")
+# Phone verification (verification/): a registration is confirmed only once the
+# registrant proves the number with a 6-digit code sent to it by text message, valid
+# PHONE_CODE_MINUTES. A number proved on an account, or in a browser, stays verified there
+# for PHONE_VERIFICATION_DAYS, so people can verify before registration opens. Codes per
+# number (one per interval, and per hour) and per client address, as "count/seconds".
+# PHONE_VERIFICATION=0 turns it off; registrations are then unverified, and the no-show
+# policy, which counts only verified numbers, restricts nobody.
+PHONE_VERIFICATION = env_bool("PHONE_VERIFICATION", True)
+PHONE_VERIFICATION_DAYS = int(os.environ.get("PHONE_VERIFICATION_DAYS", "30"))
+PHONE_CODE_MINUTES = int(os.environ.get("PHONE_CODE_MINUTES", "10"))
+PHONE_CODE_RATE_INTERVAL = os.environ.get("PHONE_CODE_RATE_INTERVAL", "1/60")
+PHONE_CODE_RATE_PHONE = os.environ.get("PHONE_CODE_RATE_PHONE", "5/3600")
+PHONE_CODE_RATE_IP = os.environ.get("PHONE_CODE_RATE_IP", "20/3600")
 # Reverse proxies in front of the portal that append to X-Forwarded-For (0: none; the
 # client address is then the socket's). Used to find the client address for rate limits.
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))

@@ -27,6 +27,7 @@ urlpatterns += i18n_patterns(
     path("consultations/", include("consultations.urls")),
     path("lab-visits/", include("labvisits.urls")),
     path("notifications/", include("inbox.urls")),
+    path("phone/verify/", include("verification.views")),
     path("in-numbers/", include("stats.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,

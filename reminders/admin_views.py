@@ -49,7 +49,9 @@ def appointment_label(reminder: Reminder) -> str:
     if reminder.consultation_id:
         return _("Consultation %(reference)s") % {"reference": reminder.consultation.reference}
     if reminder.letter_id:
-        # The subject only: the recipients are personal data.
+        # The subject (a text's template) only: the recipients are personal data.
+        if reminder.channel == Reminder.Channel.SMS:
+            return _("Text message: %(template)s") % {"template": reminder.letter.subject}
         return _("E-mail: %(subject)s") % {"subject": reminder.letter.subject}
     return _("Lab visit %(code)s") % {"code": reminder.lab_visit.ticket_code}
 

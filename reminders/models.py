@@ -68,7 +68,8 @@ class Broadcast(models.Model):
 
 
 class Letter(models.Model):
-    """An e-mail composed by other code, waiting in the outbox.
+    """An e-mail (or a text message, ``reminders.services.text_write``) composed by other
+    code, waiting in the outbox.
 
     Everything that sends e-mail through Django's mail API (account e-mails, copies of
     in-site notices, CMS review notices, error reports to ``ADMINS``) goes through the
@@ -87,8 +88,8 @@ class Letter(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = _("outgoing e-mail")
-        verbose_name_plural = _("outgoing e-mails")
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outgoing messages")
 
     def __str__(self) -> str:
         return self.subject
@@ -114,8 +115,9 @@ class Reminder(models.Model):
         REGISTRATION_CHANGED = "reg_changed", _("Registration change notice")
         REGISTRATION_CANCELLED = "reg_cancel", _("Registration cancellation notice")
         MOVED = "moved", _("Registration moved notice")
-        # Composed elsewhere (a ``Letter``): account e-mails, notices, error reports.
-        LETTER = "letter", _("Other e-mail")
+        # Composed elsewhere (a ``Letter``): account e-mails, notices, error reports, and
+        # text messages such as verification codes.
+        LETTER = "letter", _("Other message")
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("E-mail")

@@ -291,6 +291,47 @@ def letters_write(*, fields: list[dict]) -> list[Reminder]:
     return rows
 
 
+def text_write(
+    *,
+    phone: str,
+    template: str,
+    params: dict[str, str],
+    language: str,
+    expires_at: datetime.datetime | None = None,
+) -> Reminder:
+    """Store a text message (template ``template`` of ``reminders.sms.TEMPLATES`` with
+    ``params``) for ``phone`` in the outbox: a ``Letter`` and its row, written in the
+    caller's transaction and handed to the mail queue once it commits. Not sent after
+    ``expires_at`` (a verification code nobody can use any more); emptied once sent, so a
+    code does not stay readable in the database."""
+    from reminders.sms import TEMPLATES
+
+    TEMPLATES[template]  # noqa: B018 - an unknown template fails here, not in the worker
+    message = {
+        "text": True,
+        "template": template,
+        "params": params,
+        "language": language,
+        "to": [phone],
+        "cc": [],
+        "bcc": [],
+        "expires_at": expires_at.isoformat() if expires_at else None,
+    }
+    letter = Letter.objects.create(subject=template, message=message, recipients=1)
+    now = timezone.now()
+    row = Reminder.objects.create(
+        key=f"letter:{letter.pk}",
+        letter=letter,
+        purpose=Reminder.Purpose.LETTER,
+        audience=Reminder.Audience.ADDRESSEE,
+        channel=Reminder.Channel.SMS,
+        due_at=now,
+        queued_at=now,
+    )
+    _enqueue_on_commit([row.pk])
+    return row
+
+
 def registration_followups_wake() -> None:
     """Call after the commit of a registration marked ``followup_pending``: asks a worker to
     follow it up, with at most one wake-up in flight at a time.
@@ -957,6 +998,9 @@ def _still_wanted(reminder: Reminder, *, cancelled_sessions: set[int] | None = N
         else:
             cancelled = session_is_cancelled(session=registration.session)
         return registration.status == Registration.Status.CONFIRMED and not cancelled
+    if reminder.letter_id:
+        expires_at = (reminder.letter.message or {}).get("expires_at")
+        return not expires_at or datetime.datetime.fromisoformat(expires_at) > timezone.now()
     if reminder.purpose != Reminder.Purpose.REMINDER:
         return True
     target = reminder.target
@@ -991,7 +1035,8 @@ def _recipient(
         if not message:  # sent already (emptied)
             return None
         addresses = [*message["to"], *message["cc"], *message["bcc"]]
-        return (", ".join(addresses), settings.LANGUAGE_CODE, None)
+        language = message.get("language") or settings.LANGUAGE_CODE
+        return (", ".join(addresses), language, None)
     if reminder.registration_id:
         registration = reminder.registration
         address = registration.email if email else registration.phone
@@ -1180,6 +1225,16 @@ def _sms_params(reminder: Reminder, context: dict) -> tuple[str, dict]:
 def _send_sms(reminder: Reminder, *, phone: str, language: str, connection=None) -> None:
     from reminders.sms import TextMessage
 
+    if reminder.letter_id:
+        message = reminder.letter.message
+        TextMessage(
+            template=message["template"],
+            params=message["params"],
+            language=language,
+            recipients=message["to"],
+            connection=connection,
+        ).send()
+        return
     with translation.override(language):
         context = _context(reminder, language=language, user=None)
         template, params = _sms_params(reminder, context)

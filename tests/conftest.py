@@ -219,6 +219,21 @@ def _email_through_the_outbox(settings):
 
 
 @pytest.fixture(autouse=True)
+def _phone_verification_off(settings):
+    """Most registration tests are about places, waiting lists and tickets, and post the
+    form without proving the number. The tests of phone verification itself
+    (``tests/verification``, the browser flow, the rush with numbers verified beforehand)
+    turn it back on with the ``phone_verification`` fixture, as it is in production."""
+    settings.PHONE_VERIFICATION = False
+
+
+@pytest.fixture
+def phone_verification(settings):
+    """Phone verification on, as by default in production."""
+    settings.PHONE_VERIFICATION = True
+
+
+@pytest.fixture(autouse=True)
 def _sms_outbox(settings):
     """Text messages are kept in memory (``sms.outbox``), empty at the start of each test."""
     import sms

@@ -210,6 +210,8 @@ class RegistrationFactory(DjangoModelFactory):
     status = Registration.Status.CONFIRMED
     ticket_code = factory.Sequence(lambda n: f"T{n:07d}")
     email = factory.Sequence(lambda n: f"visitor{n}@example.com")
+    # Registered through the public form, whose number was proved with a code.
+    phone_verified = True
 
 
 class ExpertFactory(DjangoModelFactory):

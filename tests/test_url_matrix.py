@@ -167,6 +167,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     "events:my_registrations": SIGNED_IN,
     "events:calendar_activity": EVERYONE,
     "events:calendar_campaign": EVERYONE,
+    # Proving a phone number ahead of registration.
+    "verification:verify": EVERYONE,
     # Check-in at the door.
     "events:checkin_home": {"checkin", "contact"},
     "events:checkin_session": {"checkin"},

@@ -11,7 +11,6 @@ takes the lock last, for the count and the commit only (``registration_create``)
 from __future__ import annotations
 
 import datetime
-import re
 import secrets
 
 from django.conf import settings
@@ -31,35 +30,29 @@ from events.models import NoShowWaiver, Registration, Session, StatusChange
 from events.notifications import registration_followup_on_commit, registration_notify_on_commit
 from events.selectors import session_is_cancelled, with_cancellation
 from portal.locking import bounded_transaction
+from portal.phones import InvalidPhone
+from portal.phones import phone_normalise as portal_phone_normalise
 from portal.precompiled import Precompiled
 
-MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 TICKET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the door
 
 
 def phone_normalise(raw: str) -> str:
-    """A mainland mobile number as ``+86`` and 11 digits; raises ``RegistrationError``.
-
-    Accepts spaces, dashes and a ``+86``/``0086``/``86`` prefix.
-    """
-    digits = re.sub(r"[\s\-()]", "", raw or "")
-    for prefix in ("+86", "0086", "86"):
-        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
-            digits = digits[len(prefix) :]
-            break
-    if not MAINLAND_MOBILE.match(digits):
-        raise RegistrationError(
-            _("Enter a mainland China mobile number: 11 digits starting with 1."),
-            code="invalid_phone",
-        )
-    return "+86" + digits
+    """A mainland mobile number as ``+86`` and 11 digits (``portal.phones``); raises
+    ``RegistrationError`` with code ``invalid_phone``."""
+    try:
+        return portal_phone_normalise(raw)
+    except InvalidPhone as error:
+        raise RegistrationError(error.message, code="invalid_phone") from None
 
 
 # The session starts of a phone's no-shows, oldest first: usually none, so one short
 # statement, compiled once (``portal.precompiled``).
 _NOSHOW_STARTS = Precompiled(
     lambda phone: (
-        Registration.objects.filter(phone=phone, status=Registration.Status.NO_SHOW)
+        Registration.objects.filter(
+            phone=phone, status=Registration.Status.NO_SHOW, phone_verified=True
+        )
         .order_by("session__starts_at")
         .values_list("session__starts_at")
     ),
@@ -74,7 +67,8 @@ def noshow_restricted_until(
 
     The rule: ``NOSHOW_THRESHOLD`` or more no-shows within the last ``NOSHOW_LOOKBACK_DAYS``
     restrict the number for ``NOSHOW_RESTRICTION_DAYS`` after its latest no-show. No-shows
-    before a staff waiver (``NoShowWaiver``) do not count.
+    before a staff waiver (``NoShowWaiver``) do not count, nor do those of registrations
+    whose number was not proved with a code: anyone can type someone else's number.
     """
     now = now or timezone.now()
     threshold = settings.NOSHOW_THRESHOLD
@@ -368,10 +362,14 @@ def registration_create(
     consent_version: str = "",
     user=None,
     join_waitlist: bool = False,
+    phone_verified: bool = False,
     now: datetime.datetime | None = None,
     session: Session | None = None,
 ) -> Registration:
     """Register a party for a session: confirmed while places last, else waitlisted.
+
+    ``phone_verified``: the registrant proved the number with a code (``verification``);
+    only no-shows of such registrations count toward the no-show policy.
 
     ``session``: the session ``session_id`` names, if the caller has just read it with
     ``with_cancellation`` (the public form has), so it is not read again; the rules that
@@ -410,6 +408,7 @@ def registration_create(
         "party_size": party_size,
         "language": language,
         "consent_version": consent_version,
+        "phone_verified": phone_verified,
     }
     restricted_until = noshow_restricted_until(phone=phone, now=now)
     try:

@@ -69,6 +69,9 @@ from portal.pagecache import (
     pagecache_generation,
 )
 from portal.ratelimit import client_ip, rate_limit_hit
+from verification.browser import remember_verified
+from verification.services import VerificationError
+from verification.views import code_send_in_form, form_show_code_send, phone_proof
 
 # The signed cookie listing the ticket codes this browser registered (at most
 # TICKETS_REMEMBERED, for TICKETS_COOKIE_DAYS).
@@ -195,12 +198,18 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = RegistrationForm(request.POST, session=session, privacy_url=privacy_url)
-        if form.is_valid():
+        if "send_code" in request.POST and "code" in form.fields:
+            # "Send code": a code to the number typed; the rest is kept as typed.
+            sent = code_send_in_form(request, request.POST.get("phone", ""))
+            form_show_code_send(form, sent)
+            form.code_notice, status = sent.notice, sent.status
+        elif form.is_valid():
             response = _register_submit(request, form=form, session=session)
             if response is None and form.full:
                 # The stored "full" page, as for the visitors told before the service.
                 response = _waitlist_offer(request, session_id=session.pk)
             if response is not None:
+                _remember_proof(request, form, response)
                 return response
             status = 429 if form.busy or form.rate_limited else 400
         else:
@@ -219,7 +228,15 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
     response = render(request, "events/registration/register.html", context, status=status)
     if form.busy:
         response["Retry-After"] = str(BUSY_RETRY_AFTER)
+    _remember_proof(request, form, response)
     return response
+
+
+def _remember_proof(request: HttpRequest, form: RegistrationForm, response: HttpResponse) -> None:
+    """A number proved with a code in this request stays verified in this browser, whatever
+    else the form was told (full, a duplicate): the next attempt needs no new code."""
+    if form.phone_proved:
+        remember_verified(request, response, form.phone_proved)
 
 
 # --- The waiting-list offer for a full session, without a transaction or a render --------
@@ -245,6 +262,7 @@ def _waitlist_offer(request: HttpRequest, *, session_id: int) -> HttpResponse | 
     data = request.POST
     if (
         not is_anonymous_visitor(request)
+        or data.get("send_code")
         or data.get("join_waitlist")
         or data.get("website")
         or data.get("consent") != "on"
@@ -342,6 +360,18 @@ def _register_submit(
     if form.is_bot:
         form.add_error(None, _("Your registration could not be accepted. Please try again."))
         return None
+    # The number must be proved (``verification``): by this browser or account before, or
+    # by the code typed now. Code guesses have their own limits, so they are not counted
+    # against the attempts below.
+    try:
+        phone_verified, proved_now = phone_proof(
+            request, phone=data["phone"], code=data.get("code", "")
+        )
+    except VerificationError as error:
+        form.add_error("code", error.message)
+        return None
+    if proved_now:
+        form.phone_proved = data["phone"]
     # Per client address, and per phone number and session: attempts with someone's number
     # for one session never block that person's registration for another.
     limits = (
@@ -366,6 +396,7 @@ def _register_submit(
             consent_version=settings.PRIVACY_NOTICE_VERSION,
             user=request.user,
             join_waitlist=data["join_waitlist"],
+            phone_verified=phone_verified,
             session=session,
         )
     except RegistrationError as error:
