@@ -549,6 +549,19 @@ for _name, _value in sorted(os.environ.items()):
         if _key.endswith("_en"):
             _key, _language = _key.removesuffix("_en"), "en"
         SMS_TEMPLATES.setdefault(_key, {})[_language] = _value.strip()
+# Tencent Cloud SMS (SMS_BACKEND=reminders.sms_tencent.TencentSmsBackend, SendSms of API
+# 2021-01-11): the API key (best a sub-account allowed nothing but sms:SendSms), the SDK app
+# id and the approved signature of the console, the region and the API host (or a URL such
+# as http://127.0.0.1:8081 for a local stand-in); a request taking longer than
+# TENCENT_SMS_TIMEOUT seconds fails and the reminder is retried.
+# https://cloud.tencent.com/document/product/382/55981
+TENCENTCLOUD_SECRET_ID = os.environ.get("TENCENTCLOUD_SECRET_ID", "")
+TENCENTCLOUD_SECRET_KEY = os.environ.get("TENCENTCLOUD_SECRET_KEY", "")
+TENCENT_SMS_SDK_APP_ID = os.environ.get("TENCENT_SMS_SDK_APP_ID", "")
+TENCENT_SMS_SIGN_NAME = os.environ.get("TENCENT_SMS_SIGN_NAME", "")
+TENCENT_SMS_REGION = os.environ.get("TENCENT_SMS_REGION", "ap-guangzhou")
+TENCENT_SMS_ENDPOINT = os.environ.get("TENCENT_SMS_ENDPOINT", "sms.tencentcloudapi.com")
+TENCENT_SMS_TIMEOUT = int(os.environ.get("TENCENT_SMS_TIMEOUT", "10"))
 
 # --- Personal data -------------------------------------------------------------------------
 # Personal data of registrations, consultations and lab visits is anonymised this many days
@@ -663,6 +676,8 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # The Tencent Cloud SDK logs whole requests (recipients' numbers) at DEBUG.
+    "loggers": {"tencentcloud_sdk_common": {"level": "WARNING"}},
 }
 
 PORTAL_TITLE = _("Testing & Inspection Public Service Portal")

@@ -37,3 +37,27 @@ def sms_templates_configured(app_configs=None, **kwargs) -> list[checks.CheckMes
             id="reminders.E002",
         )
     ]
+
+
+@checks.register("portal")
+def sms_backend_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """A provider's backend names the settings it cannot send without (its
+    ``required_settings``, e.g. Tencent Cloud's API key, SDK app id and signature); an empty
+    one would make every text fail at sending, so the portal refuses to start."""
+    try:
+        backend = import_string(settings.SMS_BACKEND)
+    except ImportError:
+        return []  # reminders.E001 says so
+    required = getattr(backend, "required_settings", ())
+    missing = [name for name in required if not str(getattr(settings, name, "") or "").strip()]
+    if not missing:
+        return []
+    return [
+        checks.Error(
+            f"SMS_BACKEND {settings.SMS_BACKEND!r} needs these settings, which are empty: "
+            f"{', '.join(missing)}.",
+            hint="Set them in the environment from the provider's console (README, "
+            "'Text messages').",
+            id="reminders.E003",
+        )
+    ]
