@@ -9,6 +9,7 @@ Chromium, then reports every violation found at once.
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -161,6 +162,7 @@ def content(transactional_site_tree):
             "sign in": f"/{lang}/accounts/login/",
             "sign up": f"/{lang}/accounts/signup/",
             "registration form": f"/{lang}/open-day/registration/session/{session.pk}/",
+            "verify phone": f"/{lang}/phone/verify/",
             "ticket": (
                 f"/{lang}/open-day/registration/ticket/"
                 f"{manage_token_make(registration.ticket_code)}/"
@@ -233,7 +235,7 @@ def _violations(page, label: str) -> list[str]:
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_no_wcag_violations(chromium, live_server, content, lang, viewport):
+def test_no_wcag_violations(chromium, live_server, content, lang, viewport, phone_verification):
     urls_for, users = content
     urls = urls_for(lang)
     size = VIEWPORTS[viewport]
@@ -265,6 +267,7 @@ def test_no_wcag_violations(chromium, live_server, content, lang, viewport):
             "sign in",
             "sign up",
             "registration form",
+            "verify phone",
             "ticket",
             "not found",
         ],
@@ -302,6 +305,12 @@ def test_no_wcag_violations(chromium, live_server, content, lang, viewport):
                     page.wait_for_load_state()
                     page.get_by_role("alert").first.wait_for()
                     check(page, "registration form with errors")
+                if label == "verify phone":
+                    # A code sent: the notice beside the code field.
+                    page.locator("main form input[name=phone]").fill("139 0000 4321")
+                    page.get_by_role("button", name=re.compile("Send code|获取验证码")).click()
+                    page.locator(".field__notice").filter(has_text="****4321").wait_for()
+                    check(page, "verify phone with a code sent")
                 if label == "sign in":
                     page.locator("input[name=login]").fill("nobody@example.com")
                     page.locator("input[name=password]").fill("wrong password")
@@ -324,8 +333,8 @@ def test_no_wcag_violations(chromium, live_server, content, lang, viewport):
         finally:
             context.close()
 
-    # Every URL, plus the two form error states and the two check-in results.
-    assert len(visited) == len(urls) + 4
+    # Every URL, plus the two form error states, the code sent and the two check-in results.
+    assert len(visited) == len(urls) + 5
     assert not found, f"{len(found)} WCAG violation(s) ({lang}, {viewport}):\n" + "\n".join(found)
 
 

@@ -1,4 +1,5 @@
-"""A visitor registers for a session, opens the e-mailed manage link and cancels."""
+"""A visitor proves the phone number with the code sent by text message, registers for a
+session, opens the e-mailed manage link and cancels."""
 
 from __future__ import annotations
 
@@ -23,7 +24,18 @@ def nearly_full_session(transactional_site_tree):
     return factories.SessionFactory(activity=activity, capacity=3, max_party_size=2, taken=1)
 
 
-def test_register_open_emailed_link_and_cancel(live_server, browser_page, nearly_full_session):
+def code_from_sms_files(folder) -> str:
+    """The code of the latest text message the file backend wrote (numbers are masked)."""
+    texts = "".join(path.read_text() for path in sorted(folder.iterdir()))
+    assert "+86139****1234" in texts and "13900001234" not in texts
+    return re.findall(r"verification code is (\d{6})", texts)[-1]
+
+
+def test_verify_register_open_emailed_link_and_cancel(
+    live_server, browser_page, nearly_full_session, phone_verification, settings, tmp_path
+):
+    settings.SMS_BACKEND = "reminders.sms.MaskedFileBackend"
+    settings.SMS_FILE_PATH = str(tmp_path)
     page = browser_page
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}/en/")
@@ -35,7 +47,7 @@ def test_register_open_emailed_link_and_cancel(live_server, browser_page, nearly
     page.get_by_label("Name").fill("Li Hua")
     page.get_by_label("Mobile phone").fill("12345")
     page.get_by_label("E-mail (optional)").fill("lihua@example.com")
-    page.get_by_role("button", name="Register").click()
+    page.get_by_role("button", name="Register", exact=True).click()
     assert page.get_by_role("alert").is_visible()
     assert "mainland China mobile number" in page.get_by_role("alert").inner_text()
     assert page.get_by_label("Name").input_value() == "Li Hua"
@@ -44,11 +56,21 @@ def test_register_open_emailed_link_and_cancel(live_server, browser_page, nearly
     page.get_by_label("Number of people").select_option("2")
     page.get_by_label("Language for e-mails").select_option("en")
     page.locator("#id_consent").check()
-    page.get_by_role("button", name="Register").click()
+    # Registering without the code is refused, and says how to get one.
+    page.get_by_role("button", name="Register", exact=True).click()
+    assert "Send code" in page.get_by_role("alert").inner_text()
+    # "Send code": the text message goes out; everything typed stays.
+    page.get_by_role("button", name="Send code").click()
+    assert "139****1234" in page.locator(".field__notice").inner_text()
+    assert page.get_by_label("Name").input_value() == "Li Hua"
+    assert page.get_by_label("Number of people").input_value() == "2"
+    page.get_by_label("Verification code").fill(code_from_sms_files(tmp_path))
+    page.get_by_label("Verification code").press("Enter")  # Enter registers
 
     page.wait_for_url(re.compile(r".*/open-day/registration/ticket/.+"))
     registration = Registration.objects.get(phone="+8613900001234")
     assert registration.status == Registration.Status.CONFIRMED
+    assert registration.phone_verified
     assert page.get_by_role("heading", name="Your place is confirmed").is_visible()
     assert registration.ticket_code in page.locator(".ticket__code").inner_text()
     assert page.locator(".ticket__qr svg").is_visible()
