@@ -51,8 +51,17 @@ GENERATION_KEY = "pagecache:generation"
 CSRF_SLOT = "csrf-slot-5d0c1b7e"
 _CSRF_SLOT_BYTES = CSRF_SLOT.encode()
 # Cookies that do not change what a public page shows: the CSRF cookie (a page using the
-# token is never stored, see above) and the language cookie (the language is in the path).
-NEUTRAL_COOKIES = frozenset({settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME})
+# token is never stored, see above) and the language cookie (the language is in the path),
+# plus those apps declare with ``neutral_cookie_add``.
+NEUTRAL_COOKIES = {settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME}
+
+
+def neutral_cookie_add(name: str) -> None:
+    """Declare (in an ``AppConfig.ready``) a cookie that changes nothing a stored public page
+    shows, so its visitors are still served from the page cache."""
+    NEUTRAL_COOKIES.add(name)
+
+
 # Headers added by the middleware outside this one are not stored: they are added again to
 # every hit. These are the response's own headers worth keeping.
 STORED_HEADERS = ("Content-Type", "Content-Language", "Vary", "X-Frame-Options", "Cache-Control")

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class VerificationConfig(AppConfig):
     name = "verification"
     verbose_name = _("Phone verification")
+
+    def ready(self) -> None:
+        from portal.pagecache import neutral_cookie_add
+        from verification.browser import COOKIE
+
+        # Pages show the same to a browser that proved a number (the form always has the
+        # code field), so the opening minute's stored pages still serve it.
+        neutral_cookie_add(COOKIE)

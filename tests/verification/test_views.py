@@ -185,3 +185,11 @@ def test_before_registration_opens_the_page_offers_to_verify_now(client, activit
     )
     html = client.get(register_url(later)).content.decode()
     assert f"{verify_url()}?next={register_url(later)}" in html
+
+
+def test_a_browser_that_proved_a_number_is_still_served_the_stored_pages(rf):
+    from portal.pagecache import is_anonymous_visitor
+
+    request = rf.get("/", HTTP_COOKIE=f"{COOKIE}=x; csrftoken=y")
+    assert is_anonymous_visitor(request)
+    assert not is_anonymous_visitor(rf.get("/", HTTP_COOKIE="sessionid=z"))
