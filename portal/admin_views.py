@@ -12,6 +12,7 @@ import importlib
 
 from django.urls import path
 from django.utils import timezone, translation
+from wagtail.admin.admin_url_finder import ModelAdminURLFinder, NullAdminURLFinder
 from wagtail.admin.views.mixins import SpreadsheetExportMixin
 
 # --- Viewsets --------------------------------------------------------------------------------
@@ -44,6 +45,21 @@ class ReadOnlyViewSetMixin:
 
     def get_extra_urlpatterns(self) -> list:
         return []
+
+    @property
+    def url_finder_class(self):
+        """Where the admin links a row from elsewhere (Site history, for one): its inspect
+        view, or nowhere. Wagtail's default links to the edit view, whose URL does not exist
+        here, and the linking page would fail."""
+        if "edit" not in self.disabled_views:
+            return super().url_finder_class
+        if not self.inspect_view_enabled:
+            return NullAdminURLFinder
+        return type(
+            "InspectURLFinder",
+            (ModelAdminURLFinder,),
+            {"edit_url_name": self.get_url_name("inspect")},
+        )
 
 
 # --- Exports ---------------------------------------------------------------------------------
