@@ -83,6 +83,8 @@ class ConsultationFilterSet(WagtailFilterSet):
 
 
 class ConsultationIndexView(StaffExportMixin, generic.IndexView):
+    export_shows_phones = True  # the contact phone (audit log when shown in full)
+
     def get_base_queryset(self):
         return Consultation.objects.select_related("enterprise", "expert")
 

@@ -17,11 +17,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from enterprises.audit import ENTERPRISE_UNVERIFY, ENTERPRISE_VERIFY
 from enterprises.models import Enterprise, Membership
 from enterprises.validators import credit_code_normalise, credit_code_validate
 from events.exceptions import RegistrationError
 from events.services.registration import phone_normalise
 from inbox.services import notify, user_language
+from portal.audit import audit_log
 
 ACTIVE_STATUSES = (Membership.Status.PENDING, Membership.Status.APPROVED)
 # A fixed line with its area code, e.g. 023-6386 1234 (Chongqing) or 010 12345678.
@@ -339,10 +341,19 @@ def enterprise_verify(
 ) -> Enterprise:
     """Regulator staff mark the profile as checked against the licence (or take the mark
     back). The caller checks that ``by`` may do so (admin permission). Code ``name_taken``:
-    another verified enterprise carries the same name (a unique index decides)."""
+    another verified enterprise carries the same name (a unique index decides).
+
+    Audit log: ``enterprises.enterprise_verify`` / ``enterprises.enterprise_unverify``."""
     try:
         with transaction.atomic():
             _verification_set(enterprise, by=by, verified=verified)
+            audit_log(
+                instance=enterprise,
+                action=ENTERPRISE_VERIFY if verified else ENTERPRISE_UNVERIFY,
+                by=by,
+                data={"enterprise_id": enterprise.pk, "credit_code": enterprise.credit_code},
+                label=enterprise.name,
+            )
     except IntegrityError as error:
         enterprise.refresh_from_db()
         raise EnterpriseError(

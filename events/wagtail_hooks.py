@@ -1,5 +1,6 @@
 """The admin menu group "Open day": registrations per session, and no-show restrictions
-lifted by staff; and a menu link to the check-in screen for check-in staff."""
+lifted by staff; a menu link to the check-in screen for check-in staff; and the open day's
+audit log action types (``portal.audit``)."""
 
 from django.contrib.auth.models import Permission
 from django.urls import path, reverse_lazy
@@ -11,9 +12,11 @@ from wagtail.admin.ui.tables import DateColumn, UserColumn
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from events import audit
 from events.models import NoShowWaiver
 from events.views import admin as views
 from portal.admin_views import ReadOnlyViewSetMixin
+from portal.audit import audit_actions_register
 
 
 class RegistrationViewSet(ViewSet):
@@ -108,3 +111,8 @@ def register_checkin_menu_item():
         icon_name="tick-inverse",
         order=206,
     )
+
+
+@hooks.register("register_log_actions")
+def register_open_day_audit_actions(actions):
+    audit_actions_register(actions, audit.ACTIONS)

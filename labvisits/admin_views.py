@@ -68,6 +68,8 @@ class LabVisitFilterSet(WagtailFilterSet):
 
 
 class LabVisitIndexView(StaffExportMixin, generic.IndexView):
+    export_shows_phones = True  # the contact phone (audit log when shown in full)
+
     def get_base_queryset(self):
         return LabVisit.objects.select_related("enterprise", "slot__lab__institution")
 

@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from enterprises.models import Enterprise
 from events.services.registration import ticket_code_new
 from experts.models import Lab
+from labvisits.audit import CHECKIN_OVERRIDE
 from labvisits.exceptions import LabVisitError
 from labvisits.models import HOLDING_STATES, LabVisit, LabVisitChange, VisitSlot
 from labvisits.notifications import notify_cancelled, notify_decided, notify_requested
@@ -44,11 +45,13 @@ from labvisits.selectors import (
     user_is_contact_for_lab,
     user_is_enterprise_member,
 )
+from portal.audit import audit_log
 from portal.batching import in_locked_batches
 from portal.checkin import (
     checkin_nonce_clean,
     checkin_repeat_message,
     checkin_time_decide,
+    checkin_window_refusal,
     staff_name,
 )
 
@@ -395,7 +398,8 @@ def lab_visit_checkin(
     Error codes: ``not_found``, ``forbidden`` (neither check-in staff nor a contact of the
     institution), ``not_approved`` (requested, declined, cancelled or no-show; the message
     says which), ``already_checked_in``, ``too_early``, ``ended``, ``override_forbidden``,
-    ``reason_required``.
+    ``reason_required``. A check-in outside the window is written to the audit log
+    (``labvisits.checkin_override``).
     """
     return _checkin(
         visit_id=visit.pk,
@@ -464,6 +468,22 @@ def _checkin(
         visit.checkin_nonce = nonce
         visit.save(update_fields=["checked_in_at", "checked_in_by", "checkin_nonce", "updated_at"])
         _record(visit, event="checked_in", from_state=visit.state, by=by, note=note)
+        if note:  # checked in outside the window, by staff allowed to override it
+            window = checkin_window_refusal(
+                starts_at=slot.starts_at, ends_at=slot.ends_at, now=now, kind="visit"
+            )
+            audit_log(
+                instance=visit,
+                action=CHECKIN_OVERRIDE,
+                by=by,
+                data={
+                    "visit_id": visit.pk,
+                    "slot_id": slot.pk,
+                    "refusal": window.code if window is not None else "",
+                    "group_size": visit.group_size,
+                    "reason": " ".join(reason.split()),
+                },
+            )
         return visit
 
 

@@ -10,9 +10,13 @@ from __future__ import annotations
 import datetime
 import importlib
 
+from django.db.models import QuerySet
 from django.urls import path
 from django.utils import timezone, translation
+from wagtail.admin.admin_url_finder import ModelAdminURLFinder, NullAdminURLFinder
 from wagtail.admin.views.mixins import SpreadsheetExportMixin
+
+from portal.audit import export_full_phones_log
 
 # --- Viewsets --------------------------------------------------------------------------------
 
@@ -45,6 +49,21 @@ class ReadOnlyViewSetMixin:
     def get_extra_urlpatterns(self) -> list:
         return []
 
+    @property
+    def url_finder_class(self):
+        """Where the admin links a row from elsewhere (Site history, for one): its inspect
+        view, or nowhere. Wagtail's default links to the edit view, whose URL does not exist
+        here, and the linking page would fail."""
+        if "edit" not in self.disabled_views:
+            return super().url_finder_class
+        if not self.inspect_view_enabled:
+            return NullAdminURLFinder
+        return type(
+            "InspectURLFinder",
+            (ModelAdminURLFinder,),
+            {"edit_url_name": self.get_url_name("inspect")},
+        )
+
 
 # --- Exports ---------------------------------------------------------------------------------
 
@@ -71,7 +90,14 @@ def csv_stream(chunks, *, language: str):
 class LocalSpreadsheetExportMixin(SpreadsheetExportMixin):
     """CSV and XLSX through Wagtail's spreadsheet export: numbers stay numbers, dates are
     local dates, and CSV cells cannot start a formula. Subclasses build rows in
-    ``to_row_dict`` (masking phones there)."""
+    ``to_row_dict`` (masking phones there).
+
+    A list with phone numbers sets ``export_shows_phones``: its download by someone who sees
+    them in full is written to the audit log (``portal.audit``), about
+    ``get_export_subject()`` (the listed object, or the model of a whole list) with the
+    filters used."""
+
+    export_shows_phones = False
 
     custom_value_preprocess = {
         **SpreadsheetExportMixin.custom_value_preprocess,
@@ -82,6 +108,27 @@ class LocalSpreadsheetExportMixin(SpreadsheetExportMixin):
         },
         str: {SpreadsheetExportMixin.FORMAT_CSV: csv_text},
     }
+
+    def get_export_subject(self):
+        """What the downloaded list is of: an object (a session) or a model (every
+        consultation). Default: the view's model."""
+        return self.model
+
+    def as_spreadsheet(self, queryset, spreadsheet_format):
+        if self.export_shows_phones:
+            self._export_log(queryset, spreadsheet_format)
+        return super().as_spreadsheet(queryset, spreadsheet_format)
+
+    def _export_log(self, queryset, spreadsheet_format) -> None:
+        filterset = getattr(self, "filters", None)
+        export_full_phones_log(
+            by=self.request.user,
+            subject=self.get_export_subject(),
+            export_format=spreadsheet_format,
+            rows=queryset.count() if isinstance(queryset, QuerySet) else len(queryset),
+            query=self.request.GET,
+            filter_names=set(filterset.form.fields) if filterset is not None else set(),
+        )
 
     def write_csv_response(self, queryset):
         response = super().write_csv_response(queryset)

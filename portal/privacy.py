@@ -43,9 +43,18 @@ from inbox.models import Notification, Preference
 from inbox.services import user_language
 from labvisits.models import HOLDING_STATES as LAB_VISIT_HOLDING_STATES
 from labvisits.models import InstitutionContact, LabVisit
+from portal.audit import PRIVACY_EXPORT, audit_log
 from reminders.models import Reminder
 
 BATCH_SIZE = 500
+# The parts of a personal-data export whose rows the audit entry counts.
+EXPORT_COUNTED = (
+    "enterprise_memberships",
+    "registrations",
+    "consultations",
+    "lab_visits",
+    "notifications",
+)
 
 # Written in place of a person's name. Language-neutral on purpose: it is stored once and
 # read by staff of either language.
@@ -199,7 +208,8 @@ def _iso(value: datetime.datetime | datetime.date | None) -> str | None:
 
 def personal_data_export(*, user: AbstractBaseUser) -> dict:
     """Everything the portal keeps about ``user``, as JSON-ready values. Phone numbers are
-    shown as stored: they are the user's own."""
+    shown as stored: they are the user's own. Each export is written to the audit log
+    (``portal.privacy_export``, with the number of rows of each kind)."""
     registrations = (
         Registration.objects.filter(user=user)
         .select_related("session__activity")
@@ -226,7 +236,7 @@ def personal_data_export(*, user: AbstractBaseUser) -> dict:
             {"email": e.email, "verified": e.verified, "primary": e.primary}
             for e in EmailAddress.objects.filter(user=user).order_by("pk")
         ]
-    return {
+    export = {
         "generated_at": _iso(timezone.now()),
         "account": {
             "username": user.get_username(),
@@ -310,6 +320,16 @@ def personal_data_export(*, user: AbstractBaseUser) -> dict:
             for n in Notification.objects.filter(user=user).order_by("created_at", "pk")
         ],
     }
+    audit_log(
+        instance=user,
+        action=PRIVACY_EXPORT,
+        by=user,
+        data={
+            "user_id": user.pk,
+            **{kind: len(export[kind]) for kind in EXPORT_COUNTED},
+        },
+    )
+    return export
 
 
 # --- Deleting an account -----------------------------------------------------------------

@@ -216,6 +216,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     "labvisits:slot_create": NOBODY,
     "labvisits:slot_delete": NOBODY,
     # The portal's admin views.
+    "portal_audit_log": NOBODY,  # administrators (superusers) only
+    "portal_audit_log_results": NOBODY,
     "stats_admin:dashboard": REGULATOR,
     "stats_admin:refresh": NOBODY,
     "stats_admin:report_start": NOBODY,

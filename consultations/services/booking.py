@@ -41,10 +41,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consultations.attachments import attachment_store, attachments_check
+from consultations.audit import ATTACHMENT_DOWNLOAD
 from consultations.exceptions import ConsultationError
 from consultations.models import (
     ACTIVE_STATES,
     Consultation,
+    ConsultationAttachment,
     ConsultationChange,
     Slot,
 )
@@ -57,6 +59,7 @@ from enterprises.models import Enterprise, Membership
 from events.services.registration import ticket_code_new
 from experts.models import Expert
 from inbox.services import notify, user_language
+from portal.audit import audit_log
 
 State = Consultation.State
 
@@ -127,6 +130,31 @@ def consultation_sides(*, consultation: Consultation, user: AbstractBaseUser) ->
     ):
         sides.add(STAFF)
     return sides
+
+
+def attachment_download(
+    *, attachment: ConsultationAttachment, by: AbstractBaseUser, sides: set[str]
+) -> None:
+    """``by`` (holding ``sides`` of the attachment's consultation) downloads it. A download
+    by the expert or staff is written to the audit log
+    (``consultations.attachment_download``); the enterprise opening its own files is not."""
+    if not sides.intersection({EXPERT, STAFF}):
+        return
+    consultation = attachment.consultation
+    audit_log(
+        instance=attachment,
+        action=ATTACHMENT_DOWNLOAD,
+        by=by,
+        data={
+            "attachment_id": attachment.pk,
+            "consultation_id": consultation.pk,
+            "reference": consultation.reference,
+            "content_type": attachment.content_type,
+            "size": attachment.size,
+            "as": sorted(sides.intersection({EXPERT, STAFF})),
+        },
+        label=f"{consultation.reference} #{attachment.pk}",
+    )
 
 
 def _require(sides: set[str], *allowed: str) -> None:

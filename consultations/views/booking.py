@@ -342,6 +342,7 @@ def attachment_view(request, reference: str, token: str):
     if not sides:
         raise Http404
     attachment = get_object_or_404(consultation.attachments, token=token)
+    booking.attachment_download(attachment=attachment, by=request.user, sides=sides)
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,

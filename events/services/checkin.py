@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Locale
 
+from events.audit import CHECKIN_OVERRIDE
 from events.availability import availability_forget_on_commit
 from events.exceptions import RegistrationError
 from events.models import PLACE_HOLDING_STATUSES, ActivityPage, Registration, Session, StatusChange
@@ -38,6 +39,7 @@ from events.services.registration import (
     ticket_code_new,
 )
 from events.tickets import TokenInvalid, qr_token_read
+from portal.audit import audit_log
 from portal.batching import in_locked_batches
 from portal.checkin import (
     checkin_nonce_clean,
@@ -132,7 +134,8 @@ def checkin_perform(
     ``error.registration``; changes nothing), ``waitlisted``, ``no_show`` (the session has
     ended; before its end a no-show is checked in as a late arrival), ``too_early`` and
     ``ended`` (outside the check-in window; the message says when it is valid),
-    ``override_forbidden`` and ``reason_required`` (an override refused).
+    ``override_forbidden`` and ``reason_required`` (an override refused). A check-in
+    outside the window is written to the audit log (``events.checkin_override``).
     """
     now = now or timezone.now()
     nonce = checkin_nonce_clean(nonce)
@@ -227,6 +230,22 @@ def checkin_perform(
             ]
         )
         _record(registration, from_status=previous, by=by, note="; ".join(notes)[:200])
+        if note:  # checked in outside the window, by staff allowed to override it
+            window = checkin_window_refusal(
+                starts_at=session.starts_at, ends_at=session.ends_at, now=now
+            )
+            audit_log(
+                instance=registration,
+                action=CHECKIN_OVERRIDE,
+                by=by,
+                data={
+                    "registration_id": registration.pk,
+                    "session_id": session.pk,
+                    "refusal": window.code if window is not None else "",
+                    "party_size": registration.party_size,
+                    "reason": " ".join(reason.split()),
+                },
+            )
         return registration
 
 

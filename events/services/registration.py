@@ -14,12 +14,13 @@ import datetime
 import secrets
 
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from events.audit import NOSHOW_LIFT
 from events.availability import (
     availability_forget_on_commit,
     availability_store,
@@ -29,6 +30,7 @@ from events.exceptions import RegistrationError
 from events.models import NoShowWaiver, Registration, Session, StatusChange
 from events.notifications import registration_followup_on_commit, registration_notify_on_commit
 from events.selectors import session_is_cancelled, with_cancellation
+from portal.audit import audit_log
 from portal.locking import bounded_transaction
 from portal.phones import InvalidPhone
 from portal.phones import phone_normalise as portal_phone_normalise
@@ -86,6 +88,32 @@ def noshow_restricted_until(
         return None
     until = starts[-1] + datetime.timedelta(days=settings.NOSHOW_RESTRICTION_DAYS)
     return until if until > now else None
+
+
+def noshow_waiver_create(*, phone: str, note: str, by) -> NoShowWaiver:
+    """Staff lift the no-show restriction of ``phone`` (normalised by the caller): its
+    no-shows so far stop counting (``noshow_restricted_until``). The reason is kept on the
+    waiver. Audit log: ``events.noshow_lift`` (the number of no-shows waived, never the
+    phone)."""
+    with transaction.atomic():
+        waiver = NoShowWaiver.objects.create(
+            phone=phone,
+            note=" ".join((note or "").split()),
+            created_by=by if by is not None and by.is_authenticated else None,
+        )
+        audit_log(
+            instance=waiver,
+            action=NOSHOW_LIFT,
+            by=by,
+            data={
+                "waiver_id": waiver.pk,
+                "no_shows": Registration.objects.filter(
+                    phone=phone, status=Registration.Status.NO_SHOW
+                ).count(),
+                "reason": waiver.note,
+            },
+        )
+    return waiver
 
 
 def _noshow_error(until: datetime.datetime) -> RegistrationError:

@@ -21,9 +21,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from events.audit import SESSION_CANCEL, SESSION_MOVE
 from events.availability import availability_forget_on_commit
 from events.exceptions import SessionError
 from events.models import Registration, Session, SessionState, StatusChange
+from portal.audit import audit_log
 from portal.pagecache import pagecache_purge
 
 if TYPE_CHECKING:
@@ -65,7 +67,7 @@ def session_schedule_check(*, session_id: int, by=None) -> Broadcast | None:
 
     A session seen for the first time gets its snapshot and no notice. A cancelled
     session gets none either (its registrations are cancelled). Returns the broadcast,
-    or None when there is nothing to tell.
+    or None when there is nothing to tell. Audit log: ``events.session_move``.
     """
     from reminders.services import broadcast_start
 
@@ -84,14 +86,28 @@ def session_schedule_check(*, session_id: int, by=None) -> Broadcast | None:
             and state.notified_ends_at == session.ends_at
         ):
             return None
-        note = (
-            f"{_span(state.notified_starts_at, state.notified_ends_at)} -> "
-            f"{_span(session.starts_at, session.ends_at)}"
-        )
+        before = _span(state.notified_starts_at, state.notified_ends_at)
+        after = _span(session.starts_at, session.ends_at)
         state.notified_starts_at = session.starts_at
         state.notified_ends_at = session.ends_at
         state.save(update_fields=["notified_starts_at", "notified_ends_at"])
-        return broadcast_start(session=session, kind="changed", by=_user_or_none(by), note=note)
+        broadcast = broadcast_start(
+            session=session, kind="changed", by=_user_or_none(by), note=f"{before} -> {after}"
+        )
+        audit_log(
+            instance=session,
+            action=SESSION_MOVE,
+            by=by,  # None when the scheduled-publishing job published the page
+            data={
+                "session_id": session.pk,
+                "activity_id": session.activity_id,
+                "from": before,
+                "to": after,
+                "registrations": broadcast.total,
+            },
+            label=str(session),
+        )
+        return broadcast
 
 
 def session_checks_for_activity(*, activity, by=None) -> list[Broadcast]:
@@ -118,7 +134,7 @@ def session_cancel(
     batches, with the reason.
 
     Error codes (``SessionError``): ``reason_required``, ``not_found``, ``ended`` (the
-    session is over), ``already_cancelled``.
+    session is over), ``already_cancelled``. Audit log: ``events.session_cancel``.
     """
     from reminders.services import broadcast_start
 
@@ -150,9 +166,22 @@ def session_cancel(
         state.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason"])
         pagecache_purge()  # the activity page must say "cancelled" at once
         availability_forget_on_commit([session.pk])
-        return broadcast_start(
+        broadcast = broadcast_start(
             session=session, kind="cancelled", by=_user_or_none(by), note=reason[:200]
         )
+        audit_log(
+            instance=session,
+            action=SESSION_CANCEL,
+            by=by,
+            data={
+                "session_id": session.pk,
+                "activity_id": session.activity_id,
+                "registrations": broadcast.total,
+                "reason": state.cancel_reason,
+            },
+            label=str(session),
+        )
+        return broadcast
 
 
 def registrations_apply_session_notice(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from events.audit import REGISTRATION_MOVE
 from events.availability import availability_forget_on_commit
 from events.exceptions import RegistrationError
 from events.models import Registration, Session, StatusChange
@@ -19,6 +20,7 @@ from events.services.registration import (
     check_session_not_cancelled,
     waitlist_promote,
 )
+from portal.audit import audit_log
 
 MOVABLE_STATUSES = (Registration.Status.CONFIRMED, Registration.Status.WAITLISTED)
 
@@ -78,6 +80,7 @@ def registration_move(
     ``other_activity``, ``not_movable`` (not confirmed or waitlisted), ``duplicate`` (the
     phone already holds an active registration in the target; carried in
     ``error.registration``), ``full`` (too few places left in the target for the party).
+    Audit log: ``events.registration_move``.
     """
     with transaction.atomic():
         # Lock both sessions before reading the registration's status or counting places.
@@ -162,5 +165,18 @@ def registration_move(
         _reminders_replan(registration)
         registration_notify_on_commit(registration=registration, kind="moved")
         # Promoted people are notified ("promoted") by waitlist_promote itself.
-        waitlist_promote(session=old_session, by=by)
+        promoted = waitlist_promote(session=old_session, by=by)
+        audit_log(
+            instance=registration,
+            action=REGISTRATION_MOVE,
+            by=by,
+            data={
+                "registration_id": registration.pk,
+                "from_session_id": old_session.pk,
+                "to_session_id": new_session.pk,
+                "party_size": registration.party_size,
+                "promoted": len(promoted),
+                "note": " ".join((note or "").split()),
+            },
+        )
         return registration
