@@ -30,7 +30,6 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from portal.phones import phone_mask
 from portal.ratelimit import rate_limit_hit
 from reminders.services import text_write
 from verification.models import MAX_ATTEMPTS, PhoneCode
@@ -98,7 +97,7 @@ def phone_code_send(
             language=language,
             expires_at=expires_at,
         )
-    logger.info("Verification code %s sent to %s", row.pk, phone_mask(phone))
+    logger.info("Verification code %s written to the outbox", row.pk)
     return row
 
 

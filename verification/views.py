@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 
 from django.conf import settings
 from django.contrib import messages
@@ -140,7 +141,7 @@ def verify(request: HttpRequest) -> HttpResponse:
                 form.add_error("code", error.message)
                 status = 400
             else:
-                until = timezone.localtime() + timezone.timedelta(
+                until = timezone.localtime() + datetime.timedelta(
                     days=settings.PHONE_VERIFICATION_DAYS
                 )
                 messages.success(

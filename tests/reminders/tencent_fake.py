@@ -160,7 +160,7 @@ class FakeTencentSms:
                 self.wfile.write(data)
 
             def log_message(self, format: str, *args) -> None:  # noqa: A002 - base signature
-                pass
+                """No access log on the test's output (requests are recorded instead)."""
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
