@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class EnterprisesConfig(AppConfig):
     name = "enterprises"
     verbose_name = _("Enterprises")
+
+    def ready(self) -> None:
+        from enterprises.privacy import ENTERPRISE_MEMBERSHIPS
+        from portal.privacy import personal_data_register
+
+        personal_data_register(ENTERPRISE_MEMBERSHIPS)

@@ -8,3 +8,8 @@ class InboxConfig(AppConfig):
 
     def ready(self) -> None:
         from inbox import signals  # noqa: F401
+        from inbox.privacy import ACCOUNT_LANGUAGE, NOTIFICATIONS
+        from portal.privacy import account_detail_register, personal_data_register
+
+        account_detail_register(ACCOUNT_LANGUAGE)
+        personal_data_register(NOTIFICATIONS)
