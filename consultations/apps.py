@@ -9,9 +9,8 @@ class ConsultationsConfig(AppConfig):
     verbose_name = _("Expert consultations")
 
     def ready(self) -> None:
-        from consultations.privacy import CONSULTATIONS
+        from consultations.privacy import personal_data_handlers_register
         from consultations.selectors import expert_next_free_slots
-        from portal.privacy import personal_data_register
 
-        personal_data_register(CONSULTATIONS)
+        personal_data_handlers_register()
         expert_free_slots_register(expert_next_free_slots)

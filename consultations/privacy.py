@@ -18,6 +18,7 @@ from portal.privacy import (
     ORDER_CONSULTATIONS,
     PersonalData,
     iso,
+    personal_data_register,
     update_in_batches,
 )
 
@@ -88,3 +89,8 @@ CONSULTATIONS = PersonalData(
     purge=lambda cutoff: consultations_anonymise_ended(cutoff=cutoff),
     has_open_bookings=consultations_open,
 )
+
+
+def personal_data_handlers_register() -> None:
+    """Called from ``AppConfig.ready()``."""
+    personal_data_register(CONSULTATIONS)

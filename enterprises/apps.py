@@ -7,7 +7,6 @@ class EnterprisesConfig(AppConfig):
     verbose_name = _("Enterprises")
 
     def ready(self) -> None:
-        from enterprises.privacy import ENTERPRISE_MEMBERSHIPS
-        from portal.privacy import personal_data_register
+        from enterprises.privacy import personal_data_handlers_register
 
-        personal_data_register(ENTERPRISE_MEMBERSHIPS)
+        personal_data_handlers_register()

@@ -10,6 +10,7 @@ from portal.privacy import (
     ORDER_ENTERPRISE_MEMBERSHIPS,
     PersonalData,
     iso,
+    personal_data_register,
 )
 
 
@@ -64,3 +65,8 @@ ENTERPRISE_MEMBERSHIPS = PersonalData(
     export=memberships_export,
     erase=memberships_end,
 )
+
+
+def personal_data_handlers_register() -> None:
+    """Called from ``AppConfig.ready()``."""
+    personal_data_register(ENTERPRISE_MEMBERSHIPS)

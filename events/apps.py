@@ -11,10 +11,9 @@ class EventsConfig(AppConfig):
 
     def ready(self) -> None:
         from events import signals  # noqa: F401  (connects the receivers)
-        from events.privacy import REGISTRATIONS
+        from events.privacy import personal_data_handlers_register
         from events.selectors import home_campaign_context, institution_activities_context
-        from portal.privacy import personal_data_register
 
-        personal_data_register(REGISTRATIONS)
+        personal_data_handlers_register()
         home_section_register("campaign", home_campaign_context)
         institution_section_register("hosted_activities", institution_activities_context)

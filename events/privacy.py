@@ -25,6 +25,7 @@ from portal.privacy import (
     ORDER_REGISTRATIONS,
     PersonalData,
     iso,
+    personal_data_register,
     update_in_batches,
 )
 
@@ -112,3 +113,8 @@ REGISTRATIONS = PersonalData(
     purge=lambda cutoff: registrations_anonymise_ended(cutoff=cutoff),
     has_open_bookings=registrations_open,
 )
+
+
+def personal_data_handlers_register() -> None:
+    """Called from ``AppConfig.ready()``."""
+    personal_data_register(REGISTRATIONS)

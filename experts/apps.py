@@ -11,11 +11,10 @@ class ExpertsConfig(AppConfig):
 
     def ready(self) -> None:
         from experts import signals  # noqa: F401  re-index experts on publish
-        from experts.privacy import EXPERTS
+        from experts.privacy import personal_data_handlers_register
         from experts.selectors import expert_search, home_experts_context, user_is_expert
-        from portal.privacy import personal_data_register
 
-        personal_data_register(EXPERTS)
+        personal_data_handlers_register()
         home_section_register("experts", home_experts_context)
         search_source_register("experts", expert_search)
         user_role_register("is_expert", lambda user: user_is_expert(user=user))

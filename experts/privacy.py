@@ -6,7 +6,11 @@ from __future__ import annotations
 from django.contrib.auth.base_user import AbstractBaseUser
 
 from experts.models import Expert
-from portal.privacy import ORDER_EXPERTS, PersonalData
+from portal.privacy import (
+    ORDER_EXPERTS,
+    PersonalData,
+    personal_data_register,
+)
 
 
 def experts_unlink(user: AbstractBaseUser) -> None:
@@ -14,3 +18,8 @@ def experts_unlink(user: AbstractBaseUser) -> None:
 
 
 EXPERTS = PersonalData(name="experts", order=ORDER_EXPERTS, erase=experts_unlink)
+
+
+def personal_data_handlers_register() -> None:
+    """Called from ``AppConfig.ready()``."""
+    personal_data_register(EXPERTS)

@@ -8,8 +8,6 @@ class InboxConfig(AppConfig):
 
     def ready(self) -> None:
         from inbox import signals  # noqa: F401
-        from inbox.privacy import ACCOUNT_LANGUAGE, NOTIFICATIONS
-        from portal.privacy import account_detail_register, personal_data_register
+        from inbox.privacy import personal_data_handlers_register
 
-        account_detail_register(ACCOUNT_LANGUAGE)
-        personal_data_register(NOTIFICATIONS)
+        personal_data_handlers_register()

@@ -12,7 +12,9 @@ from portal.privacy import (
     ORDER_NOTIFICATIONS,
     AccountDetail,
     PersonalData,
+    account_detail_register,
     iso,
+    personal_data_register,
 )
 
 
@@ -41,3 +43,9 @@ NOTIFICATIONS = PersonalData(
     export=notifications_export,
     erase=notifications_erase,
 )
+
+
+def personal_data_handlers_register() -> None:
+    """Called from ``AppConfig.ready()``."""
+    account_detail_register(ACCOUNT_LANGUAGE)
+    personal_data_register(NOTIFICATIONS)

@@ -9,9 +9,8 @@ class LabVisitsConfig(AppConfig):
     verbose_name = _("Lab visits")
 
     def ready(self) -> None:
-        from labvisits.privacy import LAB_VISITS
+        from labvisits.privacy import personal_data_handlers_register
         from labvisits.selectors import user_is_contact
-        from portal.privacy import personal_data_register
 
-        personal_data_register(LAB_VISITS)
+        personal_data_handlers_register()
         user_role_register("is_institution_contact", lambda user: user_is_contact(user=user))

@@ -19,6 +19,7 @@ from portal.privacy import (
     ORDER_LAB_VISITS,
     PersonalData,
     iso,
+    personal_data_register,
     update_in_batches,
 )
 
@@ -78,3 +79,8 @@ LAB_VISITS = PersonalData(
     purge=lambda cutoff: lab_visits_anonymise_ended(cutoff=cutoff),
     has_open_bookings=lab_visits_open,
 )
+
+
+def personal_data_handlers_register() -> None:
+    """Called from ``AppConfig.ready()``."""
+    personal_data_register(LAB_VISITS)

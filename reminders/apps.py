@@ -7,8 +7,7 @@ class RemindersConfig(AppConfig):
     verbose_name = _("Reminders")
 
     def ready(self) -> None:
-        from portal.privacy import personal_data_register
         from reminders import checks  # noqa: F401 - registers the system checks
-        from reminders.privacy import REMINDERS
+        from reminders.privacy import personal_data_handlers_register
 
-        personal_data_register(REMINDERS)
+        personal_data_handlers_register()

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import datetime
 
-from portal.privacy import ORDER_REMINDERS, PersonalData, delete_in_batches
+from portal.privacy import (
+    ORDER_REMINDERS,
+    PersonalData,
+    delete_in_batches,
+    personal_data_register,
+)
 from reminders.models import Reminder
 
 # Reminder rows nobody will act on again; pending or sending rows are left alone.
@@ -30,3 +35,8 @@ REMINDERS = PersonalData(
     order=ORDER_REMINDERS,
     purge=lambda cutoff: reminders_delete_old(cutoff=cutoff),
 )
+
+
+def personal_data_handlers_register() -> None:
+    """Called from ``AppConfig.ready()``."""
+    personal_data_register(REMINDERS)
