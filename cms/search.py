@@ -1,12 +1,13 @@
-"""Site search: pages of the visitor's language and published experts."""
+"""Site search: pages of the visitor's language, then what the apps registered
+(``cms.registry.search_source_register``: the published experts)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from wagtail.models import Locale, Page
-from wagtail.search.backends import get_search_backend
 
+from cms.registry import search_sources
 from portal.search import prepare_query
 
 
@@ -19,10 +20,8 @@ class SearchHit:
 
 
 def site_search(*, query: str, limit: int = 100) -> list[SearchHit]:
-    """Pages and experts matching every word of ``query`` (Chinese words included)."""
-    from experts.models import ExpertRosterPage
-    from experts.selectors import expert_list
-
+    """Pages, then the registered sources' hits, matching every word of ``query`` (Chinese
+    words included)."""
     terms = prepare_query(query)
     if not terms:
         return []
@@ -44,17 +43,6 @@ def site_search(*, query: str, limit: int = 100) -> list[SearchHit]:
         )
         for p in pages
     ]
-    roster = ExpertRosterPage.objects.live().filter(locale=locale).first()
-    if roster is not None:
-        # Expert's manager is not a searchable queryset: ask the search backend directly.
-        experts = get_search_backend().search(terms, expert_list(), operator="and")[:limit]
-        hits.extend(
-            SearchHit(
-                title=f"{e.display_name} · {e.display_title}",
-                url=roster.expert_url(e),
-                summary=e.display_organisation,
-                kind=str(e._meta.verbose_name),
-            )
-            for e in experts
-        )
+    for source in search_sources():
+        hits.extend(source(terms=terms, locale=locale, limit=limit))
     return hits

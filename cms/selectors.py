@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from taggit.models import Tag
 
 from cms.models import HomePage, NewsIndexPage, NewsPage
+from cms.registry import home_sections
 from portal.pagecache import pagecache_generation
 
 logger = logging.getLogger(__name__)
@@ -52,24 +53,17 @@ def news_latest(*, locale, limit: int = 3) -> list[NewsPage]:
 
 
 def home_page_context(*, page: HomePage) -> dict:
-    """Everything the home page shows, in the page's language."""
-    from events.selectors import activity_list_upcoming, campaign_current
-    from experts.models import ExpertRosterPage
-    from experts.selectors import expert_list
-
-    campaign = page.featured_campaign.localized if page.featured_campaign else None
-    if campaign is None or not campaign.live:
-        campaign = campaign_current(locale=page.locale)
-    roster = ExpertRosterPage.objects.live().filter(locale=page.locale).first()
-    news_index = NewsIndexPage.objects.live().filter(locale=page.locale).first()
-    return {
-        "campaign": campaign,
-        "upcoming_activities": activity_list_upcoming(campaign=campaign) if campaign else [],
-        "experts": list(expert_list()[:6]),
-        "roster_page": roster,
-        "news_index": news_index,
-        "latest_news": news_latest(locale=page.locale),
-    }
+    """Everything the home page shows, in the page's language: the sections the apps
+    registered (``cms.registry.home_section_register``: the campaign, the experts), then
+    the news."""
+    context: dict = {}
+    for section in home_sections():
+        context.update(section(page))
+    context.update(
+        news_index=NewsIndexPage.objects.live().filter(locale=page.locale).first(),
+        latest_news=news_latest(locale=page.locale),
+    )
+    return context
 
 
 def shared_fragment(key: str, compute: Callable[[], T]) -> T:

@@ -30,6 +30,7 @@ from wagtail.admin.widgets.button import Button
 
 from consultations.exceptions import ConsultationError
 from consultations.models import ACTIVE_STATES, Consultation, Slot
+from enterprises.admin_menu import ENTERPRISE_SERVICES_MENU_HOOK, ORDER_CONSULTATIONS
 from enterprises.admin_views import verified_column, verified_label
 from events.views.admin import phone_display
 from experts.models import Expert
@@ -311,6 +312,8 @@ class ConsultationViewSet(ReadOnlyViewSetMixin, ModelViewSet):
     url_prefix = "enterprise-services/consultations"
     icon = "help"
     menu_label = gettext_lazy("Consultations")
+    menu_hook = ENTERPRISE_SERVICES_MENU_HOOK
+    menu_order = ORDER_CONSULTATIONS
     index_view_class = ConsultationIndexView
     inspect_view_class = ConsultationDetailView
     inspect_view_enabled = True

@@ -16,9 +16,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from portal import storage as portal_storage
 from portal.choices import Field, Service
 from portal.models import StateChange, TimeStampedModel
+from portal.storage import private_file_storage
 
 
 class Mode(models.TextChoices):
@@ -246,12 +246,6 @@ class Consultation(TimeStampedModel):
         return self.reference
 
 
-def private_storage():
-    """Files only the parties may read: outside MEDIA_ROOT (or in a private part of the
-    object storage), never served by URL (``portal.storage``)."""
-    return portal_storage.private_storage
-
-
 def attachment_path(instance: ConsultationAttachment, filename: str) -> str:
     # The stored name never uses the uploaded one: it is not trusted and may be personal.
     return f"consultations/{instance.consultation_id}/{instance.token}"
@@ -265,7 +259,7 @@ class ConsultationAttachment(models.Model):
         Consultation, on_delete=models.CASCADE, related_name="attachments"
     )
     token = models.CharField(max_length=32, unique=True)
-    file = models.FileField(upload_to=attachment_path, storage=private_storage, max_length=200)
+    file = models.FileField(upload_to=attachment_path, storage=private_file_storage, max_length=200)
     original_name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(max_length=60)
     size = models.PositiveIntegerField()

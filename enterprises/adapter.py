@@ -8,22 +8,19 @@ from django.urls import reverse
 
 from enterprises.models import Membership
 from portal.ratelimit import login_failure_count, login_refused
+from portal.roles import user_roles
 
 
 def user_needs_enterprise(user) -> bool:
     """Whether ``user`` has no role on the portal yet: no approved enterprise membership,
     not staff, not an expert and not an institution contact. A user whose request to join
     is pending is sent to the start page too: it shows the request's status."""
-    from experts.models import Expert
-    from labvisits.models import InstitutionContact
-
     if not user.is_authenticated or user.is_staff:
         return False
     if Membership.objects.filter(user=user, status=Membership.Status.APPROVED).exists():
         return False
-    if Expert.objects.filter(user=user).exists():
-        return False
-    return not InstitutionContact.objects.filter(user=user).exists()
+    # The other roles (``portal.roles``), asked until one is held.
+    return not any(held for _name, held in user_roles(user))
 
 
 def _login_typed(credentials: dict) -> str:

@@ -25,6 +25,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 
+from enterprises.admin_menu import ENTERPRISE_SERVICES_MENU_HOOK, ORDER_ENTERPRISES
 from enterprises.models import Enterprise
 from enterprises.services import EnterpriseError
 from events.views.admin import MaskedPhoneColumn, phone_display
@@ -178,6 +179,8 @@ class EnterpriseViewSet(ReadOnlyViewSetMixin, ModelViewSet):
     url_prefix = "enterprise-services/enterprises"
     icon = "site"
     menu_label = gettext_lazy("Enterprises")
+    menu_hook = ENTERPRISE_SERVICES_MENU_HOOK
+    menu_order = ORDER_ENTERPRISES
     index_view_class = EnterpriseIndexView
     inspect_view_class = EnterpriseInspectView
     inspect_view_enabled = True

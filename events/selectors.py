@@ -24,6 +24,7 @@ from events.models import (
     Session,
     SessionState,
 )
+from experts.models import InstitutionPage
 from portal.choices import District
 from portal.precompiled import Precompiled
 
@@ -210,8 +211,6 @@ def activity_list(
 
 def _attach_institutions(activities: Iterable[ActivityPage]) -> None:
     """Sets ``host`` on each activity: its institution in the page's language (one query)."""
-    from experts.models import InstitutionPage
-
     activities = list(activities)
     keys = {a.institution_id for a in activities if a.institution_id}
     if not keys:
@@ -269,10 +268,32 @@ def activity_list_upcoming(*, campaign: OpenDayIndexPage, limit: int = 6) -> lis
     return [a for a in activity_list(campaign=campaign) if a.next_start][:limit]
 
 
+def home_campaign_context(page: Page) -> dict:
+    """The home page's campaign (the featured one, else the latest live one in the page's
+    language) and its upcoming activities (a section of ``cms.registry``)."""
+    campaign = page.featured_campaign.localized if page.featured_campaign else None
+    if campaign is None or not campaign.live:
+        campaign = campaign_current(locale=page.locale)
+    return {
+        "campaign": campaign,
+        "upcoming_activities": activity_list_upcoming(campaign=campaign) if campaign else [],
+    }
+
+
+def institution_activities_context(page: InstitutionPage) -> dict:
+    """The activities an institution hosts, in its page's language (a section of the
+    institution page, ``experts.registry``)."""
+    source_ids = InstitutionPage.objects.filter(translation_key=page.translation_key).values("pk")
+    activities = list(
+        ActivityPage.objects.live()
+        .filter(locale_id=page.locale_id, institution_id__in=source_ids)
+        .order_by("title")
+    )
+    return {"hosted_activities": activities}
+
+
 def institution_choices(*, campaign: OpenDayIndexPage) -> list[Page]:
     """Institutions hosting activities of the campaign, in the campaign's language."""
-    from experts.models import InstitutionPage
-
     keys = (
         ActivityPage.objects.child_of(campaign)
         .live()

@@ -27,6 +27,7 @@ from wagtail.models import (
 from wagtail.search import index
 
 from cms.models import BasePage
+from experts.registry import expert_next_free_slots
 from portal.choices import District, Field, Service
 from portal.search import CjkIndexedMixin
 
@@ -345,7 +346,6 @@ class ExpertRosterPage(RoutablePageMixin, BasePage):
 
     @path("")
     def roster(self, request):
-        from consultations.selectors import expert_next_free_slots
         from experts.selectors import expert_list
 
         service = request.GET.get("service", "")
@@ -371,7 +371,6 @@ class ExpertRosterPage(RoutablePageMixin, BasePage):
 
     @path("<slug:slug>/", name="expert")
     def expert_detail(self, request, slug: str):
-        from consultations.selectors import expert_next_free_slots
         from experts.selectors import expert_list
 
         expert = get_object_or_404(expert_list(), slug=slug)

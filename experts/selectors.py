@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import QuerySet
-from wagtail.models import Locale
+from wagtail.models import Locale, Page
+from wagtail.search.backends import get_search_backend
 
-from events.models import ActivityPage
-from experts.models import Expert, InstitutionIndexPage, InstitutionPage, Lab
+from cms.search import SearchHit
+from experts.models import Expert, ExpertRosterPage, InstitutionIndexPage, InstitutionPage, Lab
+from experts.registry import institution_sections
 from portal.choices import District, Field, Service
 
 
@@ -23,6 +26,11 @@ def expert_list(*, service: str = "", field: str = "") -> QuerySet[Expert]:
     if field in Field.values:
         qs = qs.filter(fields__code=field)
     return qs.distinct()
+
+
+def user_is_expert(*, user: AbstractBaseUser) -> bool:
+    """Whether ``user``'s account is linked to an expert profile (``portal.roles``)."""
+    return Expert.objects.filter(user=user).exists()
 
 
 def institution_list(
@@ -53,10 +61,37 @@ def lab_list_for_institution(*, page: InstitutionPage) -> list[Lab]:
 
 
 def institution_detail_context(*, page: InstitutionPage) -> dict:
-    source_ids = InstitutionPage.objects.filter(translation_key=page.translation_key).values("pk")
-    activities = list(
-        ActivityPage.objects.live()
-        .filter(locale_id=page.locale_id, institution_id__in=source_ids)
-        .order_by("title")
-    )
-    return {"labs": lab_list_for_institution(page=page), "hosted_activities": activities}
+    """The institution's labs, then the registered sections (``experts.registry``: the
+    activities it hosts)."""
+    context = {"labs": lab_list_for_institution(page=page)}
+    for section in institution_sections():
+        context.update(section(page))
+    return context
+
+
+def home_experts_context(page: Page) -> dict:
+    """The home page's experts and the roster page in its language (a section of
+    ``cms.registry``)."""
+    return {
+        "experts": list(expert_list()[:6]),
+        "roster_page": ExpertRosterPage.objects.live().filter(locale=page.locale).first(),
+    }
+
+
+def expert_search(*, terms: str, locale: Locale, limit: int) -> list[SearchHit]:
+    """Published experts matching every word of ``terms``, linked to their profile on the
+    roster page in ``locale`` (none without one): a source of the site search."""
+    roster = ExpertRosterPage.objects.live().filter(locale=locale).first()
+    if roster is None:
+        return []
+    # Expert's manager is not a searchable queryset: ask the search backend directly.
+    experts = get_search_backend().search(terms, expert_list(), operator="and")[:limit]
+    return [
+        SearchHit(
+            title=f"{e.display_name} · {e.display_title}",
+            url=roster.expert_url(e),
+            summary=e.display_organisation,
+            kind=str(e._meta.verbose_name),
+        )
+        for e in experts
+    ]

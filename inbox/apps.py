@@ -8,3 +8,6 @@ class InboxConfig(AppConfig):
 
     def ready(self) -> None:
         from inbox import signals  # noqa: F401
+        from inbox.privacy import personal_data_handlers_register
+
+        personal_data_handlers_register()

@@ -5,17 +5,13 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from inbox.selectors import notification_unread_count
+from portal.roles import user_roles
+
 
 def _account_nav(user) -> dict:
-    from experts.models import Expert
-    from inbox.selectors import notification_unread_count
-    from labvisits.models import InstitutionContact
-
-    return {
-        "unread": notification_unread_count(user=user),
-        "is_expert": Expert.objects.filter(user=user).exists(),
-        "is_institution_contact": InstitutionContact.objects.filter(user=user).exists(),
-    }
+    # The roles (``portal.roles``: is_expert, is_institution_contact) open their dashboards.
+    return {"unread": notification_unread_count(user=user), **dict(user_roles(user))}
 
 
 def account_nav(request: HttpRequest) -> dict:

@@ -25,6 +25,11 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.models import Locale
 
+from enterprises.admin_menu import (
+    ENTERPRISE_SERVICES_MENU_HOOK,
+    ORDER_LAB_VISITS,
+    ORDER_VISIT_SLOTS,
+)
 from enterprises.admin_views import verified_column, verified_label
 from events.views.admin import phone_display
 from experts.models import InstitutionPage, Lab
@@ -125,6 +130,8 @@ class LabVisitViewSet(ReadOnlyViewSetMixin, ModelViewSet):
     url_prefix = "enterprise-services/lab-visits"
     icon = "group"
     menu_label = gettext_lazy("Lab visits")
+    menu_hook = ENTERPRISE_SERVICES_MENU_HOOK
+    menu_order = ORDER_LAB_VISITS
     index_view_class = LabVisitIndexView
     inspect_view_class = LabVisitDetailView
     inspect_view_enabled = True
@@ -275,6 +282,8 @@ class VisitSlotViewSet(ModelViewSet):
     url_prefix = "enterprise-services/visit-slots"
     icon = "date"
     menu_label = gettext_lazy("Visit slots")
+    menu_hook = ENTERPRISE_SERVICES_MENU_HOOK
+    menu_order = ORDER_VISIT_SLOTS
     index_view_class = VisitSlotIndexView
     copy_view_enabled = False
     add_to_reference_index = False

@@ -1,5 +1,5 @@
-"""Audit log action types of lab visits (``portal.audit``), registered with the other
-"Enterprise services" in ``enterprises/wagtail_hooks.py``: ``{action: (label, message)}``."""
+"""Audit log action types of lab visits (``portal.audit``), registered in
+``labvisits/wagtail_hooks.py``: ``{action: (label, message)}``."""
 
 from django.utils.translation import gettext_lazy as _
 

@@ -2,106 +2,100 @@
 
 Anonymising, not deleting: registrations, consultations and lab visits stay (their state,
 party or group size, times and check-ins feed the statistics, and consultations and
-visits are the enterprises' records), but what identifies a person is overwritten:
+visits are the enterprises' records), but what identifies a person is overwritten. What
+each app keeps and overwrites is told in its own ``privacy.py``.
 
-- registrations: name → ``ANONYMISED_NAME``; phone, e-mail and organisation cleared; the
-  account link and the ticket code (a bearer credential of the QR ticket) removed. A
-  cleared phone is "" on purpose: the partial unique constraint
-  ``registration_one_active_per_phone`` leaves phone="" out, so any number of anonymised
-  rows of one session can coexist. Consent time and notice version stay: they prove
-  consent was given and say nothing about who gave it.
-- consultations: contact name and phone. The problem description, topic, summary,
-  recommendations, rating and attachments are the enterprise's business data and stay.
-- lab visits: contact name and phone and the visitors' names. The purpose stays (business
-  data); the ticket code stays (unique, not personal, useless once the slot has passed).
+This module holds the orchestration; each app that keeps personal data registers a
+``PersonalData`` handler from its ``AppConfig.ready()`` (``personal_data_register``):
+what the export shows of a user, how the user's rows are erased when the account is
+deleted, what the retention purge overwrites or deletes, and whether the user still has
+bookings to come. Handlers run in the order of their ``order`` number (the ``ORDER_*``
+constants below), which fixes the order of the export's parts and of the purge's counts.
 
-Each step selects rows that still carry personal data, so running the purge again changes
-nothing, and works in batches of ``BATCH_SIZE`` rows, one short transaction each.
+Each purge step selects rows that still carry personal data, so running the purge again
+changes nothing, and works in batches of ``BATCH_SIZE`` rows, one short transaction each.
 """
 
 from __future__ import annotations
 
 import datetime
-import functools
-import operator
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models, transaction
-from django.db.models import ProtectedError, Q
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consultations.models import ACTIVE_STATES as CONSULTATION_ACTIVE_STATES
-from consultations.models import Consultation
-from enterprises.models import Enterprise, Membership
-from events.models import ActivityPage, OpenDayIndexPage, Registration
-from experts.models import Expert
-from inbox.models import Notification, Preference
-from inbox.services import user_language
-from labvisits.models import HOLDING_STATES as LAB_VISIT_HOLDING_STATES
-from labvisits.models import InstitutionContact, LabVisit
 from portal.audit import PRIVACY_EXPORT, audit_log
-from reminders.models import Reminder
 
 BATCH_SIZE = 500
-# The parts of a personal-data export whose rows the audit entry counts.
-EXPORT_COUNTED = (
-    "enterprise_memberships",
-    "registrations",
-    "consultations",
-    "lab_visits",
-    "notifications",
-)
 
 # Written in place of a person's name. Language-neutral on purpose: it is stored once and
 # read by staff of either language.
 ANONYMISED_NAME = "***"
 
-REGISTRATION_ANONYMOUS = {
-    "name": ANONYMISED_NAME,
-    "phone": "",
-    "email": "",
-    "organisation": "",
-    "user": None,
-    "ticket_code": None,
-}
-# Rows that still hold any of the fields above: the exact negation of the values, so a
-# batch loop over it always ends.
-REGISTRATION_HAS_PERSONAL_DATA = (
-    ~Q(name=ANONYMISED_NAME)
-    | ~Q(phone="")
-    | ~Q(email="")
-    | ~Q(organisation="")
-    | Q(user__isnull=False)
-    | Q(ticket_code__isnull=False)
-)
+# The order of the registered handlers: the export's parts, the purge's counts and the
+# erasure steps follow it.
+ORDER_ENTERPRISE_MEMBERSHIPS = 10
+ORDER_REGISTRATIONS = 20
+ORDER_CONSULTATIONS = 30
+ORDER_LAB_VISITS = 40
+ORDER_EXPERTS = 50
+ORDER_NOTIFICATIONS = 60
+ORDER_REMINDERS = 70
 
-CONSULTATION_ANONYMOUS = {"contact_name": ANONYMISED_NAME, "contact_phone": ""}
-CONSULTATION_HAS_PERSONAL_DATA = ~Q(contact_name=ANONYMISED_NAME) | ~Q(contact_phone="")
 
-LAB_VISIT_ANONYMOUS = {"contact_name": ANONYMISED_NAME, "contact_phone": "", "visitor_names": ""}
-LAB_VISIT_HAS_PERSONAL_DATA = (
-    ~Q(contact_name=ANONYMISED_NAME) | ~Q(contact_phone="") | ~Q(visitor_names="")
-)
+@dataclass(frozen=True)
+class PersonalData:
+    """What one app does with the personal data it keeps.
 
-# Consultations without a time (declined or cancelled before one was chosen) count from
-# their last change, once they can no longer change.
-CONSULTATION_FINISHED_STATES = (
-    Consultation.State.DECLINED,
-    Consultation.State.CANCELLED,
-    Consultation.State.COMPLETED,
-    Consultation.State.NO_SHOW,
-)
-# Reminder rows nobody will act on again; pending or sending rows are left alone.
-REMINDER_FINAL_STATES = (
-    Reminder.State.SENT,
-    Reminder.State.FAILED,
-    Reminder.State.CANCELLED,
-    Reminder.State.SKIPPED,
-)
+    ``name`` is the key of the export's part and of the purge's count. Every callable is
+    optional: ``export(user)`` returns the part's rows (each export part is counted in the
+    audit entry); ``erase(user)`` anonymises or removes the user's rows inside the account
+    deletion's transaction; ``purge(cutoff)`` anonymises or deletes what was kept past the
+    retention time and returns the rows changed; ``has_open_bookings(user, now)`` says
+    whether the user still has something to come, which refuses the account deletion.
+    """
+
+    name: str
+    order: int
+    export: Callable[[AbstractBaseUser], list[dict]] | None = None
+    erase: Callable[[AbstractBaseUser], None] | None = None
+    purge: Callable[[datetime.datetime], int] | None = None
+    has_open_bookings: Callable[[AbstractBaseUser, datetime.datetime], bool] | None = None
+
+
+@dataclass(frozen=True)
+class AccountDetail:
+    """One value of the export's ``account`` part kept by another app (the language)."""
+
+    name: str
+    value: Callable[[AbstractBaseUser], object]
+
+
+_handlers: dict[str, PersonalData] = {}
+_account_details: dict[str, AccountDetail] = {}
+
+
+def personal_data_register(handler: PersonalData) -> None:
+    """Register ``handler`` (from an ``AppConfig.ready()``); registering a name again
+    replaces the earlier handler."""
+    _handlers[handler.name] = handler
+
+
+def account_detail_register(detail: AccountDetail) -> None:
+    """Add a value to the export's ``account`` part, after the user's names."""
+    _account_details[detail.name] = detail
+
+
+def personal_data_handlers() -> list[PersonalData]:
+    """The registered handlers in their order."""
+    return sorted(_handlers.values(), key=lambda h: (h.order, h.name))
 
 
 class PrivacyError(Exception):
@@ -116,7 +110,7 @@ class PrivacyError(Exception):
 # --- Retention ---------------------------------------------------------------------------
 
 
-def _update_in_batches(queryset: models.QuerySet, values: dict) -> int:
+def update_in_batches(queryset: models.QuerySet, values: dict) -> int:
     """Apply ``values`` to every row of ``queryset`` (which must stop matching a row once
     updated), ``BATCH_SIZE`` rows per transaction. Returns the rows changed."""
     model = queryset.model
@@ -129,7 +123,9 @@ def _update_in_batches(queryset: models.QuerySet, values: dict) -> int:
             total += model.objects.filter(pk__in=pks).update(**values)
 
 
-def _delete_in_batches(queryset: models.QuerySet) -> int:
+def delete_in_batches(queryset: models.QuerySet) -> int:
+    """Delete every row of ``queryset``, ``BATCH_SIZE`` rows per transaction. Returns the
+    rows deleted."""
     model = queryset.model
     total = 0
     while True:
@@ -141,68 +137,20 @@ def _delete_in_batches(queryset: models.QuerySet) -> int:
         total += len(pks)
 
 
-def registrations_anonymise_ended(*, cutoff: datetime.datetime) -> int:
-    """Anonymise the registrations of sessions of campaigns whose last day is before
-    ``cutoff``'s local date. Returns the rows changed."""
-    cutoff_date = timezone.localdate(cutoff)
-    # Sessions belong to the default-language activity pages; campaigns are their parents
-    # in the page tree (a campaign's translation has no sessions below it).
-    paths = list(
-        OpenDayIndexPage.objects.filter(end_date__lt=cutoff_date).values_list("path", flat=True)
-    )
-    if not paths:
-        return 0
-    below = functools.reduce(operator.or_, (Q(path__startswith=p) for p in paths))
-    activities = ActivityPage.objects.filter(below).values("pk")
-    queryset = Registration.objects.filter(session__activity__in=activities).filter(
-        REGISTRATION_HAS_PERSONAL_DATA
-    )
-    return _update_in_batches(queryset, REGISTRATION_ANONYMOUS)
-
-
-def consultations_anonymise_ended(*, cutoff: datetime.datetime) -> int:
-    """Anonymise the contact of consultations whose appointment ended before ``cutoff``
-    (or, without an appointment, that finished and last changed before it)."""
-    ended = Q(ends_at__lt=cutoff) | Q(
-        ends_at__isnull=True, updated_at__lt=cutoff, state__in=CONSULTATION_FINISHED_STATES
-    )
-    queryset = Consultation.objects.filter(ended).filter(CONSULTATION_HAS_PERSONAL_DATA)
-    return _update_in_batches(queryset, CONSULTATION_ANONYMOUS)
-
-
-def lab_visits_anonymise_ended(*, cutoff: datetime.datetime) -> int:
-    """Anonymise the contact and visitors of lab visits whose slot ended before ``cutoff``."""
-    queryset = LabVisit.objects.filter(slot__ends_at__lt=cutoff).filter(LAB_VISIT_HAS_PERSONAL_DATA)
-    return _update_in_batches(queryset, LAB_VISIT_ANONYMOUS)
-
-
-def reminders_delete_old(*, cutoff: datetime.datetime) -> int:
-    """Delete finished reminder rows due before ``cutoff``. They hold no personal data
-    (the address is read from the target when sending) but they are a log of who was
-    written to about what; past the retention time nobody needs it."""
-    return _delete_in_batches(
-        Reminder.objects.filter(state__in=REMINDER_FINAL_STATES, due_at__lt=cutoff)
-    )
-
-
 def personal_data_purge(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """Anonymise personal data kept longer than ``PERSONAL_DATA_RETENTION_DAYS`` after the
     campaign or appointment ended, and delete old reminder rows. Idempotent; statistics
     computed from these rows do not change. Returns the rows changed per kind."""
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(days=settings.PERSONAL_DATA_RETENTION_DAYS)
-    return {
-        "registrations": registrations_anonymise_ended(cutoff=cutoff),
-        "consultations": consultations_anonymise_ended(cutoff=cutoff),
-        "lab_visits": lab_visits_anonymise_ended(cutoff=cutoff),
-        "reminders": reminders_delete_old(cutoff=cutoff),
-    }
+    return {h.name: h.purge(cutoff) for h in personal_data_handlers() if h.purge is not None}
 
 
 # --- A user's own data -------------------------------------------------------------------
 
 
-def _iso(value: datetime.datetime | datetime.date | None) -> str | None:
+def iso(value: datetime.datetime | datetime.date | None) -> str | None:
+    """``value`` in ISO 8601 for the export, or None."""
     return value.isoformat() if value is not None else None
 
 
@@ -210,24 +158,6 @@ def personal_data_export(*, user: AbstractBaseUser) -> dict:
     """Everything the portal keeps about ``user``, as JSON-ready values. Phone numbers are
     shown as stored: they are the user's own. Each export is written to the audit log
     (``portal.privacy_export``, with the number of rows of each kind)."""
-    registrations = (
-        Registration.objects.filter(user=user)
-        .select_related("session__activity")
-        .order_by("session__starts_at", "pk")
-    )
-    consultations = (
-        Consultation.objects.filter(requested_by=user)
-        .select_related("enterprise")
-        .order_by("created_at", "pk")
-    )
-    lab_visits = (
-        LabVisit.objects.filter(requested_by=user)
-        .select_related("slot__lab", "enterprise")
-        .order_by("slot__starts_at", "pk")
-    )
-    memberships = (
-        Membership.objects.filter(user=user).select_related("enterprise").order_by("created_at")
-    )
     email_addresses = []
     if apps.is_installed("allauth.account"):
         from allauth.account.models import EmailAddress
@@ -236,98 +166,32 @@ def personal_data_export(*, user: AbstractBaseUser) -> dict:
             {"email": e.email, "verified": e.verified, "primary": e.primary}
             for e in EmailAddress.objects.filter(user=user).order_by("pk")
         ]
-    export = {
-        "generated_at": _iso(timezone.now()),
-        "account": {
-            "username": user.get_username(),
-            "email": user.email,
-            "first_name": user.first_name,
-            "last_name": user.last_name,
-            "language": user_language(user),
-            "date_joined": _iso(user.date_joined),
-            "last_login": _iso(user.last_login),
-            "email_addresses": email_addresses,
-        },
-        "enterprise_memberships": [
-            {
-                "enterprise": m.enterprise.name,
-                "role": m.role,
-                "status": m.status,
-                "since": _iso(m.created_at),
-            }
-            for m in memberships
-        ],
-        "registrations": [
-            {
-                "activity": r.session.activity.title,
-                "session_starts_at": _iso(r.session.starts_at),
-                "session_ends_at": _iso(r.session.ends_at),
-                "status": r.status,
-                "party_size": r.party_size,
-                "name": r.name,
-                "phone": r.phone,
-                "email": r.email,
-                "organisation": r.organisation,
-                "ticket_code": r.ticket_code,
-                "registered_at": _iso(r.created_at),
-                "consent_at": _iso(r.consent_at),
-                "consent_version": r.consent_version,
-                "checked_in_at": _iso(r.checked_in_at),
-            }
-            for r in registrations
-        ],
-        "consultations": [
-            {
-                "reference": c.reference,
-                "enterprise": c.enterprise.name,
-                "service": c.service,
-                "topic": c.topic,
-                "description": c.description,
-                "state": c.state,
-                "starts_at": _iso(c.starts_at),
-                "ends_at": _iso(c.ends_at),
-                "contact_name": c.contact_name,
-                "contact_phone": c.contact_phone,
-                "requested_at": _iso(c.created_at),
-            }
-            for c in consultations
-        ],
-        "lab_visits": [
-            {
-                "lab": v.slot.lab.name,
-                "enterprise": v.enterprise.name,
-                "starts_at": _iso(v.slot.starts_at),
-                "ends_at": _iso(v.slot.ends_at),
-                "state": v.state,
-                "group_size": v.group_size,
-                "purpose": v.purpose,
-                "visitor_names": v.visitor_names,
-                "contact_name": v.contact_name,
-                "contact_phone": v.contact_phone,
-                "ticket_code": v.ticket_code,
-                "requested_at": _iso(v.created_at),
-            }
-            for v in lab_visits
-        ],
-        "notifications": [
-            {
-                "subject": n.subject,
-                "body": n.body,
-                "link": n.url,
-                "created_at": _iso(n.created_at),
-                "read_at": _iso(n.read_at),
-            }
-            for n in Notification.objects.filter(user=user).order_by("created_at", "pk")
-        ],
+    account = {
+        "username": user.get_username(),
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
     }
+    for detail in _account_details.values():
+        account[detail.name] = detail.value(user)
+    account.update(
+        {
+            "date_joined": iso(user.date_joined),
+            "last_login": iso(user.last_login),
+            "email_addresses": email_addresses,
+        }
+    )
+    export = {"generated_at": iso(timezone.now()), "account": account}
+    counted = []
+    for handler in personal_data_handlers():
+        if handler.export is not None:
+            export[handler.name] = handler.export(user)
+            counted.append(handler.name)
     audit_log(
         instance=user,
         action=PRIVACY_EXPORT,
         by=user,
-        data={
-            "user_id": user.pk,
-            **{kind: len(export[kind]) for kind in EXPORT_COUNTED},
-        },
+        data={"user_id": user.pk, **{kind: len(export[kind]) for kind in counted}},
     )
     return export
 
@@ -336,47 +200,11 @@ def personal_data_export(*, user: AbstractBaseUser) -> dict:
 
 
 def _has_open_bookings(user: AbstractBaseUser, now: datetime.datetime) -> bool:
-    return (
-        Registration.objects.filter(
-            user=user, status__in=Registration.ACTIVE_STATUSES, session__ends_at__gt=now
-        ).exists()
-        or Consultation.objects.filter(requested_by=user, state__in=CONSULTATION_ACTIVE_STATES)
-        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
-        .exists()
-        or LabVisit.objects.filter(
-            requested_by=user, state__in=LAB_VISIT_HOLDING_STATES, slot__ends_at__gt=now
-        ).exists()
+    return any(
+        h.has_open_bookings(user, now)
+        for h in personal_data_handlers()
+        if h.has_open_bookings is not None
     )
-
-
-def _memberships_end(user: AbstractBaseUser) -> None:
-    """Remove the user's memberships. An owner hands the enterprise to its longest-standing
-    approved member, if there is one; otherwise the enterprise stays without an owner and
-    its records stay with it (regulator staff can see them), but not its contact person's
-    name and phone: with nobody left to act for it, they are nobody's to keep."""
-    for membership in Membership.objects.select_for_update().filter(user=user):
-        was_owner = (
-            membership.role == Membership.Role.OWNER
-            and membership.status == Membership.Status.APPROVED
-        )
-        enterprise_id = membership.enterprise_id
-        # Deleted before the successor is promoted: one owner per enterprise is a constraint.
-        membership.delete()
-        if not was_owner:
-            continue
-        successor = (
-            Membership.objects.select_for_update()
-            .filter(enterprise_id=enterprise_id, status=Membership.Status.APPROVED)
-            .order_by("created_at", "pk")
-            .first()
-        )
-        if successor is not None:
-            successor.role = Membership.Role.OWNER
-            successor.save(update_fields=["role", "updated_at"])
-        else:
-            Enterprise.objects.filter(pk=enterprise_id).update(
-                contact_name="", contact_phone="", updated_at=timezone.now()
-            )
 
 
 def _account_scrub(user: AbstractBaseUser) -> None:
@@ -425,14 +253,10 @@ def account_delete(*, user: AbstractBaseUser, password: str) -> bool:
                 ),
                 code="open_bookings",
             )
-        Registration.objects.filter(user=user).update(**REGISTRATION_ANONYMOUS)
-        Consultation.objects.filter(requested_by=user).update(**CONSULTATION_ANONYMOUS)
-        LabVisit.objects.filter(requested_by=user).update(**LAB_VISIT_ANONYMOUS)
-        _memberships_end(user)
-        InstitutionContact.objects.filter(user=user).delete()
-        Expert.objects.filter(user=user).update(user=None)
-        Notification.objects.filter(user=user).delete()
-        Preference.objects.filter(user=user).delete()
+        # Each app's rows, in the handlers' order (the steps touch separate tables).
+        for handler in personal_data_handlers():
+            if handler.erase is not None:
+                handler.erase(user)
         if apps.is_installed("allauth.account"):
             from allauth.account.models import EmailAddress
 

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "reminders",
     "verification",
     "stats",
+    "demo",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

@@ -8,7 +8,9 @@ serve these files check who is asking and stream the bytes themselves.
 A ``FileField`` resolves its storage once, when the model class is built. The fields
 therefore hold ``private_storage``, a lazy stand-in (like Django's ``default_storage``)
 that looks ``STORAGES["private"]`` up on first use, and again after the setting changes
-(``override_settings`` in tests).
+(``override_settings`` in tests). They name it through ``private_file_storage``, a
+callable: migrations record a callable storage by its path, and cannot record the
+stand-in itself.
 """
 
 from __future__ import annotations
@@ -25,6 +27,12 @@ class PrivateStorage(LazyObject):
 
 
 private_storage = PrivateStorage()
+
+
+def private_file_storage() -> PrivateStorage:
+    """Files only the parties may read: outside MEDIA_ROOT (or in a private part of the
+    object storage), never served by URL. For ``FileField(storage=private_file_storage)``."""
+    return private_storage
 
 
 @receiver(setting_changed)

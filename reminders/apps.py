@@ -8,3 +8,6 @@ class RemindersConfig(AppConfig):
 
     def ready(self) -> None:
         from reminders import checks  # noqa: F401 - registers the system checks
+        from reminders.privacy import personal_data_handlers_register
+
+        personal_data_handlers_register()

@@ -34,6 +34,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.models import Locale
 
 from events.models import ActivityType
+from experts.models import InstitutionPage
 from portal.admin_views import csv_stream
 from portal.choices import District
 from portal.queueing import task_queue
@@ -60,8 +61,6 @@ def check_permission(user) -> None:
 def institution_choices() -> list[tuple[int, str]]:
     """Institutions by the id the statistics use (default-language pages), titled in the
     active language."""
-    from experts.models import InstitutionPage
-
     pages = list(
         InstitutionPage.objects.live()
         .filter(locale=Locale.get_default())

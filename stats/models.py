@@ -11,8 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from consultations.models import private_storage
 from portal.choices import District
+from portal.storage import private_file_storage
 
 
 class SessionStat(models.Model):
@@ -125,7 +125,7 @@ class ReportJob(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)  # percent
     file = models.FileField(
-        upload_to=report_path, storage=private_storage, max_length=200, blank=True
+        upload_to=report_path, storage=private_file_storage, max_length=200, blank=True
     )
     error = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(

@@ -31,6 +31,7 @@ from wagtail.models import Locale, Page
 
 from consultations.models import Consultation
 from events.models import ActivityType, OpenDayIndexPage
+from experts.models import Expert, InstitutionPage
 from portal.choices import District, Field, Service
 from stats.models import ConsultationStat, LabVisitStat, SessionStat, StatsRefresh
 
@@ -137,12 +138,12 @@ def stats_filters_from_query(query: Mapping[str, str]) -> tuple[StatsFilters, di
         errors["campaign"] = gettext("Choose a valid option.")
         campaign_id = None
     institution_id = parse_id("institution")
-    if institution_id is not None:
-        from experts.models import InstitutionPage
-
-        if not InstitutionPage.objects.filter(pk=institution_id).exists():
-            errors["institution"] = gettext("Choose a valid option.")
-            institution_id = None
+    if (
+        institution_id is not None
+        and not InstitutionPage.objects.filter(pk=institution_id).exists()
+    ):
+        errors["institution"] = gettext("Choose a valid option.")
+        institution_id = None
     date_from = parse_date("date_from")
     date_to = parse_date("date_to")
     if date_from and date_to and date_from > date_to:
@@ -196,8 +197,6 @@ def _page_titles(ids: Iterable[int]) -> dict[int, str]:
 
 
 def _expert_names(ids: Iterable[int]) -> dict[int, str]:
-    from experts.models import Expert
-
     ids = {i for i in ids if i}
     return {e.pk: e.display_name for e in Expert.objects.filter(pk__in=ids).only("name", "name_en")}
 

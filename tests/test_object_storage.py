@@ -20,8 +20,8 @@ from PIL import Image as PILImage
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 
-from cms.demo.images import render_banner
 from consultations.models import Consultation
+from demo.images import render_banner
 from portal.choices import District
 from stats import reports
 from stats.models import ReportJob

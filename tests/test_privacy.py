@@ -326,6 +326,39 @@ def test_my_data_download_holds_the_users_own_data_only(client, visitor, other):
         assert foreign not in text
 
 
+def test_export_and_purge_keep_their_parts_in_order(visitor):
+    """Each app registers its part (``portal.privacy``); the export and the purge list
+    them in a fixed order, whatever the order of the apps."""
+    from portal.privacy import personal_data_export
+
+    data = personal_data_export(user=visitor)
+    assert list(data) == [
+        "generated_at",
+        "account",
+        "enterprise_memberships",
+        "registrations",
+        "consultations",
+        "lab_visits",
+        "notifications",
+    ]
+    assert list(data["account"]) == [
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "language",
+        "date_joined",
+        "last_login",
+        "email_addresses",
+    ]
+    assert list(personal_data_purge()) == [
+        "registrations",
+        "consultations",
+        "lab_visits",
+        "reminders",
+    ]
+
+
 def test_delete_account_refused_with_a_wrong_password(client, visitor):
     client.force_login(visitor)
 

@@ -2,6 +2,7 @@
 
 import consultations.models
 import django.db.models.deletion
+import portal.storage
 from django.conf import settings
 from django.db import migrations, models
 
@@ -107,7 +108,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('token', models.CharField(max_length=32, unique=True)),
-                ('file', models.FileField(max_length=200, storage=consultations.models.private_storage, upload_to=consultations.models.attachment_path)),
+                ('file', models.FileField(max_length=200, storage=portal.storage.private_file_storage, upload_to=consultations.models.attachment_path)),
                 ('original_name', models.CharField(max_length=200, verbose_name='file name')),
                 ('content_type', models.CharField(max_length=60)),
                 ('size', models.PositiveIntegerField()),

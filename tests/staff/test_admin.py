@@ -10,7 +10,7 @@ import io
 import openpyxl
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from consultations.models import Consultation, ConsultationChange
 from enterprises.models import Enterprise
@@ -54,6 +54,27 @@ def test_menu_group_lists_the_enterprise_services_for_an_editor(client, editor):
     assert "Enterprise services" in html
     for namespace in (ENTERPRISES, CONSULTATIONS, LAB_VISITS, VISIT_SLOTS):
         assert admin_url(namespace, "index") in html
+
+
+def test_menu_group_keeps_its_items_in_order(rf, editor):
+    """Each app registers its own item into the group; the group shows them in the order
+    editors know: consultations, lab visits, visit slots, enterprises."""
+    from wagtail.admin.menu import admin_menu
+
+    # Reversing loads the admin's URLs, which registers the viewsets and their menu items.
+    urls = [admin_url(ns, "index") for ns in (CONSULTATIONS, LAB_VISITS, VISIT_SLOTS, ENTERPRISES)]
+    request = rf.get("/")
+    request.user = editor
+    with translation.override("en"):
+        [group] = [
+            item
+            for item in admin_menu.menu_items_for_request(request)
+            if str(item.label) == "Enterprise services"
+        ]
+        items = sorted(group.menu.menu_items_for_request(request), key=lambda i: i.order)
+        labels = [str(i.label) for i in items]
+    assert [i.url for i in items] == urls
+    assert labels == ["Consultations", "Lab visits", "Visit slots", "Enterprises"]
 
 
 def test_admin_user_without_permissions_is_refused_every_list(client, admin_only_user):

@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from stdnum.cn import uscc
 
-from cms.demo.builder import demo_counts, seed_demo
 from consultations.models import Availability, Slot
+from demo.builder import demo_counts, seed_demo
 from enterprises.models import Enterprise, Membership
 from experts.models import Expert
 from labvisits.models import InstitutionContact, VisitSlot

@@ -15,8 +15,8 @@ import logging
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from cms.demo.builder import seed_demo
 from cms.models import HomePage
+from demo.builder import seed_demo
 from stats.services import stats_refresh
 
 # Loggers that report every page edit and background task at INFO level.

@@ -5,7 +5,7 @@ Phone numbers, e-mail addresses and the ICP number are invented.
 
 from __future__ import annotations
 
-from cms.demo.content_news import _h, _p, _t
+from demo.content_news import _h, _p, _t
 
 SITE_NAME = "检验检测公共服务平台"
 

@@ -13,8 +13,8 @@ from django.db.models import Sum
 from django.utils import timezone, translation
 from wagtail.models import Locale, Page, Revision, Site
 
-from cms.demo.builder import campaign_window, demo_counts, seed_demo
 from cms.models import HomePage, NewsPage, SiteSettings, StandardPage
+from demo.builder import campaign_window, demo_counts, seed_demo
 from events.models import ActivityPage, ActivityType, OpenDayIndexPage, Registration, Session
 from experts.models import Expert, InstitutionPage, Lab
 from portal.choices import Service

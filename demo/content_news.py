@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 
-from cms.demo.pages import table
+from demo.pages import table
 
 SOURCE_ZH = "巴南区市场监督管理局"
 SOURCE_EN = "Banan District Administration for Market Regulation"

@@ -21,14 +21,15 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Locale, Page, Revision, Site
 
-from cms.demo import content_events as ev
-from cms.demo import content_news as news_content
-from cms.demo import content_people as people
-from cms.demo import content_site as site_content
-from cms.demo.images import ensure_images
-from cms.demo.pages import Tally, stream, upsert_page, upsert_snippet, upsert_translation
 from cms.models import HomePage, NewsIndexPage, NewsPage, SiteSettings, StandardPage
 from consultations.models import Availability, Mode, Slot
+from consultations.services.availability import slots_generate
+from demo import content_events as ev
+from demo import content_news as news_content
+from demo import content_people as people
+from demo import content_site as site_content
+from demo.images import ensure_images
+from demo.pages import Tally, stream, upsert_page, upsert_snippet, upsert_translation
 from enterprises.models import Enterprise, Membership
 from events.models import ActivityPage, OpenDayIndexPage, Registration, Session
 from events.services.registration import ticket_code_new
@@ -564,11 +565,6 @@ class _Builder:
                 self.tally.record("availability", "created")
             else:
                 self.tally.record("availability", "unchanged")
-        try:
-            from consultations.services.availability import slots_generate
-        except ImportError:
-            self.log("Slot generation is not available yet; no consultation slots created.")
-            return
         slots_generate(expert=expert)
 
     def institution_contact(self) -> None:
