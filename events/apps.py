@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cms.registry import home_section_register
 from experts.registry import institution_section_register
+from reminders.targets import target_register
 
 
 class EventsConfig(AppConfig):
@@ -12,8 +13,10 @@ class EventsConfig(AppConfig):
     def ready(self) -> None:
         from events import signals  # noqa: F401  (connects the receivers)
         from events.privacy import personal_data_handlers_register
+        from events.reminder_targets import RegistrationTarget
         from events.selectors import home_campaign_context, institution_activities_context
 
         personal_data_handlers_register()
         home_section_register("campaign", home_campaign_context)
         institution_section_register("hosted_activities", institution_activities_context)
+        target_register(RegistrationTarget())

@@ -26,6 +26,8 @@ from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
 from events.models import Registration
+from events.services.notices import registration_followups_wake, registration_notice_plan
+from reminders.models import Reminder
 
 KINDS = (
     "confirmed",
@@ -43,12 +45,10 @@ KINDS = (
 def registration_notify_on_commit(*, registration: Registration, kind: str) -> None:
     """E-mail the registrant about ``registration`` (``kind``: "confirmed", "waitlisted",
     "promoted", "changed", "cancelled" or "moved"): a message row written in the current
-    transaction (the outbox, ``reminders.services.registration_notice_plan``), sent by the
+    transaction (the outbox, ``events.services.notices.registration_notice_plan``), sent by the
     mail queue once the transaction commits. Nothing without an e-mail address."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
-    from reminders.services import registration_notice_plan
-
     registration_notice_plan(registration=registration, kind=kind)
 
 
@@ -56,9 +56,6 @@ def registration_ticket_resend(*, registration: Registration) -> None:
     """Send the ticket (or the waiting-list notice) again to the address on file: the
     e-mail address, or by text message to the phone when there is none. Never to an address
     the person asking typed: whoever knows a phone number must not get its ticket."""
-    from reminders.models import Reminder
-    from reminders.services import registration_notice_plan
-
     kind = "waitlisted" if registration.status == Registration.Status.WAITLISTED else "confirmed"
     channel = Reminder.Channel.EMAIL if registration.email else Reminder.Channel.SMS
     registration_notice_plan(registration=registration, kind=kind, channel=channel)
@@ -67,8 +64,6 @@ def registration_ticket_resend(*, registration: Registration) -> None:
 def registration_followup_on_commit() -> None:
     """Once the current transaction commits, wake the worker that follows up registrations
     marked ``followup_pending`` (their ticket e-mail and reminders)."""
-    from reminders.services import registration_followups_wake
-
     transaction.on_commit(registration_followups_wake)
 
 

@@ -54,6 +54,8 @@ from portal.checkin import (
     checkin_window_refusal,
     staff_name,
 )
+from reminders.models import Reminder
+from reminders.services import reminders_cancel, reminders_plan
 
 State = LabVisit.State
 SLOT_CAPACITY_MAX = 500
@@ -74,19 +76,6 @@ def _record(visit: LabVisit, *, event: str, from_state: str, by, note: str = "")
         changed_by=by if by is not None and by.is_authenticated else None,
         note=note,
     )
-
-
-def _reminders_plan(visit: LabVisit) -> None:
-    # Imported here: reminders.services reads this app's models.
-    from reminders.services import reminders_plan
-
-    reminders_plan(lab_visit=visit)
-
-
-def _reminders_cancel(visit: LabVisit) -> None:
-    from reminders.services import reminders_cancel
-
-    reminders_cancel(lab_visit=visit)
 
 
 def _lock_slot(slot_id: int) -> VisitSlot:
@@ -329,9 +318,9 @@ def lab_visit_decide(
             note=reason,
         )
         if approve:
-            _reminders_plan(visit)
+            reminders_plan(lab_visit=visit)
         else:
-            _reminders_cancel(visit)
+            reminders_cancel(lab_visit=visit)
         notify_decided(visit=visit)
         return visit
 
@@ -370,7 +359,7 @@ def lab_visit_cancel(
         visit.cancel_reason = reason
         visit.save(update_fields=["state", "cancel_reason", "updated_at"])
         _record(visit, event="cancelled", from_state=previous, by=by, note=reason)
-        _reminders_cancel(visit)
+        reminders_cancel(lab_visit=visit)
         notify_cancelled(
             visit=visit, by_enterprise=by_enterprise, was_approved=previous == State.APPROVED
         )
@@ -552,8 +541,6 @@ def lab_visits_mark_no_show(*, now: datetime.datetime | None = None) -> int:
     Idempotent: a second run finds nothing left to mark. Requested, declined, cancelled
     and checked-in visits are never touched.
     """
-    from reminders.models import Reminder
-
     now = now or timezone.now()
     due = LabVisit.objects.filter(
         state=State.APPROVED,

@@ -365,7 +365,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "reminders.tasks.reminder_send_task": {"queue": "mail"},
     "reminders.tasks.reminder_send_batch_task": {"queue": "mail"},
-    "reminders.tasks.registration_followups_task": {"queue": "mail"},
+    "events.tasks.registration_followups_task": {"queue": "mail"},
     "stats.tasks.*": {"queue": "reports"},
 }
 # The queues workers serve; /healthz reports when a worker of each last answered.

@@ -32,6 +32,7 @@ from portal.admin_views import ReadOnlyViewSetMixin, StaffExportMixin
 from portal.filters import DateFromToRangeFilter
 from reminders.models import Broadcast, Reminder
 from reminders.services import reminder_retry
+from reminders.targets import target_of, targets
 
 REMINDERS_NAMESPACE = "reminders_reminders"
 BROADCASTS_NAMESPACE = "reminders_broadcasts"
@@ -43,17 +44,19 @@ def url(name: str, *args) -> str:
 
 
 def appointment_label(reminder: Reminder) -> str:
-    """What the reminder is about, without personal data: a ticket code or reference."""
-    if reminder.registration_id:
-        return _("Registration %(code)s") % {"code": reminder.registration.ticket_code or "–"}
-    if reminder.consultation_id:
-        return _("Consultation %(reference)s") % {"reference": reminder.consultation.reference}
+    """What the reminder is about, without personal data: a ticket code or reference (from
+    its target), or a composed message's subject."""
     if reminder.letter_id:
         # The subject (a text's template) only: the recipients are personal data.
         if reminder.channel == Reminder.Channel.SMS:
             return _("Text message: %(template)s") % {"template": reminder.letter.subject}
         return _("E-mail: %(subject)s") % {"subject": reminder.letter.subject}
-    return _("Lab visit %(code)s") % {"code": reminder.lab_visit.ticket_code}
+    return target_of(reminder).label(reminder)
+
+
+def _related() -> list[str]:
+    """The row's letter and target, read with it."""
+    return ["letter", *(target.field for target in targets())]
 
 
 class ReminderFilterSet(WagtailFilterSet):
@@ -73,9 +76,7 @@ class ReminderFilterSet(WagtailFilterSet):
 
 class ReminderIndexView(StaffExportMixin, generic.IndexView):
     def get_base_queryset(self):
-        return Reminder.objects.select_related(
-            "registration", "consultation", "lab_visit", "letter"
-        )
+        return Reminder.objects.select_related(*_related())
 
     @cached_property
     def columns(self):
@@ -123,7 +124,7 @@ class ReminderRetryView(WagtailAdminTemplateMixin, TemplateView):
         if not request.user.has_perm(RETRY_PERMISSION):
             raise PermissionDenied
         self.reminder = get_object_or_404(
-            Reminder.objects.select_related("registration", "consultation", "lab_visit", "letter"),
+            Reminder.objects.select_related(*_related()),
             pk=kwargs["pk"],
         )
         return super().dispatch(request, *args, **kwargs)

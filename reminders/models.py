@@ -138,6 +138,12 @@ class Reminder(models.Model):
         SKIPPED = "skipped", _("Skipped")
 
     key = models.CharField(max_length=120, unique=True, editable=False)
+    # One real foreign key per kind of target, named by string so this module imports no
+    # feature app: the database enforces that a row points at exactly one existing target
+    # (``reminder_one_target``) and deletes a target's reminders with it (CASCADE), which a
+    # generic foreign key (content type and id) cannot do. Everything that differs by kind
+    # (when it starts, who is told, what the message says) comes from the target each app
+    # registers in ``reminders.targets``; a new kind adds its key here and registers one.
     registration = models.ForeignKey(
         "events.Registration",
         verbose_name=_("registration"),

@@ -60,6 +60,7 @@ from events.services.registration import ticket_code_new
 from experts.models import Expert
 from inbox.services import notify, user_language
 from portal.audit import audit_log
+from reminders.services import reminders_cancel, reminders_replan
 
 State = Consultation.State
 
@@ -91,22 +92,6 @@ def escalate_after() -> datetime.timedelta:
 
 def completion_grace() -> datetime.timedelta:
     return datetime.timedelta(minutes=settings.CONSULTATION_COMPLETION_GRACE_MINUTES)
-
-
-# --- Reminders -----------------------------------------------------------------------------
-# Imported inside the functions: reminders.services reads consultations' models.
-
-
-def _reminders_replan(consultation: Consultation) -> None:
-    from reminders.services import reminders_replan
-
-    reminders_replan(consultation=consultation)
-
-
-def _reminders_cancel(consultation: Consultation) -> None:
-    from reminders.services import reminders_cancel
-
-    reminders_cancel(consultation=consultation)
 
 
 # --- Who is acting -----------------------------------------------------------------------
@@ -385,7 +370,7 @@ def consultation_confirm(
         _record(consultation, event="confirmed", from_state=previous, by=by)
         # Plans the reminders; after a reassignment to another time, also moves the rows
         # planned for the first confirmation.
-        _reminders_replan(consultation)
+        reminders_replan(consultation=consultation)
         consultation_notify(consultation=consultation, event="confirmed", actor=by)
         return consultation
 
@@ -407,7 +392,7 @@ def consultation_decline(
         consultation.sequence += 1
         consultation.save(update_fields=["state", "decline_reason", "sequence", "updated_at"])
         _record(consultation, event="declined", from_state=previous, by=by, note=reason)
-        _reminders_cancel(consultation)
+        reminders_cancel(consultation=consultation)
         consultation_notify(consultation=consultation, event="declined", actor=by, note=reason)
         return consultation
 
@@ -464,7 +449,7 @@ def consultation_cancel(
             ]
         )
         _record(consultation, event="cancelled", from_state=previous, by=by, note=reason)
-        _reminders_cancel(consultation)
+        reminders_cancel(consultation=consultation)
         consultation_notify(consultation=consultation, event="cancelled", actor=by, note=reason)
         return consultation
 
@@ -573,7 +558,7 @@ def consultation_reschedule_respond(
         _record(consultation, event="rescheduled", from_state=consultation.state, by=by, note=note)
         if consultation.state == State.CONFIRMED:
             # The reminders move with the new start (a requested one has none yet).
-            _reminders_replan(consultation)
+            reminders_replan(consultation=consultation)
         consultation_notify(consultation=consultation, event="rescheduled", actor=by)
         return consultation
 
@@ -606,7 +591,7 @@ def consultation_complete(
             update_fields=["state", "summary", "recommendations", "completed_at", "updated_at"]
         )
         _record(consultation, event="completed", from_state=previous, by=by)
-        _reminders_cancel(consultation)
+        reminders_cancel(consultation=consultation)
         consultation_notify(consultation=consultation, event="completed", actor=by)
         return consultation
 
@@ -626,7 +611,7 @@ def consultation_mark_no_show(
         consultation.state = target
         consultation.save(update_fields=["state", "updated_at"])
         _record(consultation, event="no_show", from_state=previous, by=by)
-        _reminders_cancel(consultation)
+        reminders_cancel(consultation=consultation)
         consultation_notify(consultation=consultation, event="no_show", actor=by)
         return consultation
 

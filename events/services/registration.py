@@ -35,6 +35,7 @@ from portal.locking import bounded_transaction
 from portal.phones import InvalidPhone
 from portal.phones import phone_normalise as portal_phone_normalise
 from portal.precompiled import Precompiled
+from reminders.services import reminders_cancel, reminders_plan
 
 TICKET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the door
 
@@ -162,15 +163,11 @@ def _record(registration: Registration, *, from_status: str, by=None, note: str 
 def reminders_plan_for(registration: Registration) -> None:
     """Plan the registration's reminders (it has just become confirmed), in the caller's
     transaction: rolled back with it, never sent for a registration that does not exist."""
-    from reminders.services import reminders_plan
-
     reminders_plan(registration=registration)
 
 
 def reminders_cancel_for(registration: Registration) -> None:
     """Cancel the registration's pending reminders (it has just been cancelled)."""
-    from reminders.services import reminders_cancel
-
     reminders_cancel(registration=registration)
 
 

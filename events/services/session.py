@@ -1,6 +1,6 @@
 """Changes to a whole session: its time moved when the activity page was published, or the
 organiser cancelled it. Both notify every registrant through a ``reminders.Broadcast``,
-planned in batches by tasks (``reminders.services.broadcast_plan_batch``), which call
+planned in batches by tasks (``broadcast_plan_batch``), which call
 ``registrations_apply_session_notice`` for each batch.
 
 ``SessionState`` is the snapshot of what registrants were last told. It is kept apart from
@@ -15,8 +15,10 @@ for the session lock and then finds the session cancelled.
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING
+import time
 
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,11 +27,17 @@ from events.audit import SESSION_CANCEL, SESSION_MOVE
 from events.availability import availability_forget_on_commit
 from events.exceptions import SessionError
 from events.models import Registration, Session, SessionState, StatusChange
+from events.services.notices import registration_audiences
 from portal.audit import audit_log
 from portal.pagecache import pagecache_purge
-
-if TYPE_CHECKING:
-    from reminders.models import Broadcast
+from portal.queueing import task_queue_on_commit
+from reminders.models import Broadcast, Reminder
+from reminders.services import (
+    broadcasts_finish,
+    reminders_cancel,
+    reminders_enqueue_on_commit,
+    reminders_replan,
+)
 
 NOTICE_KINDS = ("changed", "cancelled")
 NOTICE_STATUSES = (Registration.Status.CONFIRMED, Registration.Status.WAITLISTED)
@@ -69,8 +77,6 @@ def session_schedule_check(*, session_id: int, by=None) -> Broadcast | None:
     session gets none either (its registrations are cancelled). Returns the broadcast,
     or None when there is nothing to tell. Audit log: ``events.session_move``.
     """
-    from reminders.services import broadcast_start
-
     with transaction.atomic():
         # Locked: two publishes of the same page at the same time (an editor and the
         # scheduled-publishing job) would otherwise both see the old snapshot and start
@@ -136,8 +142,6 @@ def session_cancel(
     Error codes (``SessionError``): ``reason_required``, ``not_found``, ``ended`` (the
     session is over), ``already_cancelled``. Audit log: ``events.session_cancel``.
     """
-    from reminders.services import broadcast_start
-
     reason = " ".join((reason or "").split())
     if not reason:
         raise SessionError(
@@ -196,8 +200,6 @@ def registrations_apply_session_notice(
     promotion: the whole session is cancelled) and its pending reminders are cancelled.
     Call inside the batch's transaction or let this open one.
     """
-    from reminders.services import reminders_cancel, reminders_replan
-
     if kind not in NOTICE_KINDS:
         raise ValueError(f"unknown session notice kind {kind!r}")
     ids = sorted(set(registration_ids))
@@ -274,3 +276,111 @@ def registrations_apply_session_notice(
         for registration in registrations:
             reminders_cancel(registration=registration)
         return registrations
+
+
+# --- Session notices ------------------------------------------------------------------------
+
+
+def broadcast_start(
+    *, session, kind: str, by: AbstractBaseUser | None = None, note: str = ""
+) -> Broadcast:
+    """Record a notice to every registrant (confirmed or waiting) of ``session`` and plan it
+    in batches from a task once the transaction commits."""
+    if kind not in Broadcast.Kind.values:
+        raise ValueError(f"unknown broadcast kind {kind!r}")
+    broadcast = Broadcast.objects.create(
+        session=session,
+        kind=kind,
+        created_by=by,
+        note=note[:200],
+        total=Registration.objects.filter(session=session, status__in=NOTICE_STATUSES).count(),
+    )
+    from events.tasks import broadcast_plan_task  # the tasks module imports this one
+
+    # With the broker down, the sweep plans it (``broadcasts_resume``).
+    task_queue_on_commit(broadcast_plan_task, broadcast_id=broadcast.pk)
+    return broadcast
+
+
+def broadcast_plan_batch(*, broadcast_id: int) -> bool:
+    """Plan the next ``NOTICE_BATCH_SIZE`` registrations of a broadcast; True while more remain.
+
+    One transaction per batch, holding the broadcast's row lock: the registrations are
+    changed (``registrations_apply_session_notice``), their notice rows created and the
+    cursor advanced together, so a task retried after a crash continues where the last
+    committed batch ended and never notifies a registration twice (unique keys as well).
+    """
+    batch_size = settings.NOTICE_BATCH_SIZE
+    now = timezone.now()
+    created_ids: list[int] = []
+    with transaction.atomic():
+        broadcast = Broadcast.objects.select_for_update().filter(pk=broadcast_id).first()
+        if broadcast is None or broadcast.state != Broadcast.State.PLANNING:
+            return False
+        ids = list(
+            Registration.objects.filter(
+                session_id=broadcast.session_id, pk__gt=broadcast.cursor, status__in=NOTICE_STATUSES
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if ids:
+            registrations = registrations_apply_session_notice(
+                registration_ids=ids, kind=broadcast.kind, by=broadcast.created_by
+            )
+            rows = [
+                Reminder(
+                    key=f"registration:{registration.pk}:b{broadcast.pk}:{audience}:{channel}",
+                    registration_id=registration.pk,
+                    broadcast=broadcast,
+                    purpose=broadcast.kind,
+                    audience=audience,
+                    channel=channel,
+                    starts_at=registration.session.starts_at,
+                    due_at=now,
+                    queued_at=now,
+                )
+                for registration in registrations
+                for audience, channel in registration_audiences(registration)
+            ]
+            Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+            created_ids = list(
+                Reminder.objects.filter(
+                    broadcast=broadcast, registration_id__in=ids, queued_at=now
+                ).values_list("pk", flat=True)
+            )
+            broadcast.cursor = ids[-1]
+            broadcast.planned += len(ids)
+        more = len(ids) == batch_size
+        if not more:
+            broadcast.state = Broadcast.State.SENDING
+        broadcast.save(update_fields=["cursor", "planned", "state"])
+        # Notices are due now: hand them to the mail queue at once rather than waiting for
+        # the next sweep (which would pick them up too, should these messages get lost).
+        reminders_enqueue_on_commit(reminder_ids=created_ids)
+    if not more:
+        broadcasts_finish(broadcast_id=broadcast_id)
+    return more
+
+
+# A notice still planning this long after it started has lost its chain of planning tasks
+# (the broker refused or lost a message): the sweep plans it on.
+BROADCAST_RESUME_AFTER = datetime.timedelta(minutes=2)
+
+
+def broadcasts_resume(*, now: datetime.datetime, budget: float) -> int:
+    """Plan the session notices whose planning stopped, batch by batch, until each is
+    planned or ``budget`` seconds were spent; returns the batches planned. Harmless next to
+    a planning task still running: each batch holds the notice's row lock and moves its
+    cursor, and the rows' unique keys refuse a second copy."""
+    started = time.monotonic()
+    batches = 0
+    stalled = Broadcast.objects.filter(
+        state=Broadcast.State.PLANNING, created_at__lt=now - BROADCAST_RESUME_AFTER
+    ).values_list("pk", flat=True)
+    for broadcast_id in list(stalled):
+        more = True
+        while more and time.monotonic() - started < budget:
+            more = broadcast_plan_batch(broadcast_id=broadcast_id)
+            batches += 1
+    return batches

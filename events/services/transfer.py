@@ -21,6 +21,7 @@ from events.services.registration import (
     waitlist_promote,
 )
 from portal.audit import audit_log
+from reminders.services import reminders_replan
 
 MOVABLE_STATUSES = (Registration.Status.CONFIRMED, Registration.Status.WAITLISTED)
 
@@ -47,8 +48,6 @@ def _lock_sessions(*session_ids: int) -> dict[int, Session]:
 def _reminders_replan(registration: Registration) -> None:
     """The registration's start time changed with its session: its reminders follow (rows
     planned for the old time move or are skipped, missing ones are planned)."""
-    from reminders.services import reminders_replan
-
     reminders_replan(registration=registration)
 
 

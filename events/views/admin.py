@@ -37,6 +37,7 @@ from events.services.session import session_cancel
 from events.services.transfer import registration_move
 from events.tickets import phone_mask
 from portal.admin_views import LocalSpreadsheetExportMixin, local_time, user_name
+from reminders.models import Broadcast, Reminder
 
 Status = Registration.Status
 URL_NAMESPACE = "open_day_registrations"
@@ -121,8 +122,6 @@ class NoticeProgress:
 
 def session_notice_list(*, session: Session) -> list[NoticeProgress]:
     """The session's notices, newest first, with their message counts (one query)."""
-    from reminders.models import Broadcast, Reminder
-
     broadcasts = (
         Broadcast.objects.filter(session=session)
         .select_related("created_by")

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from events.exceptions import RegistrationError
 from events.models import Registration
+from events.services.notices import registration_followups_run
 from events.services.registration import registration_cancel, registration_create
 from events.services.transfer import registration_move
 from reminders.models import Reminder
-from reminders.services import registration_followups_run
 from tests import factories
 
 Status = Registration.Status

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from icalendar import Calendar
 
-import reminders.tasks as reminder_tasks
+import events.tasks as event_tasks
 from events.exceptions import RegistrationError, SessionError
 from events.models import ActivityPage, Registration, Session, SessionState
 from events.services.registration import registration_cancel, registration_create
@@ -373,14 +373,14 @@ def test_notice_runs_in_batches(
             register(session, n)
     mailoutbox.clear()
     batches = []
-    original = reminder_tasks.broadcast_plan_batch
+    original = event_tasks.broadcast_plan_batch
 
     def counting(*, broadcast_id):
         more = original(broadcast_id=broadcast_id)
         batches.append(Broadcast.objects.get(pk=broadcast_id).planned)
         return more
 
-    monkeypatch.setattr(reminder_tasks, "broadcast_plan_batch", counting)
+    monkeypatch.setattr(event_tasks, "broadcast_plan_batch", counting)
 
     with django_capture_on_commit_callbacks(execute=True):
         broadcast = session_cancel(session_id=session.pk, by=approver, reason="Flood")

@@ -40,7 +40,7 @@ def test_ticket_email_is_sent_by_a_worker_after_commit(
     task_postrun.disconnect(record)
     # Run by the worker's thread from broker messages, not inline by the caller: the
     # follow-up the commit woke, then the sending of the ticket row it wrote.
-    assert ("reminders.tasks.registration_followups_task", False) in ran_in
+    assert ("events.tasks.registration_followups_task", False) in ran_in
     assert (sent, False) in ran_in
     registration.refresh_from_db()
     assert registration.followup_pending is False

@@ -22,9 +22,9 @@ from django.db.models import Sum
 from django.test import override_settings
 
 from events.models import PLACE_HOLDING_STATUSES, Registration, Session
+from events.services.notices import registration_followups_run
 from events.tickets import manage_token_read
 from reminders.models import Reminder
-from reminders.services import registration_followups_run
 from tests.factories import ActivityPageFactory, SessionFactory, UserFactory
 from tests.faults.web_support import (
     CSRF_TOKEN,

@@ -13,15 +13,14 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from events.models import Registration, SessionState
-from events.services.registration import registration_cancel, registration_create
-from reminders.models import Reminder
-from reminders.services import (
+from events.services.notices import (
     FOLLOWUP_WAKE_KEY,
     registration_followups_run,
     registration_followups_wake,
-    reminders_send_batch,
-    reminders_send_due,
 )
+from events.services.registration import registration_cancel, registration_create
+from reminders.models import Reminder
+from reminders.services import reminders_send_batch, reminders_send_due
 
 R = Reminder
 
@@ -106,13 +105,13 @@ def test_with_the_broker_down_the_registration_stands_and_the_sweep_sends_its_ti
     session, django_capture_on_commit_callbacks, caplog
 ):
     down = mock.patch(
-        "reminders.tasks.registration_followups_task.delay",
+        "events.tasks.registration_followups_task.delay",
         side_effect=OperationalError("Error 111 connecting to 127.0.0.1:6379."),
     )
     with down, django_capture_on_commit_callbacks(execute=True):
         registration = register(session)
 
-    assert "The broker did not take reminders.tasks.registration_followups_task" in caplog.text
+    assert "The broker did not take events.tasks.registration_followups_task" in caplog.text
     assert "13912340001" not in caplog.text and "visitor1" not in caplog.text
     assert mail.outbox == []
     registration.refresh_from_db()
@@ -147,7 +146,7 @@ def test_a_registration_without_email_gets_reminders_by_text_only(
 def test_one_wake_up_in_flight_at_a_time_with_a_shared_cache(session):
     """With Redis, registrations committed while a wake-up waits for the worker send none;
     the worker's run deletes the key first, so the next commit wakes it again."""
-    with mock.patch("reminders.tasks.registration_followups_task.delay") as delay:
+    with mock.patch("events.tasks.registration_followups_task.delay") as delay:
         registration_followups_wake()
         registration_followups_wake()
         registration_followups_wake()
@@ -165,7 +164,7 @@ def test_every_commit_wakes_the_worker_with_a_per_process_cache(session, setting
     """A per-process cache is not seen by the worker, which could not clear the key: each
     commit sends its own wake-up (the embedded default)."""
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    with mock.patch("reminders.tasks.registration_followups_task.delay") as delay:
+    with mock.patch("events.tasks.registration_followups_task.delay") as delay:
         registration_followups_wake()
         registration_followups_wake()
     assert delay.call_count == 2

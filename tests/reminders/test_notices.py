@@ -7,9 +7,9 @@ import datetime
 from django.core import mail
 
 from events.models import Registration
-from events.services.session import session_cancel
+from events.services.session import broadcast_start, session_cancel
 from reminders.models import Broadcast, Reminder
-from reminders.services import broadcast_start, reminders_plan
+from reminders.services import reminders_plan
 from tests import factories
 
 
@@ -86,14 +86,14 @@ def test_a_notice_the_broker_refused_is_planned_and_sent_by_the_sweep(
     settings.NOTICE_BATCH_SIZE = 2
     registrations = [factories.RegistrationFactory(session=session) for _ in range(3)]
     refused = mock.patch(
-        "reminders.tasks.broadcast_plan_task.delay", side_effect=OperationalError("refused")
+        "events.tasks.broadcast_plan_task.delay", side_effect=OperationalError("refused")
     )
     with refused, django_capture_on_commit_callbacks(execute=True):
         session_cancel(session_id=session.pk, by=factories.UserFactory(), reason="Maintenance")
     # The cancellation is committed; its notice waits, unplanned.
     broadcast = Broadcast.objects.get(session=session)
     assert (broadcast.state, broadcast.planned) == (Broadcast.State.PLANNING, 0)
-    assert "The broker did not take reminders.tasks.broadcast_plan_task" in caplog.text
+    assert "The broker did not take events.tasks.broadcast_plan_task" in caplog.text
     assert mail.outbox == []
 
     # A sweep right away leaves it to a planning task that may still run...
