@@ -376,7 +376,7 @@ class Registration(TimeStampedModel):
     # after a network error) gets the first answer again instead of "already checked in".
     checkin_nonce = models.CharField(max_length=64, null=True, blank=True, editable=False)
     # Set by the registration that confirms a place in a request: its ticket e-mail and
-    # reminders are planned after the commit by a worker (``reminders.services.
+    # reminders are planned after the commit by a worker (``events.services.notices.
     # registration_followups_run``), which clears it in the same transaction as it writes
     # them. A lost wake-up costs a minute (the sweep looks for it), never the ticket.
     followup_pending = models.BooleanField(default=False, editable=False)

@@ -61,3 +61,40 @@ def sms_backend_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage
             id="reminders.E003",
         )
     ]
+
+
+@checks.register("portal")
+def reminder_targets_registered(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Every foreign key of ``Reminder`` to an appointment has exactly one registered target
+    (``reminders.targets``), and every registered target names such a key: a row nobody
+    knows how to send would fail in the worker, long after it was planned."""
+    from reminders.models import Reminder
+    from reminders.targets import targets
+
+    own = {"letter", "broadcast"}
+    fields = {
+        field.name
+        for field in Reminder._meta.get_fields()
+        if field.many_to_one and field.concrete and field.name not in own
+    }
+    registered = [target.field for target in targets()]
+    errors = []
+    missing = sorted(fields - set(registered))
+    if missing:
+        errors.append(
+            checks.Error(
+                f"No reminder target is registered for Reminder.{', Reminder.'.join(missing)}.",
+                hint="The app owning the model registers its ReminderTarget in its "
+                "AppConfig.ready() (reminders.targets.target_register).",
+                id="reminders.E004",
+            )
+        )
+    unknown = sorted(set(registered) - fields)
+    if unknown:
+        errors.append(
+            checks.Error(
+                f"Reminder targets name no foreign key of Reminder: {', '.join(unknown)}.",
+                id="reminders.E005",
+            )
+        )
+    return errors

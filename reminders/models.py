@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from reminders.targets import target_of
+
 
 class Broadcast(models.Model):
     """A notice to every registrant of a session that changed or was cancelled.
@@ -257,4 +259,6 @@ class Reminder(models.Model):
 
     @property
     def target(self):
-        return self.registration or self.consultation or self.lab_visit or self.letter
+        """The appointment the row is about, or its composed message."""
+        kind = target_of(self)
+        return kind.of(self) if kind is not None else self.letter

@@ -2,9 +2,8 @@
 
 Planning writes one ``Reminder`` row per (target, purpose, offset or broadcast, audience,
 channel); the row's unique ``key`` makes planning idempotent. What differs by the kind of
-target (an open-day registration, a consultation, a lab visit) comes from the target
-registered by its app (``reminders.targets``): this module knows no feature app. Sending
-happens in two steps:
+appointment comes from the target its app registers (``reminders.targets``): this module
+knows no feature app. Sending happens in two steps:
 
 1. ``reminders_send_due`` (beat, every minute) lets each target finish work whose wake-up
    was lost (``ReminderTarget.sweep``), releases rows stuck in "sending" after a
@@ -92,8 +91,8 @@ def _reminder_key(
 
 def reminders_plan(*, fresh: bool = False, **appointment: models.Model | None) -> int:
     """Create the pending reminders of one appointment, given as ``<kind>=<appointment>``
-    (``registration=...``, ``consultation=...``, ``lab_visit=...``: a registered target's
-    kind); returns how many rows were created.
+    with the kind of a registered target (``reminders.targets``); returns how many rows were
+    created.
 
     One row per offset of ``REMINDER_OFFSETS[kind]`` whose due time is still ahead, per
     audience and channel the target has an address for. Safe to call again: rows that
@@ -362,9 +361,8 @@ def reminders_send_due(
     """
     now = now or timezone.now()
     started = time.monotonic()
-    # Work whose wake-up was lost (the broker was down), such as the ticket e-mails and
-    # reminders of registrations or session notices still planning, is done now; the rows
-    # it writes are handed over below.
+    # Work of each kind whose wake-up was lost (the broker was down), such as rows planned
+    # after a commit, is done now; the rows it writes are handed over below.
     for target in targets():
         target.sweep(now=now, budget=budget / 2)
     reminders_release_stale(now=now)

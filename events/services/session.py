@@ -282,7 +282,7 @@ def registrations_apply_session_notice(
 
 
 def broadcast_start(
-    *, session, kind: str, by: AbstractBaseUser | None = None, note: str = ""
+    *, session: Session, kind: str, by: AbstractBaseUser | None = None, note: str = ""
 ) -> Broadcast:
     """Record a notice to every registrant (confirmed or waiting) of ``session`` and plan it
     in batches from a task once the transaction commits."""
