@@ -15,6 +15,7 @@ from consultations.models import Consultation
 from consultations.notifications import consultation_url
 from inbox.services import user_language
 from reminders.models import Reminder
+from reminders.sms import TextTemplate
 from reminders.targets import Recipient, ReminderTarget
 
 
@@ -34,6 +35,7 @@ class ConsultationTarget(ReminderTarget):
         "consultation__requested_by",
         "consultation__enterprise",
     )
+    text_templates = (TextTemplate("reminder_consultation", ("reference", "date", "time", "link")),)
 
     def starts_at(self, target: Consultation) -> datetime.datetime | None:
         return target.starts_at

@@ -28,6 +28,7 @@ from events.services.notices import (
 )
 from events.services.session import broadcasts_resume
 from reminders.models import Reminder
+from reminders.sms import TextTemplate
 from reminders.targets import Recipient, ReminderTarget
 
 
@@ -36,6 +37,13 @@ class RegistrationTarget(ReminderTarget):
     field = "registration"
     template = "reminder_registration"
     related = ("registration__session__activity",)
+    text_templates = (
+        TextTemplate("notice_ticket", ("code", "activity", "date", "time", "link")),
+        TextTemplate("notice_waitlisted", ("activity", "date", "time", "link")),
+        TextTemplate("notice_changed", ("activity", "date", "time", "link")),
+        TextTemplate("notice_cancelled", ("activity", "date", "time")),
+        TextTemplate("reminder_registration", ("activity", "date", "time", "code", "link")),
+    )
 
     def starts_at(self, target: Registration) -> datetime.datetime:
         return target.session.starts_at

@@ -15,6 +15,7 @@ from labvisits.calendar import lab_visit_ics
 from labvisits.models import LabVisit
 from labvisits.notifications import institution_in_language
 from reminders.models import Reminder
+from reminders.sms import TextTemplate
 from reminders.targets import Recipient, ReminderTarget
 
 
@@ -27,6 +28,7 @@ class LabVisitTarget(ReminderTarget):
         "lab_visit__requested_by",
         "lab_visit__enterprise",
     )
+    text_templates = (TextTemplate("reminder_labvisit", ("lab", "date", "time", "code", "link")),)
 
     def starts_at(self, target: LabVisit) -> datetime.datetime:
         return target.slot.starts_at

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.template.loader import render_to_string
 from django.utils import translation
 from sms.backends.base import BaseSmsBackend
@@ -38,19 +39,20 @@ class TextTemplate:
     params: tuple[str, ...]
 
 
+# The phone verification code, and the texts of each kind of appointment, added when its
+# reminder target is registered (``ReminderTarget.text_templates``).
 TEMPLATES: dict[str, TextTemplate] = {
-    template.key: template
-    for template in (
-        TextTemplate("verify_code", ("code", "minutes")),
-        TextTemplate("notice_ticket", ("code", "activity", "date", "time", "link")),
-        TextTemplate("notice_waitlisted", ("activity", "date", "time", "link")),
-        TextTemplate("notice_changed", ("activity", "date", "time", "link")),
-        TextTemplate("notice_cancelled", ("activity", "date", "time")),
-        TextTemplate("reminder_registration", ("activity", "date", "time", "code", "link")),
-        TextTemplate("reminder_consultation", ("reference", "date", "time", "link")),
-        TextTemplate("reminder_labvisit", ("lab", "date", "time", "code", "link")),
-    )
+    template.key: template for template in (TextTemplate("verify_code", ("code", "minutes")),)
 }
+
+
+def text_template_register(template: TextTemplate) -> None:
+    """Add a text the portal sends to :data:`TEMPLATES`; the same key with other parameters
+    is an error (the provider's template numbers them)."""
+    existing = TEMPLATES.get(template.key)
+    if existing is not None and existing != template:
+        raise ImproperlyConfigured(f"text template {template.key!r} is already {existing}")
+    TEMPLATES[template.key] = template
 
 
 def template_id(key: str, language: str) -> str:

@@ -41,13 +41,17 @@ class ReminderTarget:
     ``Reminder`` foreign key pointing at the appointment; ``template`` names the reminder's
     e-mail templates (``emails/<template>.txt``, ``_subject.txt``, ``.html``), its text
     message (``reminders.sms.TEMPLATES``) and its in-site notice; ``related`` are the
-    ``select_related`` paths, from a ``Reminder``, that sending one reads.
+    ``select_related`` paths, from a ``Reminder``, that sending one reads;
+    ``text_templates`` are the texts its messages are sent as (``reminders.sms.TextTemplate``:
+    the reminder's and any notice's, ``notice_<purpose>``), added to the catalogue when the
+    target is registered.
     """
 
     kind: str = ""
     field: str = ""
     template: str = ""
     related: tuple[str, ...] = ()
+    text_templates: tuple = ()
 
     # --- The appointment -----------------------------------------------------------------
 
@@ -145,6 +149,12 @@ def target_register(target: ReminderTarget) -> ReminderTarget:
                 f"reminder target {target.kind!r} ({target.field}) is already registered "
                 f"by {type(other).__name__}"
             )
+    # Imported here: reminders.sms loads the text-message backends, and the models import
+    # this module.
+    from reminders.sms import text_template_register
+
+    for text_template in target.text_templates:
+        text_template_register(text_template)
     _TARGETS[target.kind] = target
     return target
 

@@ -160,3 +160,14 @@ def test_a_registered_target_is_planned_and_sent_by_the_generic_services(
     assert message.to == ["fake@example.com"]
     assert message.subject == "Fake reminder"
     assert "Message-ID" in message.extra_headers
+
+
+def test_each_target_brings_the_text_of_its_reminder():
+    from reminders.sms import TEMPLATES
+
+    for target in targets():
+        assert target.template in TEMPLATES
+        assert {t.key for t in target.text_templates} <= set(TEMPLATES)
+    assert {"notice_ticket", "notice_waitlisted", "notice_changed", "notice_cancelled"} <= {
+        t.key for t in target_for("registration").text_templates
+    }
