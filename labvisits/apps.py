@@ -5,3 +5,20 @@ from django.utils.translation import gettext_lazy as _
 class LabVisitsConfig(AppConfig):
     name = "labvisits"
     verbose_name = _("Lab visits")
+
+    def ready(self) -> None:
+        # Imported here, not at the top: both modules load models and Django's auth views,
+        # which only works once the app registry is ready.
+        from labvisits import checkin_views
+        from portal.checkin import CheckinDoor, checkin_door_register
+
+        # The visit slots on the open-day check-in home page (events imports no lab visits).
+        checkin_door_register(
+            CheckinDoor(
+                name="labvisits",
+                admits=checkin_views.checkin_admits,
+                template="labvisits/checkin/home_section.html",
+                context=checkin_views.checkin_home_context,
+                ticket_elsewhere=checkin_views.checkin_ticket_elsewhere,
+            )
+        )

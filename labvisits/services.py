@@ -435,6 +435,7 @@ def _checkin(
                     "when": f"{timezone.localtime(slot.starts_at):%Y-%m-%d %H:%M}",
                 },
                 code="wrong_slot",
+                visit=visit,
             )
         if not can_check_in(user=by, lab=slot.lab):
             raise _forbidden()
@@ -449,6 +450,7 @@ def _checkin(
                     now=now,
                 ),
                 code="already_checked_in",
+                visit=visit,
             )
         refusal, note = checkin_time_decide(
             starts_at=slot.starts_at,
@@ -460,7 +462,7 @@ def _checkin(
             kind="visit",
         )
         if refusal is not None:
-            raise LabVisitError(refusal.message, code=refusal.code)
+            raise LabVisitError(refusal.message, code=refusal.code, visit=visit)
         if nonce is not None and LabVisit.objects.filter(checkin_nonce=nonce).exists():
             nonce = None  # a nonce is per scan; the unique constraint would refuse a reuse
         visit.checked_in_at = now
@@ -496,7 +498,7 @@ def _check_approved(visit: LabVisit) -> None:
     }
     if visit.state != State.APPROVED:
         message = messages.get(visit.state, messages[State.REQUESTED])
-        raise LabVisitError(message, code="not_approved")
+        raise LabVisitError(message, code="not_approved", visit=visit)
 
 
 def lab_visit_checkin_ticket(

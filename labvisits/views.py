@@ -2,8 +2,8 @@
 institution contact's dashboard. Views parse input, call one service, render or redirect.
 
 A visit is shown only to its parties (``labvisits.selectors.visit_for_user``); everyone
-else gets a 404, never a hint that it exists. The door check-in lives with the open-day
-check-in screen (``events.views.checkin``).
+else gets a 404, never a hint that it exists. The door check-in screens of visit slots are
+in ``labvisits.checkin_views``.
 """
 
 from __future__ import annotations

@@ -42,6 +42,7 @@ from events.tickets import TokenInvalid, qr_token_read
 from portal.audit import audit_log
 from portal.batching import in_locked_batches
 from portal.checkin import (
+    checkin_doors,
     checkin_nonce_clean,
     checkin_repeat_message,
     checkin_time_decide,
@@ -155,7 +156,7 @@ def checkin_perform(
             .first()
         )
         if registration is None:
-            _refuse_lab_visit_ticket(lookup.get("ticket_code"))
+            _refuse_ticket_of_another_door(lookup.get("ticket_code"))
             raise RegistrationError(_("No ticket has this code."), code="unknown_ticket")
         if registration.status == Status.CANCELLED:
             raise RegistrationError(
@@ -249,15 +250,15 @@ def checkin_perform(
         return registration
 
 
-def _refuse_lab_visit_ticket(code: str | None) -> None:
-    """Lab-visit tickets share the format: say where such a ticket is checked in."""
-    from labvisits.models import LabVisit
-
-    if code and LabVisit.objects.filter(ticket_code=code).exists():
-        raise RegistrationError(
-            _("This is a lab-visit ticket: check it in on the screen of its lab visit."),
-            code="wrong_session",
-        )
+def _refuse_ticket_of_another_door(code: str | None) -> None:
+    """Other doors' tickets (lab visits) share the format: say where such a ticket is
+    checked in (``portal.checkin``)."""
+    if not code:
+        return
+    for door in checkin_doors():
+        message = door.ticket_elsewhere(code)
+        if message:
+            raise RegistrationError(message, code="wrong_session")
 
 
 def walk_in_record(
