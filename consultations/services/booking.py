@@ -262,16 +262,37 @@ def _check_no_overlap(consultation: Consultation) -> None:
         raise _overlap_error()
 
 
+# The constraints that catch a race between two bookings, and the domain error each one
+# means. PostgreSQL names the constraint; SQLite names the columns of a unique index (and
+# has no exclusion constraint: there ``_check_no_overlap`` runs under its write lock).
+SLOT_TAKEN_CONSTRAINTS = {
+    "consultation_one_active_per_slot",
+    "UNIQUE constraint failed: consultations_consultation.slot_id",
+}
+OVERLAP_CONSTRAINTS = {"consultation_expert_no_overlap"}
+
+
+def _violated(error: IntegrityError, names: set[str]) -> bool:
+    diag = getattr(error.__cause__, "diag", None)
+    constraint = getattr(diag, "constraint_name", None)
+    if constraint:
+        return constraint in names
+    text = str(error)
+    return any(name in text for name in names)
+
+
 def _save_guarded(consultation: Consultation, fields: list[str]) -> None:
-    """Save in a savepoint; a constraint that catches a race becomes a domain error."""
+    """Save in a savepoint; a constraint that catches a race becomes a domain error
+    (``slot_taken`` or ``overlap``). Any other integrity error is a bug, raised as is."""
     try:
         with transaction.atomic():
             consultation.save(update_fields=[*fields, "updated_at"])
     except IntegrityError as error:
-        text = str(error)
-        if "no_overlap" in text or "exclusion" in text.lower():
+        if _violated(error, OVERLAP_CONSTRAINTS):
             raise _overlap_error() from None
-        raise _slot_taken() from None
+        if _violated(error, SLOT_TAKEN_CONSTRAINTS):
+            raise _slot_taken() from None
+        raise
 
 
 def _move_to_slot(consultation: Consultation, slot: Slot) -> None:

@@ -29,7 +29,7 @@ from events.availability import (
 from events.exceptions import RegistrationError
 from events.models import NoShowWaiver, Registration, Session, StatusChange
 from events.notifications import registration_followup_on_commit, registration_notify_on_commit
-from events.selectors import session_is_cancelled, with_cancellation
+from events.selectors import registration_can_change, session_is_cancelled, with_cancellation
 from portal.audit import audit_log
 from portal.locking import bounded_transaction
 from portal.phones import InvalidPhone
@@ -565,12 +565,8 @@ def registration_change_party_size(
             raise RegistrationError(_("This registration does not exist."), code="not_found")
         session = Session.objects.select_for_update(no_key=True).get(pk=registration.session_id)
         registration.refresh_from_db()
-        if (
-            registration.status
-            not in (Registration.Status.CONFIRMED, Registration.Status.WAITLISTED)
-            or now >= session.starts_at
-            or session_is_cancelled(session=session)
-        ):
+        registration.session = session  # the locked row
+        if not registration_can_change(registration, now=now):
             raise RegistrationError(
                 _("This registration can no longer be changed."), code="not_changeable"
             )

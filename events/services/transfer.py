@@ -15,14 +15,13 @@ from events.availability import availability_forget_on_commit
 from events.exceptions import RegistrationError
 from events.models import Registration, Session, StatusChange
 from events.notifications import registration_notify_on_commit
+from events.selectors import registration_is_movable
 from events.services.registration import (
     _record,
     check_session_not_cancelled,
     waitlist_promote,
 )
 from portal.audit import audit_log
-
-MOVABLE_STATUSES = (Registration.Status.CONFIRMED, Registration.Status.WAITLISTED)
 
 
 def _lock_sessions(*session_ids: int) -> dict[int, Session]:
@@ -116,7 +115,7 @@ def registration_move(
                 code="other_activity",
             )
         check_session_not_cancelled(new_session)
-        if registration.status not in MOVABLE_STATUSES:
+        if not registration_is_movable(registration):
             raise RegistrationError(
                 _("Only confirmed or waitlisted registrations can be moved."),
                 code="not_movable",

@@ -28,6 +28,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from events.exceptions import RegistrationError, SessionError
 from events.models import NoShowWaiver, Registration, Session, SessionState, StatusChange
+from events.selectors import registration_is_movable
 from events.services.registration import (
     noshow_waiver_create,
     phone_normalise,
@@ -360,7 +361,7 @@ class RegistrationMixin(StaffPageMixin):
             session=registration.session,
             phone=phone_display(registration.phone, user=self.request.user),
             email=email_display(registration.email, user=self.request.user),
-            movable=registration.status in (Status.CONFIRMED, Status.WAITLISTED),
+            movable=registration_is_movable(registration),
             can_change=self.can_change,
             **kwargs,
         )
