@@ -336,6 +336,23 @@ def lab_visit_decide(
         return visit
 
 
+def lab_visit_cancel_refusal(
+    *, visit: LabVisit, by: AbstractBaseUser, now: datetime.datetime
+) -> LabVisitError | None:
+    """Why ``by`` may not cancel ``visit`` now (``forbidden``, ``not_cancellable``,
+    ``past``), or None when they may: the rule of ``lab_visit_cancel`` and of the visit
+    page's cancel form. Members of the enterprise and those who manage the lab may cancel
+    a requested or approved visit nobody checked in, before its slot starts."""
+    by_enterprise = user_is_enterprise_member(user=by, enterprise_id=visit.enterprise_id)
+    if not by_enterprise and not can_manage_lab(user=by, lab=visit.slot.lab):
+        return _forbidden()
+    if visit.state not in HOLDING_STATES or visit.checked_in_at is not None:
+        return LabVisitError(_("This visit can no longer be cancelled."), code="not_cancellable")
+    if visit.slot.starts_at <= now:
+        return LabVisitError(_("This visit slot has already started."), code="past")
+    return None
+
+
 def lab_visit_cancel(
     *,
     visit: LabVisit,
@@ -354,13 +371,10 @@ def lab_visit_cancel(
     reason = (reason or "").strip()
     with transaction.atomic():
         slot, visit = _lock_visit(visit.pk)
+        refusal = lab_visit_cancel_refusal(visit=visit, by=by, now=now)
+        if refusal is not None:
+            raise refusal
         by_enterprise = user_is_enterprise_member(user=by, enterprise_id=visit.enterprise_id)
-        if not by_enterprise and not can_manage_lab(user=by, lab=slot.lab):
-            raise _forbidden()
-        if visit.state not in HOLDING_STATES or visit.checked_in_at is not None:
-            raise LabVisitError(_("This visit can no longer be cancelled."), code="not_cancellable")
-        if slot.starts_at <= now:
-            raise LabVisitError(_("This visit slot has already started."), code="past")
         if not reason:
             raise LabVisitError(
                 _("Give a reason for cancelling the visit."), code="reason_required"
