@@ -28,7 +28,8 @@ from wagtail.admin.widgets.button import Button
 from enterprises.models import Enterprise
 from enterprises.services import EnterpriseError
 from events.views.admin import MaskedPhoneColumn, phone_display
-from portal.admin_views import ReadOnlyViewSetMixin, service_function, user_name
+from portal.admin_views import ReadOnlyViewSetMixin, service_function
+from portal.history import user_name
 
 VERIFY_PERMISSION = "enterprises.change_enterprise"
 

@@ -54,6 +54,7 @@ from portal.checkin import (
     checkin_window_refusal,
     staff_name,
 )
+from portal.history import state_change_build, state_change_record
 
 State = LabVisit.State
 SLOT_CAPACITY_MAX = 500
@@ -66,13 +67,8 @@ def _forbidden() -> LabVisitError:
 
 
 def _record(visit: LabVisit, *, event: str, from_state: str, by, note: str = "") -> None:
-    LabVisitChange.objects.create(
-        visit=visit,
-        event=event,
-        from_state=from_state,
-        to_state=visit.state,
-        changed_by=by if by is not None and by.is_authenticated else None,
-        note=note,
+    state_change_record(
+        obj=visit, event=event, from_state=from_state, to_state=visit.state, by=by, note=note
     )
 
 
@@ -582,7 +578,8 @@ def lab_visits_mark_no_show(*, now: datetime.datetime | None = None) -> int:
             pk__in=ids, state=State.APPROVED, checked_in_at__isnull=True
         ).update(state=State.NO_SHOW, updated_at=now)
         LabVisitChange.objects.bulk_create(
-            LabVisitChange(
+            state_change_build(
+                LabVisitChange,
                 visit_id=pk,
                 event="no_show",
                 from_state=State.APPROVED,

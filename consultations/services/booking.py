@@ -60,6 +60,7 @@ from events.services.registration import ticket_code_new
 from experts.models import Expert
 from inbox.services import notify, user_language
 from portal.audit import audit_log
+from portal.history import state_change_record
 
 State = Consultation.State
 
@@ -185,12 +186,12 @@ def _lock(consultation: Consultation) -> Consultation:
 def _record(
     consultation: Consultation, *, event: str, from_state: str, by=None, note: str = ""
 ) -> ConsultationChange:
-    return ConsultationChange.objects.create(
-        consultation=consultation,
+    return state_change_record(
+        obj=consultation,
         event=event,
         from_state=from_state,
         to_state=consultation.state,
-        changed_by=by if by is not None and by.is_authenticated else None,
+        by=by,
         note=note,
     )
 

@@ -29,13 +29,20 @@ from wagtail.models import Locale
 from events.audit import CHECKIN_OVERRIDE
 from events.availability import availability_forget_on_commit
 from events.exceptions import RegistrationError
-from events.models import PLACE_HOLDING_STATUSES, ActivityPage, Registration, Session, StatusChange
+from events.models import (
+    PLACE_HOLDING_STATUSES,
+    ActivityPage,
+    Registration,
+    RegistrationChange,
+    Session,
+)
 from events.services.registration import (
     _record,
     check_party_size,
     check_phone_not_registered,
     check_session_not_cancelled,
     phone_normalise,
+    registration_change_event,
     ticket_code_new,
 )
 from events.tickets import TokenInvalid, qr_token_read
@@ -49,6 +56,7 @@ from portal.checkin import (
     checkin_window_refusal,
     staff_name,
 )
+from portal.history import state_change_build
 
 # Typed codes: letters and digits only once spaces and dashes are gone.
 TICKET_CODE = re.compile(r"^[A-Z0-9]{4,12}$")
@@ -397,12 +405,14 @@ def registrations_mark_no_show(
         Registration.objects.filter(pk__in=ids, status=Status.CONFIRMED).update(
             status=Status.NO_SHOW, updated_at=now
         )
-        StatusChange.objects.bulk_create(
-            StatusChange(
+        RegistrationChange.objects.bulk_create(
+            state_change_build(
+                RegistrationChange,
                 registration_id=pk,
-                from_status=Status.CONFIRMED,
-                to_status=Status.NO_SHOW,
-                changed_at=now,
+                event=registration_change_event(Status.CONFIRMED, Status.NO_SHOW),
+                from_state=Status.CONFIRMED,
+                to_state=Status.NO_SHOW,
+                at=now,
                 note="marked automatically after the session",
             )
             for pk in ids

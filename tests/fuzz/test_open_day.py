@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from events.models import Registration, Session, StatusChange
+from events.models import Registration, RegistrationChange, Session
 from events.tickets import manage_token_make, qr_token_make
 from labvisits.models import LabVisit
 from tests import factories
@@ -26,7 +26,7 @@ from tests.fuzz.support import (
     text,
 )
 
-TABLES = (Registration, StatusChange, Session)
+TABLES = (Registration, RegistrationChange, Session)
 
 
 SENTINEL = 987654321
