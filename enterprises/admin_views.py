@@ -29,7 +29,8 @@ from enterprises.admin_menu import ENTERPRISE_SERVICES_MENU_HOOK, ORDER_ENTERPRI
 from enterprises.models import Enterprise
 from enterprises.services import EnterpriseError
 from events.views.admin import MaskedPhoneColumn, phone_display
-from portal.admin_views import ReadOnlyViewSetMixin, service_function, user_name
+from portal.admin_views import ReadOnlyViewSetMixin, service_function
+from portal.history import user_name
 
 VERIFY_PERMISSION = "enterprises.change_enterprise"
 

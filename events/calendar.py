@@ -108,7 +108,7 @@ def registration_ics(*, registration: Registration) -> bytes:
         lines.append(_("View, change or cancel your registration: %(url)s") % {"url": manage_url})
         event.add("description", "\n".join(lines))
         event.add("status", _STATUS.get(registration.status, "CONFIRMED"))
-        event.add("sequence", max(registration.status_changes.count() - 1, 0))
+        event.add("sequence", max(registration.changes.count() - 1, 0))
         event.add("last-modified", registration.updated_at)
         organizer = _organizer()
         if organizer is not None:

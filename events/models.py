@@ -26,7 +26,7 @@ from wagtail.search import index
 from cms.models import BasePage
 from events.forms import ActivityPageForm
 from portal.choices import District
-from portal.models import TimeStampedModel
+from portal.models import StateChange, TimeStampedModel
 
 
 class ActivityType(models.TextChoices):
@@ -423,32 +423,19 @@ class Registration(TimeStampedModel):
         return f"{self.session} · {self.get_status_display()}"
 
 
-class StatusChange(models.Model):
-    """One step of a registration's history: who changed its state, when, from what to what."""
+class RegistrationChange(StateChange):
+    """One step of a registration's history: who changed its status, when, from what to
+    what (``event``: the new status, or ``changed`` when the status stayed)."""
 
-    registration = models.ForeignKey(
-        Registration, on_delete=models.CASCADE, related_name="status_changes"
-    )
-    from_status = models.CharField(_("from"), max_length=20, blank=True)
-    to_status = models.CharField(_("to"), max_length=20)
-    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("changed by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    note = models.CharField(_("note"), max_length=200, blank=True)
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="changes")
 
     class Meta:
-        ordering = ["changed_at", "pk"]
+        ordering = StateChange.Meta.ordering
         verbose_name = _("status change")
         verbose_name_plural = _("status changes")
 
     def __str__(self) -> str:
-        return f"{self.from_status or '-'} → {self.to_status}"
+        return f"{self.from_state or '-'} → {self.to_state}"
 
 
 class NoShowWaiver(models.Model):

@@ -108,6 +108,31 @@ def session_is_cancelled(*, session: Session) -> bool:
     return SessionState.objects.filter(session_id=session.pk, cancelled_at__isnull=False).exists()
 
 
+# Registrations that still hold or wait for a place: the registrant may change or cancel
+# them, staff may move them to another session.
+CHANGEABLE_STATUSES = (Registration.Status.CONFIRMED, Registration.Status.WAITLISTED)
+
+
+def registration_can_change(registration: Registration, *, now: datetime.datetime) -> bool:
+    """Whether the registrant may still change the number of people (and the ticket page
+    offers to change or cancel): a confirmed or waitlisted registration, until its session
+    starts, unless the organiser cancelled the session. The registration deadline closes
+    new registrations only. One rule for the ticket page and
+    ``registration_change_party_size``."""
+    session = registration.session
+    return (
+        registration.status in CHANGEABLE_STATUSES
+        and now < session.starts_at
+        and not session_is_cancelled(session=session)
+    )
+
+
+def registration_is_movable(registration: Registration) -> bool:
+    """Whether staff may move the registration to another session of its activity (the
+    admin's "Move" action and ``registration_move``)."""
+    return registration.status in CHANGEABLE_STATUSES
+
+
 def session_registration_state(
     *, session: Session, now: datetime.datetime | None = None, count_places: bool = True
 ) -> str:

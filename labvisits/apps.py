@@ -10,10 +10,25 @@ class LabVisitsConfig(AppConfig):
     verbose_name = _("Lab visits")
 
     def ready(self) -> None:
+        # Imported here, not at the top: both modules load models and Django's auth views,
+        # which only works once the app registry is ready.
+        from labvisits import checkin_views
         from labvisits.privacy import personal_data_handlers_register
         from labvisits.reminder_targets import LabVisitTarget
         from labvisits.selectors import user_is_contact
+        from portal.checkin import CheckinDoor, checkin_door_register
 
         personal_data_handlers_register()
         user_role_register("is_institution_contact", lambda user: user_is_contact(user=user))
         target_register(LabVisitTarget())
+
+        # The visit slots on the open-day check-in home page (events imports no lab visits).
+        checkin_door_register(
+            CheckinDoor(
+                name="labvisits",
+                admits=checkin_views.checkin_admits,
+                template="labvisits/checkin/home_section.html",
+                context=checkin_views.checkin_home_context,
+                ticket_elsewhere=checkin_views.checkin_ticket_elsewhere,
+            )
+        )

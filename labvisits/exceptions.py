@@ -3,11 +3,18 @@ tests assert on ``code``."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from labvisits.models import LabVisit
+
 
 class LabVisitError(Exception):
     """A lab-visit rule refused the request. ``code`` is machine-readable."""
 
-    def __init__(self, message: str, *, code: str):
+    def __init__(self, message: str, *, code: str, visit: LabVisit | None = None):
         super().__init__(message)
         self.message = message
         self.code = code
+        # At the door: the visit whose ticket was refused (a repeated scan shows its group).
+        self.visit = visit

@@ -54,6 +54,7 @@ from portal.checkin import (
     checkin_window_refusal,
     staff_name,
 )
+from portal.history import state_change_build, state_change_record
 from reminders.models import Reminder
 from reminders.services import reminders_cancel, reminders_plan
 
@@ -68,13 +69,8 @@ def _forbidden() -> LabVisitError:
 
 
 def _record(visit: LabVisit, *, event: str, from_state: str, by, note: str = "") -> None:
-    LabVisitChange.objects.create(
-        visit=visit,
-        event=event,
-        from_state=from_state,
-        to_state=visit.state,
-        changed_by=by if by is not None and by.is_authenticated else None,
-        note=note,
+    state_change_record(
+        obj=visit, event=event, from_state=from_state, to_state=visit.state, by=by, note=note
     )
 
 
@@ -325,6 +321,23 @@ def lab_visit_decide(
         return visit
 
 
+def lab_visit_cancel_refusal(
+    *, visit: LabVisit, by: AbstractBaseUser, now: datetime.datetime
+) -> LabVisitError | None:
+    """Why ``by`` may not cancel ``visit`` now (``forbidden``, ``not_cancellable``,
+    ``past``), or None when they may: the rule of ``lab_visit_cancel`` and of the visit
+    page's cancel form. Members of the enterprise and those who manage the lab may cancel
+    a requested or approved visit nobody checked in, before its slot starts."""
+    by_enterprise = user_is_enterprise_member(user=by, enterprise_id=visit.enterprise_id)
+    if not by_enterprise and not can_manage_lab(user=by, lab=visit.slot.lab):
+        return _forbidden()
+    if visit.state not in HOLDING_STATES or visit.checked_in_at is not None:
+        return LabVisitError(_("This visit can no longer be cancelled."), code="not_cancellable")
+    if visit.slot.starts_at <= now:
+        return LabVisitError(_("This visit slot has already started."), code="past")
+    return None
+
+
 def lab_visit_cancel(
     *,
     visit: LabVisit,
@@ -343,13 +356,10 @@ def lab_visit_cancel(
     reason = (reason or "").strip()
     with transaction.atomic():
         slot, visit = _lock_visit(visit.pk)
+        refusal = lab_visit_cancel_refusal(visit=visit, by=by, now=now)
+        if refusal is not None:
+            raise refusal
         by_enterprise = user_is_enterprise_member(user=by, enterprise_id=visit.enterprise_id)
-        if not by_enterprise and not can_manage_lab(user=by, lab=slot.lab):
-            raise _forbidden()
-        if visit.state not in HOLDING_STATES or visit.checked_in_at is not None:
-            raise LabVisitError(_("This visit can no longer be cancelled."), code="not_cancellable")
-        if slot.starts_at <= now:
-            raise LabVisitError(_("This visit slot has already started."), code="past")
         if not reason:
             raise LabVisitError(
                 _("Give a reason for cancelling the visit."), code="reason_required"
@@ -424,6 +434,7 @@ def _checkin(
                     "when": f"{timezone.localtime(slot.starts_at):%Y-%m-%d %H:%M}",
                 },
                 code="wrong_slot",
+                visit=visit,
             )
         if not can_check_in(user=by, lab=slot.lab):
             raise _forbidden()
@@ -438,6 +449,7 @@ def _checkin(
                     now=now,
                 ),
                 code="already_checked_in",
+                visit=visit,
             )
         refusal, note = checkin_time_decide(
             starts_at=slot.starts_at,
@@ -449,7 +461,7 @@ def _checkin(
             kind="visit",
         )
         if refusal is not None:
-            raise LabVisitError(refusal.message, code=refusal.code)
+            raise LabVisitError(refusal.message, code=refusal.code, visit=visit)
         if nonce is not None and LabVisit.objects.filter(checkin_nonce=nonce).exists():
             nonce = None  # a nonce is per scan; the unique constraint would refuse a reuse
         visit.checked_in_at = now
@@ -485,7 +497,7 @@ def _check_approved(visit: LabVisit) -> None:
     }
     if visit.state != State.APPROVED:
         message = messages.get(visit.state, messages[State.REQUESTED])
-        raise LabVisitError(message, code="not_approved")
+        raise LabVisitError(message, code="not_approved", visit=visit)
 
 
 def lab_visit_checkin_ticket(
@@ -553,7 +565,8 @@ def lab_visits_mark_no_show(*, now: datetime.datetime | None = None) -> int:
             pk__in=ids, state=State.APPROVED, checked_in_at__isnull=True
         ).update(state=State.NO_SHOW, updated_at=now)
         LabVisitChange.objects.bulk_create(
-            LabVisitChange(
+            state_change_build(
+                LabVisitChange,
                 visit_id=pk,
                 event="no_show",
                 from_state=State.APPROVED,

@@ -1,12 +1,14 @@
-"""Lab-visit URLs (language-prefixed, mounted at ``lab-visits/``)."""
+"""Lab-visit URLs (language-prefixed): the pages under ``lab-visits/``, and the door
+check-in of a visit slot under ``open-day/checkin/visit/``, next to the open-day check-in
+screens it shares."""
 
-from django.urls import path
+from django.urls import include, path
 
-from labvisits import views
+from labvisits import checkin_views, views
 
 app_name = "labvisits"
 
-urlpatterns = [
+visit_patterns = [
     path("", views.request_start, name="request_start"),
     path("slots/<id:slot_id>/request/", views.request_visit, name="request"),
     path("<id:pk>/", views.detail, name="detail"),
@@ -16,4 +18,9 @@ urlpatterns = [
     path("institution/", views.contact_dashboard, name="contact_dashboard"),
     path("institution/slots/", views.slot_create, name="slot_create"),
     path("institution/slots/<id:slot_id>/delete/", views.slot_delete, name="slot_delete"),
+]
+
+urlpatterns = [
+    path("lab-visits/", include(visit_patterns)),
+    path("open-day/checkin/visit/", include(checkin_views.urlpatterns)),
 ]

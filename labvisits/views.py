@@ -2,8 +2,8 @@
 institution contact's dashboard. Views parse input, call one service, render or redirect.
 
 A visit is shown only to its parties (``labvisits.selectors.visit_for_user``); everyone
-else gets a 404, never a hint that it exists. The door check-in lives with the open-day
-check-in screen (``events.views.checkin``).
+else gets a 404, never a hint that it exists. The door check-in screens of visit slots are
+in ``labvisits.checkin_views``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from enterprises.selectors import enterprise_for_user
 from events.tickets import phone_mask, qr_svg, qr_token_make
 from labvisits.exceptions import LabVisitError
 from labvisits.forms import CancelForm, DecideForm, LabVisitRequestForm, VisitSlotForm
-from labvisits.models import HOLDING_STATES, LabVisit, VisitSlot
+from labvisits.models import LabVisit, VisitSlot
 from labvisits.notifications import institution_in_language
 from labvisits.selectors import (
     lab_offer_list,
@@ -40,6 +40,7 @@ from labvisits.selectors import (
 from labvisits.services import (
     can_manage_lab,
     lab_visit_cancel,
+    lab_visit_cancel_refusal,
     lab_visit_decide,
     lab_visit_request,
     visit_slot_create,
@@ -162,7 +163,6 @@ def _detail_context(request: HttpRequest, visit: LabVisit) -> dict:
     slot = visit.slot
     now = timezone.now()
     manages = can_manage_lab(user=request.user, lab=slot.lab)
-    holding = visit.state in HOLDING_STATES and visit.checked_in_at is None
     return {
         "visit": visit,
         "slot": slot,
@@ -177,7 +177,7 @@ def _detail_context(request: HttpRequest, visit: LabVisit) -> dict:
         ),
         "changes": list(visit.changes.select_related("changed_by")),
         "can_decide": manages and visit.state == LabVisit.State.REQUESTED,
-        "can_cancel": holding and slot.starts_at > now and (role == "enterprise" or manages),
+        "can_cancel": lab_visit_cancel_refusal(visit=visit, by=request.user, now=now) is None,
         "has_ticket": visit.state == LabVisit.State.APPROVED,
     }
 

@@ -17,6 +17,7 @@ from wagtail.admin.admin_url_finder import ModelAdminURLFinder, NullAdminURLFind
 from wagtail.admin.views.mixins import SpreadsheetExportMixin
 
 from portal.audit import export_full_phones_log
+from portal.history import history_rows
 
 # --- Viewsets --------------------------------------------------------------------------------
 
@@ -149,29 +150,12 @@ class StaffExportMixin(LocalSpreadsheetExportMixin):
 # --- Timelines -------------------------------------------------------------------------------
 
 
-def user_name(user) -> str:
-    """Who did it, as staff know them; "" for the system (jobs) or a deleted account."""
-    if user is None:
-        return ""
-    return user.get_full_name().strip() or user.get_username()
-
-
 class TimelineMixin:
     """Rows of a change table (``ConsultationChange`` / ``LabVisitChange``) prepared for
-    ``templates/includes/admin_timeline.html``."""
+    ``templates/includes/admin_timeline.html`` (``portal.history.history_rows``)."""
 
     def timeline(self, changes, *, state_labels: dict) -> list[dict]:
-        return [
-            {
-                "at": change.created_at,
-                "by": user_name(change.changed_by),
-                "event": change.event,
-                "from_state": str(state_labels.get(change.from_state, change.from_state)),
-                "to_state": str(state_labels.get(change.to_state, change.to_state)),
-                "note": change.note,
-            }
-            for change in changes.select_related("changed_by")
-        ]
+        return history_rows(changes, state_labels=state_labels)
 
 
 def service_function(module: str, name: str):

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.choices import Field, Service
@@ -37,7 +38,8 @@ EVENT_LABELS = {
 
 class StateChange(models.Model):
     """Abstract base of a timeline step: who did what (``event``), when, from which state to
-    which. Concrete models add the foreign key to the thing that changed."""
+        which. Concrete models add the foreign key to the thing that changed, with the reverse
+    name ``changes``; ``portal.history`` writes and shows the steps."""
 
     event = models.CharField(max_length=32)
     from_state = models.CharField(max_length=12, blank=True)
@@ -46,7 +48,8 @@ class StateChange(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     note = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When it happened: now unless the caller says (a batch job writes its own moment).
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         abstract = True

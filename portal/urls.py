@@ -25,7 +25,7 @@ urlpatterns += i18n_patterns(
     path("open-day/", include("events.urls")),
     path("enterprise/", include("enterprises.urls")),
     path("consultations/", include("consultations.urls")),
-    path("lab-visits/", include("labvisits.urls")),
+    path("", include("labvisits.urls")),  # lab-visits/ and its door under open-day/checkin/
     path("notifications/", include("inbox.urls")),
     path("phone/verify/", include("verification.views")),
     path("in-numbers/", include("stats.urls")),

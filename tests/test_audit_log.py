@@ -306,7 +306,7 @@ def test_a_lab_visit_checked_in_outside_its_window_is_audited(
     visit = request_visit(member, institution.slot, contact_name=NAME, contact_phone=PHONE)
     visit = lab_visit_decide(visit=visit, by=institution.contact, approve=True)
     with translation.override("en"):
-        url = reverse("events:checkin_visit_ticket", kwargs={"slot_id": institution.slot.pk})
+        url = reverse("labvisits:checkin_visit_ticket", kwargs={"slot_id": institution.slot.pk})
     client.force_login(supervisor)
 
     done = client.post(

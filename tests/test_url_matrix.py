@@ -175,9 +175,9 @@ EXPECTED: dict[str, frozenset[str]] = {
     "events:checkin_ticket": NOBODY,
     "events:checkin_walk_in": NOBODY,
     "events:checkin_counts": {"checkin"},
-    "events:checkin_visit_slot": {"checkin", "contact"},
-    "events:checkin_visit_ticket": NOBODY,
-    "events:checkin_visit_counts": {"checkin", "contact"},
+    "labvisits:checkin_visit_slot": {"checkin", "contact"},
+    "labvisits:checkin_visit_ticket": NOBODY,
+    "labvisits:checkin_visit_counts": {"checkin", "contact"},
     # Enterprise accounts.
     "enterprises:mine": {"ent_a", "ent_b"},
     "enterprises:start": SIGNED_IN - ENTERPRISES,

@@ -60,6 +60,7 @@ from events.services.registration import ticket_code_new
 from experts.models import Expert
 from inbox.services import notify, user_language
 from portal.audit import audit_log
+from portal.history import state_change_record
 from reminders.services import reminders_cancel, reminders_replan
 
 State = Consultation.State
@@ -170,12 +171,12 @@ def _lock(consultation: Consultation) -> Consultation:
 def _record(
     consultation: Consultation, *, event: str, from_state: str, by=None, note: str = ""
 ) -> ConsultationChange:
-    return ConsultationChange.objects.create(
-        consultation=consultation,
+    return state_change_record(
+        obj=consultation,
         event=event,
         from_state=from_state,
         to_state=consultation.state,
-        changed_by=by if by is not None and by.is_authenticated else None,
+        by=by,
         note=note,
     )
 
@@ -247,16 +248,37 @@ def _check_no_overlap(consultation: Consultation) -> None:
         raise _overlap_error()
 
 
+# The constraints that catch a race between two bookings, and the domain error each one
+# means. PostgreSQL names the constraint; SQLite names the columns of a unique index (and
+# has no exclusion constraint: there ``_check_no_overlap`` runs under its write lock).
+SLOT_TAKEN_CONSTRAINTS = {
+    "consultation_one_active_per_slot",
+    "UNIQUE constraint failed: consultations_consultation.slot_id",
+}
+OVERLAP_CONSTRAINTS = {"consultation_expert_no_overlap"}
+
+
+def _violated(error: IntegrityError, names: set[str]) -> bool:
+    diag = getattr(error.__cause__, "diag", None)
+    constraint = getattr(diag, "constraint_name", None)
+    if constraint:
+        return constraint in names
+    text = str(error)
+    return any(name in text for name in names)
+
+
 def _save_guarded(consultation: Consultation, fields: list[str]) -> None:
-    """Save in a savepoint; a constraint that catches a race becomes a domain error."""
+    """Save in a savepoint; a constraint that catches a race becomes a domain error
+    (``slot_taken`` or ``overlap``). Any other integrity error is a bug, raised as is."""
     try:
         with transaction.atomic():
             consultation.save(update_fields=[*fields, "updated_at"])
     except IntegrityError as error:
-        text = str(error)
-        if "no_overlap" in text or "exclusion" in text.lower():
+        if _violated(error, OVERLAP_CONSTRAINTS):
             raise _overlap_error() from None
-        raise _slot_taken() from None
+        if _violated(error, SLOT_TAKEN_CONSTRAINTS):
+            raise _slot_taken() from None
+        raise
 
 
 def _move_to_slot(consultation: Consultation, slot: Slot) -> None:

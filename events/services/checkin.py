@@ -29,25 +29,34 @@ from wagtail.models import Locale
 from events.audit import CHECKIN_OVERRIDE
 from events.availability import availability_forget_on_commit
 from events.exceptions import RegistrationError
-from events.models import PLACE_HOLDING_STATUSES, ActivityPage, Registration, Session, StatusChange
+from events.models import (
+    PLACE_HOLDING_STATUSES,
+    ActivityPage,
+    Registration,
+    RegistrationChange,
+    Session,
+)
 from events.services.registration import (
     _record,
     check_party_size,
     check_phone_not_registered,
     check_session_not_cancelled,
     phone_normalise,
+    registration_change_event,
     ticket_code_new,
 )
 from events.tickets import TokenInvalid, qr_token_read
 from portal.audit import audit_log
 from portal.batching import in_locked_batches
 from portal.checkin import (
+    checkin_doors,
     checkin_nonce_clean,
     checkin_repeat_message,
     checkin_time_decide,
     checkin_window_refusal,
     staff_name,
 )
+from portal.history import state_change_build
 
 # Typed codes: letters and digits only once spaces and dashes are gone.
 TICKET_CODE = re.compile(r"^[A-Z0-9]{4,12}$")
@@ -155,7 +164,7 @@ def checkin_perform(
             .first()
         )
         if registration is None:
-            _refuse_lab_visit_ticket(lookup.get("ticket_code"))
+            _refuse_ticket_of_another_door(lookup.get("ticket_code"))
             raise RegistrationError(_("No ticket has this code."), code="unknown_ticket")
         if registration.status == Status.CANCELLED:
             raise RegistrationError(
@@ -249,15 +258,15 @@ def checkin_perform(
         return registration
 
 
-def _refuse_lab_visit_ticket(code: str | None) -> None:
-    """Lab-visit tickets share the format: say where such a ticket is checked in."""
-    from labvisits.models import LabVisit
-
-    if code and LabVisit.objects.filter(ticket_code=code).exists():
-        raise RegistrationError(
-            _("This is a lab-visit ticket: check it in on the screen of its lab visit."),
-            code="wrong_session",
-        )
+def _refuse_ticket_of_another_door(code: str | None) -> None:
+    """Other doors' tickets (lab visits) share the format: say where such a ticket is
+    checked in (``portal.checkin``)."""
+    if not code:
+        return
+    for door in checkin_doors():
+        message = door.ticket_elsewhere(code)
+        if message:
+            raise RegistrationError(message, code="wrong_session")
 
 
 def walk_in_record(
@@ -396,12 +405,14 @@ def registrations_mark_no_show(
         Registration.objects.filter(pk__in=ids, status=Status.CONFIRMED).update(
             status=Status.NO_SHOW, updated_at=now
         )
-        StatusChange.objects.bulk_create(
-            StatusChange(
+        RegistrationChange.objects.bulk_create(
+            state_change_build(
+                RegistrationChange,
                 registration_id=pk,
-                from_status=Status.CONFIRMED,
-                to_status=Status.NO_SHOW,
-                changed_at=now,
+                event=registration_change_event(Status.CONFIRMED, Status.NO_SHOW),
+                from_state=Status.CONFIRMED,
+                to_state=Status.NO_SHOW,
+                at=now,
                 note="marked automatically after the session",
             )
             for pk in ids

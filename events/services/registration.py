@@ -27,10 +27,11 @@ from events.availability import (
     availability_store_on_commit,
 )
 from events.exceptions import RegistrationError
-from events.models import NoShowWaiver, Registration, Session, StatusChange
+from events.models import NoShowWaiver, Registration, Session
 from events.notifications import registration_followup_on_commit, registration_notify_on_commit
-from events.selectors import session_is_cancelled, with_cancellation
+from events.selectors import registration_can_change, session_is_cancelled, with_cancellation
 from portal.audit import audit_log
+from portal.history import state_change_record
 from portal.locking import bounded_transaction
 from portal.phones import InvalidPhone
 from portal.phones import phone_normalise as portal_phone_normalise
@@ -151,13 +152,24 @@ def ticket_code_new() -> str:
 
 
 def _record(registration: Registration, *, from_status: str, by=None, note: str = "") -> None:
-    StatusChange.objects.create(
-        registration=registration,
-        from_status=from_status,
-        to_status=registration.status,
-        changed_by=by if by is not None and by.is_authenticated else None,
+    state_change_record(
+        obj=registration,
+        event=registration_change_event(from_status, registration.status),
+        from_state=from_status,
+        to_state=registration.status,
+        by=by,
         note=note,
     )
+
+
+# History notes are cut to this length (a note names the moment, the sessions or a reason).
+HISTORY_NOTE_MAX = 200
+
+
+def registration_change_event(from_status: str, to_status: str) -> str:
+    """A registration's history step names its new status, or ``changed`` when the status
+    stayed (a party size changed, a session moved)."""
+    return "changed" if from_status == to_status else to_status
 
 
 def reminders_plan_for(registration: Registration) -> None:
@@ -562,12 +574,8 @@ def registration_change_party_size(
             raise RegistrationError(_("This registration does not exist."), code="not_found")
         session = Session.objects.select_for_update(no_key=True).get(pk=registration.session_id)
         registration.refresh_from_db()
-        if (
-            registration.status
-            not in (Registration.Status.CONFIRMED, Registration.Status.WAITLISTED)
-            or now >= session.starts_at
-            or session_is_cancelled(session=session)
-        ):
+        registration.session = session  # the locked row
+        if not registration_can_change(registration, now=now):
             raise RegistrationError(
                 _("This registration can no longer be changed."), code="not_changeable"
             )

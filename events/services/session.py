@@ -26,9 +26,11 @@ from django.utils.translation import gettext as _
 from events.audit import SESSION_CANCEL, SESSION_MOVE
 from events.availability import availability_forget_on_commit
 from events.exceptions import SessionError
-from events.models import Registration, Session, SessionState, StatusChange
+from events.models import Registration, RegistrationChange, Session, SessionState
 from events.services.notices import registration_audiences
+from events.services.registration import HISTORY_NOTE_MAX, registration_change_event
 from portal.audit import audit_log
+from portal.history import state_change_build
 from portal.pagecache import pagecache_purge
 from portal.queueing import task_queue_on_commit
 from reminders.models import Broadcast, Reminder
@@ -233,13 +235,15 @@ def registrations_apply_session_notice(
             registration.session = sessions[registration.session_id]
         now = timezone.now()
         if kind == "changed":
-            StatusChange.objects.bulk_create(
-                StatusChange(
+            RegistrationChange.objects.bulk_create(
+                state_change_build(
+                    RegistrationChange,
                     registration=r,
-                    from_status=r.status,
-                    to_status=r.status,
-                    changed_at=now,
-                    changed_by=changed_by,
+                    event=registration_change_event(r.status, r.status),
+                    from_state=r.status,
+                    to_state=r.status,
+                    at=now,
+                    by=changed_by,
                     note=f"session time changed to {_span(r.session.starts_at, r.session.ends_at)}",
                 )
                 for r in registrations
@@ -256,23 +260,27 @@ def registrations_apply_session_notice(
         Registration.objects.filter(
             pk__in=[r.pk for r in registrations], status__in=NOTICE_STATUSES
         ).update(status=Registration.Status.CANCELLED, updated_at=now)
-        limit = StatusChange._meta.get_field("note").max_length
+        limit = HISTORY_NOTE_MAX
         changes = []
         for registration in registrations:
             note = f"session cancelled by the organiser: {reasons.get(registration.session_id, '')}"
             changes.append(
-                StatusChange(
+                state_change_build(
+                    RegistrationChange,
                     registration=registration,
-                    from_status=registration.status,
-                    to_status=Registration.Status.CANCELLED,
-                    changed_at=now,
-                    changed_by=changed_by,
+                    event=registration_change_event(
+                        registration.status, Registration.Status.CANCELLED
+                    ),
+                    from_state=registration.status,
+                    to_state=Registration.Status.CANCELLED,
+                    at=now,
+                    by=changed_by,
                     note=note if len(note) <= limit else note[: limit - 1] + "…",
                 )
             )
             registration.status = Registration.Status.CANCELLED
             registration.updated_at = now
-        StatusChange.objects.bulk_create(changes)
+        RegistrationChange.objects.bulk_create(changes)
         for registration in registrations:
             reminders_cancel(registration=registration)
         return registrations

@@ -13,17 +13,17 @@ from django.utils.translation import gettext as _
 from events.audit import REGISTRATION_MOVE
 from events.availability import availability_forget_on_commit
 from events.exceptions import RegistrationError
-from events.models import Registration, Session, StatusChange
+from events.models import Registration, Session
 from events.notifications import registration_notify_on_commit
+from events.selectors import registration_is_movable
 from events.services.registration import (
+    HISTORY_NOTE_MAX,
     _record,
     check_session_not_cancelled,
     waitlist_promote,
 )
 from portal.audit import audit_log
 from reminders.services import reminders_replan
-
-MOVABLE_STATUSES = (Registration.Status.CONFIRMED, Registration.Status.WAITLISTED)
 
 
 def _lock_sessions(*session_ids: int) -> dict[int, Session]:
@@ -55,7 +55,7 @@ def _move_note(old: Session, new: Session, note: str) -> str:
     text = f"moved from {old} to {new}"
     if note:
         text = f"{text}: {note}"
-    limit = StatusChange._meta.get_field("note").max_length
+    limit = HISTORY_NOTE_MAX
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -115,7 +115,7 @@ def registration_move(
                 code="other_activity",
             )
         check_session_not_cancelled(new_session)
-        if registration.status not in MOVABLE_STATUSES:
+        if not registration_is_movable(registration):
             raise RegistrationError(
                 _("Only confirmed or waitlisted registrations can be moved."),
                 code="not_movable",

@@ -27,7 +27,8 @@ from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from events.exceptions import RegistrationError, SessionError
-from events.models import NoShowWaiver, Registration, Session, SessionState, StatusChange
+from events.models import NoShowWaiver, Registration, Session, SessionState
+from events.selectors import registration_is_movable
 from events.services.registration import (
     noshow_waiver_create,
     phone_normalise,
@@ -36,7 +37,8 @@ from events.services.registration import (
 from events.services.session import session_cancel
 from events.services.transfer import registration_move
 from events.tickets import phone_mask
-from portal.admin_views import LocalSpreadsheetExportMixin, local_time, user_name
+from portal.admin_views import LocalSpreadsheetExportMixin, local_time
+from portal.history import history_rows, user_name
 from reminders.models import Broadcast, Reminder
 
 Status = Registration.Status
@@ -359,7 +361,7 @@ class RegistrationMixin(StaffPageMixin):
             session=registration.session,
             phone=phone_display(registration.phone, user=self.request.user),
             email=email_display(registration.email, user=self.request.user),
-            movable=registration.status in (Status.CONFIRMED, Status.WAITLISTED),
+            movable=registration_is_movable(registration),
             can_change=self.can_change,
             **kwargs,
         )
@@ -376,21 +378,10 @@ class RegistrationDetailView(RegistrationMixin, TemplateView):
         return items
 
     def get_context_data(self, **kwargs):
-        history = StatusChange.objects.filter(registration=self.registration).select_related(
-            "changed_by"
-        )
-        status_labels = dict(Status.choices)
         return super().get_context_data(
-            history=[
-                {  # the rows of templates/includes/admin_timeline.html
-                    "at": change.changed_at,
-                    "by": user_name(change.changed_by),
-                    "from_state": str(status_labels.get(change.from_status, change.from_status)),
-                    "to_state": str(status_labels.get(change.to_status, change.to_status)),
-                    "note": change.note,
-                }
-                for change in history
-            ],
+            history=history_rows(
+                self.registration.changes.all(), state_labels=dict(Status.choices)
+            ),
             checked_in_by=user_name(self.registration.checked_in_by),
             **kwargs,
         )

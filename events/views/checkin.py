@@ -6,28 +6,23 @@ redirects back with a message (works without JavaScript); ``static/js/checkin.js
 the same forms with ``Accept: application/json`` and shows the answer in a live region.
 The rules live in ``events.services.checkin``.
 
-The same screen checks lab-visit groups in (``visit/<slot_id>/``): check-in staff for every
-lab, an institution contact for their own labs (others get a 404 for a slot they may not
-see). Only approved visits of that slot are accepted (``labvisits.services``).
+The home page also lists the doors other apps register (``portal.checkin``: the
+lab-visit slots, whose screens live in ``labvisits.checkin_views``). The ticket form, the
+override offer and the answer to a ticket are shared with those doors (``portal.checkin``).
 """
 
 from __future__ import annotations
 
-import uuid
-from functools import wraps
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from events.exceptions import RegistrationError
@@ -41,77 +36,35 @@ from events.services.checkin import (
     walk_in_record,
 )
 from events.tickets import name_mask, phone_mask
-from labvisits.exceptions import LabVisitError
-from labvisits.models import LabVisit, VisitSlot
-from labvisits.notifications import institution_in_language
-from labvisits.selectors import slot_list_for_checkin, user_is_contact, visit_slot_counts
-from labvisits.services import can_check_in, lab_visit_checkin_ticket
-from portal.checkin import checkin_may_override
+from portal.checkin import (
+    CheckinAnswer,
+    CheckinCounter,
+    TicketForm,
+    checkin_access_required,
+    checkin_answer_flash,
+    checkin_answer_invalid,
+    checkin_answer_json,
+    checkin_doors,
+    checkin_may_override,
+    checkin_nonce_new,
+    checkin_override_offer,
+    checkin_wants_json,
+)
 from portal.query import query_text
 
 
-def checkin_door_required(view):
-    """Check-in staff or an institution contact (who checks in visits to their labs only);
-    anonymous visitors are sent to sign in, other users get 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not (request.user.has_perm("events.check_in") or user_is_contact(user=request.user)):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return never_cache(wrapper)
+def _staff(user) -> bool:
+    return user.has_perm("events.check_in")
 
 
-def checkin_staff_required(view):
-    """Anonymous visitors are sent to sign in; signed-in users without the permission get 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not request.user.has_perm("events.check_in"):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return never_cache(wrapper)
+def _at_some_door(user) -> bool:
+    """Check-in staff, or a user another door admits (an institution contact)."""
+    return _staff(user) or any(door.admits(user) for door in checkin_doors())
 
 
-class TicketForm(forms.Form):
-    """A typed code or scanned QR token, or the registration picked from search results."""
-
-    ticket = forms.CharField(label=gettext_lazy("Ticket code"), max_length=200, required=False)
-    registration = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
-    # The search the staff member came from, to show its results again afterwards.
-    q = forms.CharField(required=False, max_length=60)
-    # The scan's nonce: a retry of the same request is not counted twice.
-    nonce = forms.CharField(required=False, max_length=64)
-    # Check in outside the check-in window (staff with events.override_checkin).
-    override = forms.BooleanField(required=False)
-    reason = forms.CharField(required=False, max_length=150)
-
-
-# Refusals that staff allowed to override may answer with a reason.
-OVERRIDABLE = {"too_early", "ended", "reason_required"}
-
-
-def _new_nonce() -> str:
-    return uuid.uuid4().hex
-
-
-def _override_offer(request: HttpRequest, form: TicketForm, code: str) -> dict | None:
-    """What the override form resubmits after a refusal outside the check-in window, for
-    staff allowed to override; else None."""
-    if code not in OVERRIDABLE or not checkin_may_override(request.user):
-        return None
-    return {
-        "ticket": form.cleaned_data.get("ticket", ""),
-        "registration": form.cleaned_data.get("registration") or "",
-        "q": form.cleaned_data.get("q", ""),
-        "nonce": _new_nonce(),
-    }
+# Anonymous visitors are sent to sign in, other users get 403.
+checkin_door_required = checkin_access_required(_at_some_door)
+checkin_staff_required = checkin_access_required(_staff)
 
 
 class WalkInForm(forms.Form):
@@ -131,10 +84,6 @@ WALK_IN_ERROR_FIELDS = {
     "party_too_large": "party_size",
     "full": "party_size",
 }
-
-
-def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
 
 
 def _party_welcome(registration: Registration) -> str:
@@ -174,6 +123,17 @@ def _result_rows(registrations: list[Registration]) -> list[dict]:
     ]
 
 
+def _counters(counts: dict[str, int]) -> list[CheckinCounter]:
+    return [
+        CheckinCounter("arrived", _("Arrived"), counts["arrived"], main=True),
+        CheckinCounter("expected", _("Still expected"), counts["expected"], main=True),
+        CheckinCounter("places_left", _("Places left"), counts["places_left"], main=True),
+        CheckinCounter("registered", _("Registered"), counts["registered"]),
+        CheckinCounter("walk_ins", _("Walk-ins"), counts["walk_ins"]),
+        CheckinCounter("waitlisted", _("Waiting list"), counts["waitlisted"]),
+    ]
+
+
 def _render_session(
     request: HttpRequest,
     session: Session,
@@ -192,13 +152,14 @@ def _render_session(
             "session": session,
             "title": checkin_session_title(session=session),
             "counts": counts,
+            "counters": _counters(counts),
             "query": query,
             "results": _result_rows(results) if results is not None else None,
             "walk_in_form": walk_in_form or WalkInForm(),
             "has_ended": session.ends_at <= timezone.now(),
             "counts_url": reverse("events:checkin_counts", kwargs={"session_id": session.pk}),
             "ticket_url": reverse("events:checkin_ticket", kwargs={"session_id": session.pk}),
-            "nonce": _new_nonce(),
+            "nonce": checkin_nonce_new(),
             "override": override,
             "may_override": checkin_may_override(request.user),
         },
@@ -209,9 +170,13 @@ def _render_session(
 @require_GET
 @checkin_door_required
 def checkin_home(request: HttpRequest) -> HttpResponse:
-    show_sessions = request.user.has_perm("events.check_in")
+    show_sessions = _staff(request.user)
     upcoming, earlier = checkin_session_list() if show_sessions else ([], [])
-    visit_upcoming, visit_earlier = slot_list_for_checkin(user=request.user)
+    doors = [
+        {"template": door.template, **door.context(request)}
+        for door in checkin_doors()
+        if show_sessions or door.admits(request.user)
+    ]
     return render(
         request,
         "events/checkin/home.html",
@@ -219,8 +184,7 @@ def checkin_home(request: HttpRequest) -> HttpResponse:
             "show_sessions": show_sessions,
             "upcoming": upcoming,
             "earlier": earlier,
-            "visit_upcoming": visit_upcoming,
-            "visit_earlier": visit_earlier,
+            "doors": doors,
         },
     )
 
@@ -240,12 +204,10 @@ def checkin_ticket(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(Session.objects.select_related("activity"), pk=session_id)
     form = TicketForm(request.POST)
     query = request.POST.get("q", "").strip()[:60]
-    registration = None
-    override = None
     if not form.is_valid() or not (
         form.cleaned_data["ticket"] or form.cleaned_data["registration"]
     ):
-        ok, code, message = False, "invalid", _("Type a ticket code or scan the QR code.")
+        answer = checkin_answer_invalid()
     else:
         try:
             registration = checkin_perform(
@@ -258,30 +220,32 @@ def checkin_ticket(request: HttpRequest, session_id: int) -> HttpResponse:
                 by=request.user,
             )
         except RegistrationError as error:
-            ok, code, message = False, error.code, error.message
-            registration = error.registration
-            override = _override_offer(request, form, code)
+            answer = _answer(
+                error.registration,
+                ok=False,
+                code=error.code,
+                message=error.message,
+                override=checkin_override_offer(request, form, error.code),
+            )
         else:
-            ok, code, message = True, "checked_in", _party_welcome(registration)
-    if _wants_json(request):
-        return JsonResponse(
-            {
-                "ok": ok,
-                "code": code,
-                "message": message,
-                "can_override": override is not None,
-                "party_size": registration.party_size if registration is not None else None,
-                "counts": checkin_counts(session_id=session.pk),
-            },
-            status=200 if ok else 400 if code == "invalid" else 409,
-        )
-    if ok:
-        messages.success(request, message)
-    else:
-        messages.error(request, message)
-    if override is not None:
-        return _render_session(request, session, override=override, status=409)
+            answer = _answer(
+                registration, ok=True, code="checked_in", message=_party_welcome(registration)
+            )
+    if checkin_wants_json(request):
+        return checkin_answer_json(answer, counts=checkin_counts(session_id=session.pk))
+    checkin_answer_flash(request, answer)
+    if answer.override is not None:
+        return _render_session(request, session, override=answer.override, status=409)
     return redirect(_session_url(session.pk, query))
+
+
+def _answer(registration: Registration | None, **fields) -> CheckinAnswer:
+    """The door's answer, with the party and its check-in time when the ticket is known."""
+    if registration is None:
+        return CheckinAnswer(**fields)
+    return CheckinAnswer(
+        party_size=registration.party_size, checked_in_at=registration.checked_in_at, **fields
+    )
 
 
 @require_POST
@@ -318,126 +282,10 @@ def checkin_counts_json(request: HttpRequest, session_id: int) -> JsonResponse:
     return JsonResponse(checkin_counts(session_id=session.pk))
 
 
-# ---- Lab-visit slots ----------------------------------------------------------------------
-
-
-def _visit_slot_or_404(request: HttpRequest, slot_id: int) -> VisitSlot:
-    """The slot, if this user checks visitors in for its lab; else 404 (a contact of
-    another institution does not learn that the slot exists)."""
-    slot = get_object_or_404(VisitSlot.objects.select_related("lab__institution"), pk=slot_id)
-    if not can_check_in(user=request.user, lab=slot.lab):
-        raise Http404
-    return slot
-
-
-@require_GET
-@checkin_door_required
-def checkin_visit_slot(request: HttpRequest, slot_id: int) -> HttpResponse:
-    slot = _visit_slot_or_404(request, slot_id)
-    return _render_visit_slot(request, slot)
-
-
-def _render_visit_slot(
-    request: HttpRequest, slot: VisitSlot, *, override: dict | None = None, status: int = 200
-) -> HttpResponse:
-    visits = (
-        LabVisit.objects.filter(slot=slot, state=LabVisit.State.APPROVED)
-        .select_related("enterprise")
-        .order_by("enterprise__name", "pk")
-    )
-    return render(
-        request,
-        "events/checkin/visit_slot.html",
-        {
-            "slot": slot,
-            "lab": slot.lab,
-            "institution": institution_in_language(
-                institution=slot.lab.institution, language=get_language()
-            ),
-            "counts": visit_slot_counts(slot_id=slot.pk),
-            "visits": list(visits),
-            "has_ended": slot.ends_at <= timezone.now(),
-            "counts_url": reverse("events:checkin_visit_counts", kwargs={"slot_id": slot.pk}),
-            "ticket_url": reverse("events:checkin_visit_ticket", kwargs={"slot_id": slot.pk}),
-            "nonce": _new_nonce(),
-            "override": override,
-            "may_override": checkin_may_override(request.user),
-        },
-        status=status,
-    )
-
-
-def _group_welcome(visit: LabVisit) -> str:
-    n = visit.group_size
-    return ngettext(
-        "Group of %(count)d from %(enterprise)s — welcome! Ticket %(code)s.",
-        "Group of %(count)d from %(enterprise)s — welcome! Ticket %(code)s.",
-        n,
-    ) % {"count": n, "enterprise": visit.enterprise.name, "code": visit.ticket_code}
-
-
-@require_POST
-@checkin_door_required
-def checkin_visit_ticket(request: HttpRequest, slot_id: int) -> HttpResponse:
-    """Check in the approved visit of this slot whose ticket was typed or scanned. A
-    repeated scan answers "already checked in" (the same scan sent again answers as the
-    first time) and changes nothing; outside the check-in window as for sessions."""
-    slot = _visit_slot_or_404(request, slot_id)
-    form = TicketForm(request.POST)
-    visit = None
-    override = None
-    if not form.is_valid() or not form.cleaned_data["ticket"]:
-        ok, code, message = False, "invalid", _("Type a ticket code or scan the QR code.")
-    else:
-        try:
-            visit = lab_visit_checkin_ticket(
-                slot=slot,
-                ticket=form.cleaned_data["ticket"],
-                nonce=form.cleaned_data["nonce"],
-                override=form.cleaned_data["override"],
-                reason=form.cleaned_data["reason"],
-                by=request.user,
-            )
-        except LabVisitError as error:
-            ok, code, message = False, error.code, error.message
-            override = _override_offer(request, form, code)
-        else:
-            ok, code, message = True, "checked_in", _group_welcome(visit)
-    if _wants_json(request):
-        return JsonResponse(
-            {
-                "ok": ok,
-                "code": code,
-                "message": message,
-                "can_override": override is not None,
-                "party_size": visit.group_size if visit is not None else None,
-                "counts": visit_slot_counts(slot_id=slot.pk),
-            },
-            status=200 if ok else 400 if code == "invalid" else 409,
-        )
-    if ok:
-        messages.success(request, message)
-    else:
-        messages.error(request, message)
-    if override is not None:
-        return _render_visit_slot(request, slot, override=override, status=409)
-    return redirect(reverse("events:checkin_visit_slot", kwargs={"slot_id": slot.pk}))
-
-
-@require_GET
-@checkin_door_required
-def checkin_visit_counts(request: HttpRequest, slot_id: int) -> JsonResponse:
-    slot = _visit_slot_or_404(request, slot_id)
-    return JsonResponse(visit_slot_counts(slot_id=slot.pk))
-
-
 urlpatterns = [
     path("", checkin_home, name="checkin_home"),
     path("<id:session_id>/", checkin_session, name="checkin_session"),
     path("<id:session_id>/ticket/", checkin_ticket, name="checkin_ticket"),
     path("<id:session_id>/walk-in/", checkin_walk_in, name="checkin_walk_in"),
     path("<id:session_id>/counts.json", checkin_counts_json, name="checkin_counts"),
-    path("visit/<id:slot_id>/", checkin_visit_slot, name="checkin_visit_slot"),
-    path("visit/<id:slot_id>/ticket/", checkin_visit_ticket, name="checkin_visit_ticket"),
-    path("visit/<id:slot_id>/counts.json", checkin_visit_counts, name="checkin_visit_counts"),
 ]

@@ -29,6 +29,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject, lazy
 from django.utils.html import escape
 from django.utils.translation import get_language
@@ -47,6 +48,7 @@ from events.notifications import registration_ticket_resend
 from events.selectors import (
     activities_in_language,
     activity_in_language,
+    registration_can_change,
     registration_list_for_user,
     session_for_submit,
     session_registration_state,
@@ -511,10 +513,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         return registration
     details = ticket_details(registration=registration)
     session = registration.session
-    changeable = (
-        registration.status in (Registration.Status.CONFIRMED, Registration.Status.WAITLISTED)
-        and session.registration_state() != "closed"
-    )
+    changeable = registration_can_change(registration, now=timezone.now())
     party_form = None
     if changeable and session.max_party_size > 1:
         party_form = PartySizeForm(initial={"party_size": registration.party_size}, session=session)

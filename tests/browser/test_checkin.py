@@ -178,4 +178,4 @@ def test_staff_scans_a_ticket_with_the_camera(live_server, door, tmp_path):
 
     registration.refresh_from_db()
     assert registration.status == Registration.Status.CHECKED_IN
-    assert registration.status_changes.count() == 1
+    assert registration.changes.count() == 1

@@ -495,3 +495,24 @@ def test_escalate_command_and_task(world):
     call_command("escalate_consultations")
     consultation.refresh_from_db()
     assert consultation.escalated_at is not None
+
+
+def test_a_save_that_loses_the_race_for_a_slot_is_told_slot_taken(world):
+    """The constraint that keeps one active booking per slot reads as ``slot_taken``."""
+    slot, other = world.slot(), world.slot()
+    request(world, slot=slot)
+    second = request(world, slot=other)
+    second.slot = slot  # as if the check had run before the first booking committed
+    with pytest.raises(ConsultationError) as error:
+        booking._save_guarded(second, ["slot"])
+    assert error.value.code == "slot_taken"
+
+
+def test_an_unrelated_integrity_error_is_not_reported_as_slot_taken(world):
+    """Only the race constraints become domain errors: breaking another constraint (here
+    the time order) is a bug and is raised as it is, never shown as "slot taken"."""
+    consultation = request(world, slot=world.slot())
+    consultation.ends_at = consultation.starts_at - datetime.timedelta(hours=1)
+    with pytest.raises(IntegrityError) as error:
+        booking._save_guarded(consultation, ["ends_at"])
+    assert "consultation_time_order" in str(error.value)

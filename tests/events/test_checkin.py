@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from events.exceptions import RegistrationError
-from events.models import Registration, StatusChange
+from events.models import Registration, RegistrationChange
 from events.services import checkin as checkin_services
 from events.services.checkin import (
     checkin_counts,
@@ -61,7 +61,7 @@ def registration(session, **kwargs) -> Registration:
 
 def history(reg: Registration) -> list[tuple[str, str]]:
     return list(
-        StatusChange.objects.filter(registration=reg).values_list("from_status", "to_status")
+        RegistrationChange.objects.filter(registration=reg).values_list("from_state", "to_state")
     )
 
 
@@ -85,7 +85,7 @@ def test_typed_code_checks_the_party_in_with_time_staff_and_history(session, sta
     assert reg.checked_in_at == now
     assert reg.checked_in_by == staff
     assert history(reg) == [("confirmed", "checked_in")]
-    assert StatusChange.objects.get(registration=reg).changed_by == staff
+    assert RegistrationChange.objects.get(registration=reg).changed_by == staff
 
 
 def test_scanned_qr_token_checks_in(session, staff):
@@ -213,8 +213,8 @@ def test_no_show_is_checked_in_as_a_late_arrival_before_the_session_ends(session
     )
     reg.refresh_from_db()
     assert reg.status == Status.CHECKED_IN
-    change = StatusChange.objects.get(registration=reg)
-    assert (change.from_status, change.to_status) == ("no_show", "checked_in")
+    change = RegistrationChange.objects.get(registration=reg)
+    assert (change.from_state, change.to_state) == ("no_show", "checked_in")
     assert "late" in change.note
 
 
@@ -435,7 +435,7 @@ def test_no_shows_marked_in_batches(session, monkeypatch, django_assert_max_num_
     with django_assert_max_num_queries(3 * 4 + 1 + 8):
         marked = registrations_mark_no_show(now=session.ends_at + datetime.timedelta(hours=1))
     assert marked == 5
-    assert StatusChange.objects.filter(to_status="no_show").count() == 5
+    assert RegistrationChange.objects.filter(to_state="no_show").count() == 5
 
 
 def test_mark_no_shows_command_and_task(session):
@@ -548,7 +548,7 @@ def test_staff_checks_a_typed_code_in_and_sees_the_party_size(client, session, s
     )
     assert "Already checked in at" in again.content.decode()
     assert "by Wei Li" in again.content.decode()
-    assert StatusChange.objects.filter(registration=reg).count() == 1
+    assert RegistrationChange.objects.filter(registration=reg).count() == 1
 
 
 def test_scanner_posts_the_qr_token_and_gets_json(client, session, staff):

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from events.exceptions import RegistrationError
-from events.models import Registration, StatusChange
+from events.models import Registration, RegistrationChange
 from events.services.checkin import checkin_perform
 from stats.models import SessionStat
 from stats.services import stats_refresh
@@ -52,7 +52,7 @@ def refused(code: str, **kwargs) -> RegistrationError:
 
 
 def notes(reg: Registration) -> list[str]:
-    return list(StatusChange.objects.filter(registration=reg).values_list("note", flat=True))
+    return list(RegistrationChange.objects.filter(registration=reg).values_list("note", flat=True))
 
 
 # ---- Service --------------------------------------------------------------------------------
@@ -108,7 +108,7 @@ def test_override_needs_the_permission_and_a_reason(session, staff, supervisor):
 
     reg.refresh_from_db()
     assert reg.status == Status.CHECKED_IN and reg.checked_in_by == supervisor
-    change = StatusChange.objects.get(registration=reg)
+    change = RegistrationChange.objects.get(registration=reg)
     assert change.changed_by == supervisor
     assert "too_early" in change.note and "Minister's visit a day early" in change.note
 
@@ -193,7 +193,7 @@ def test_permitted_staff_override_an_early_ticket_without_javascript(client, ses
     assert done.status_code == 302 and done.url == session_url(session)
     reg.refresh_from_db()
     assert reg.status == Status.CHECKED_IN
-    assert "Speaker setting up" in StatusChange.objects.get(registration=reg).note
+    assert "Speaker setting up" in RegistrationChange.objects.get(registration=reg).note
 
 
 def test_a_retried_request_with_the_same_nonce_answers_success_again(client, session, staff):
@@ -215,7 +215,7 @@ def test_a_retried_request_with_the_same_nonce_answers_success_again(client, ses
     assert first.json()["message"] == retry.json()["message"]
     assert retry.json()["counts"]["arrived"] == 3
     assert other.status_code == 409 and other.json()["code"] == "already_checked_in"
-    assert StatusChange.objects.filter(registration=reg).count() == 1
+    assert RegistrationChange.objects.filter(registration=reg).count() == 1
 
 
 def test_a_refused_early_check_in_is_not_counted_in_the_figures(client, session, staff):

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from events.exceptions import RegistrationError
-from events.models import Registration, Session, StatusChange
+from events.models import Registration, RegistrationChange, Session
 from events.services.registration import phone_normalise, registration_cancel, registration_create
 from tests import factories
 from tests.concurrency import run_at_once
@@ -54,8 +54,8 @@ def test_registration_confirmed_with_ticket_consent_and_history(session):
     assert len(registration.ticket_code) == 8
     assert registration.consent_version == "2026-01" and registration.consent_at is not None
     assert session.places_left == 7
-    change = StatusChange.objects.get(registration=registration)
-    assert (change.from_status, change.to_status) == ("", "confirmed")
+    change = RegistrationChange.objects.get(registration=registration)
+    assert (change.from_state, change.to_state) == ("", "confirmed")
 
 
 def test_registration_counts_people_not_parties(session):
@@ -243,7 +243,7 @@ def test_party_size_change_rules(session):
     with pytest.raises(RegistrationError) as error:
         registration_change_party_size(registration_id=first.pk, party_size=3)
     assert error.value.code == "full"
-    assert StatusChange.objects.filter(registration=first, note="party size 3 -> 2").exists()
+    assert RegistrationChange.objects.filter(registration=first, note="party size 3 -> 2").exists()
 
     registration_cancel(registration_id=first.pk)
     with pytest.raises(RegistrationError) as error:

@@ -528,3 +528,40 @@ def test_a_name_is_stored_without_bidirectional_controls_or_zero_width_character
     assert response.status_code == 302
     registration = Registration.objects.get()
     assert (registration.name, registration.organisation) == ("王小明", "重庆检测")
+
+
+@pytest.mark.parametrize("starts_in_hours", [3, -1])
+def test_ticket_page_and_service_agree_on_whether_a_registration_may_change(
+    client, activity, starts_in_hours
+):
+    """Between the registration deadline and the start both offer the change (one rule,
+    ``registration_can_change``); once the session has started neither does."""
+    from events.exceptions import RegistrationError
+    from events.selectors import registration_can_change
+    from events.services.registration import registration_change_party_size
+
+    now = timezone.now()
+    starts = now + datetime.timedelta(hours=starts_in_hours)
+    session = SessionFactory(
+        activity=activity,
+        capacity=5,
+        max_party_size=3,
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=2),
+        registration_closes_at=now - datetime.timedelta(hours=1),
+    )
+    registration = RegistrationFactory(session=session, party_size=1)
+    expected = starts_in_hours > 0
+    assert registration_can_change(registration, now=now) is expected
+
+    html = client.get(manage_url(registration, "en")).content.decode()
+    assert ("Change the number of people" in html) is expected
+    assert ("Cancel my registration" in html) is expected
+    try:
+        registration_change_party_size(registration_id=registration.pk, party_size=2, now=now)
+    except RegistrationError as error:
+        assert error.code == "not_changeable"
+        changed = False
+    else:
+        changed = True
+    assert changed is expected

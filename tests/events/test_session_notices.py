@@ -115,8 +115,7 @@ def test_publishing_a_new_time_notifies_every_registrant_once_with_an_updated_ca
     session, registrants, django_capture_on_commit_callbacks, mailoutbox
 ):
     old_sequence = {
-        r.pk: r.status_changes.count() - 1
-        for r in [*registrants["confirmed"], registrants["waiting"]]
+        r.pk: r.changes.count() - 1 for r in [*registrants["confirmed"], registrants["waiting"]]
     }
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -19,7 +19,7 @@ from django.utils import timezone
 import events.services.registration as registration_services
 import events.services.transfer as transfer_services
 from events.exceptions import RegistrationError
-from events.models import NoShowWaiver, Registration, Session, StatusChange
+from events.models import NoShowWaiver, Registration, RegistrationChange, Session
 from events.services.registration import registration_create
 from events.services.transfer import registration_move
 from tests import factories
@@ -102,9 +102,9 @@ def test_move_keeps_the_registration_and_its_ticket_and_records_history(
     assert registration.ticket_code == ticket
     assert registration.status == Status.CONFIRMED
     assert places_taken(session_a) == 0 and places_taken(session_b) == 2
-    change = StatusChange.objects.filter(registration=registration).latest("pk")
+    change = RegistrationChange.objects.filter(registration=registration).latest("pk")
     assert change.changed_by == staff_approver
-    assert (change.from_status, change.to_status) == ("confirmed", "confirmed")
+    assert (change.from_state, change.to_state) == ("confirmed", "confirmed")
     assert change.note == f"moved from {session_a} to {session_b}: asked by phone"
     assert notified == [(registration.pk, "moved")]
 
@@ -135,9 +135,9 @@ def test_move_promotes_the_old_sessions_waiting_list_in_order(
         third.pk: Status.WAITLISTED,
     }
     assert places_taken(full) == 3
-    promoted_change = StatusChange.objects.filter(registration=first).latest("pk")
+    promoted_change = RegistrationChange.objects.filter(registration=first).latest("pk")
     assert promoted_change.changed_by == staff_approver
-    assert promoted_change.from_status == "waitlisted"
+    assert promoted_change.from_state == "waitlisted"
     assert sorted(notified) == sorted(
         [(leaving.pk, "moved"), (first.pk, "promoted"), (second.pk, "promoted")]
     )
@@ -172,8 +172,8 @@ def test_waitlisted_registration_moved_to_a_session_with_room_gets_a_place(
 
     waiting.refresh_from_db()
     assert (waiting.session_id, waiting.status) == (session_b.pk, Status.CONFIRMED)
-    change = StatusChange.objects.filter(registration=waiting).latest("pk")
-    assert (change.from_status, change.to_status) == ("waitlisted", "confirmed")
+    change = RegistrationChange.objects.filter(registration=waiting).latest("pk")
+    assert (change.from_state, change.to_state) == ("waitlisted", "confirmed")
 
 
 def assert_refused(code, **kwargs):
@@ -543,8 +543,8 @@ def test_cancel_asks_for_a_reason_then_records_it_and_promotes(
     waiting.refresh_from_db()
     assert leaving.status == Status.CANCELLED
     assert waiting.status == Status.CONFIRMED
-    change = StatusChange.objects.filter(registration=leaving).latest("pk")
-    assert (change.to_status, change.note, change.changed_by) == (
+    change = RegistrationChange.objects.filter(registration=leaving).latest("pk")
+    assert (change.to_state, change.note, change.changed_by) == (
         "cancelled",
         "来电要求取消",
         staff_approver,
@@ -583,7 +583,7 @@ def test_move_action_moves_and_reports_refusals(
     registration.refresh_from_db()
     assert registration.session_id == session_b.pk
     assert (
-        StatusChange.objects.filter(registration=registration)
+        RegistrationChange.objects.filter(registration=registration)
         .latest("pk")
         .note.endswith(": 换到周四")
     )

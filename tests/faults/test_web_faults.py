@@ -86,12 +86,12 @@ def assert_registrations_complete(session: Session) -> list[Registration]:
     """No half-written registration: every row has its ticket, consent and first status
     record; every confirmed one is marked for its follow-up, which then plans its
     reminders and its ticket e-mail exactly once; the places taken fit the capacity."""
-    rows = list(Registration.objects.filter(session=session).prefetch_related("status_changes"))
+    rows = list(Registration.objects.filter(session=session).prefetch_related("changes"))
     for row in rows:
         assert len(row.ticket_code) == 8, row.pk
         assert row.name and row.phone and row.consent_at, row.pk
-        first = [c for c in row.status_changes.all() if c.from_status == ""]
-        assert [c.to_status for c in first] == [row.status], row.pk
+        first = [c for c in row.changes.all() if c.from_state == ""]
+        assert [c.to_state for c in first] == [row.status], row.pk
     confirmed = [r for r in rows if r.status == Registration.Status.CONFIRMED]
     # No worker runs here: the follow-up of every confirmed registration is still to do,
     # whatever happened to the web worker that wrote it. Run it as the worker would.

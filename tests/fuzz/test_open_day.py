@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from events.models import Registration, Session, StatusChange
+from events.models import Registration, RegistrationChange, Session
 from events.tickets import manage_token_make, qr_token_make
 from labvisits.models import LabVisit
 from tests import factories
@@ -26,7 +26,7 @@ from tests.fuzz.support import (
     text,
 )
 
-TABLES = (Registration, StatusChange, Session)
+TABLES = (Registration, RegistrationChange, Session)
 
 
 SENTINEL = 987654321
@@ -38,7 +38,7 @@ def url(name: str, language: str, **kwargs) -> str:
     numbers = {key: value for key, value in kwargs.items() if isinstance(value, int)}
     placeholders = {key: SENTINEL + n for n, key in enumerate(numbers)}
     with translation.override(language):
-        path = reverse(f"events:{name}", kwargs={**kwargs, **placeholders})
+        path = reverse(name if ":" in name else f"events:{name}", kwargs={**kwargs, **placeholders})
     for key, value in numbers.items():
         path = path.replace(str(placeholders[key]), str(value))
     return path
@@ -203,7 +203,7 @@ def test_checkin_pages_with_any_id_never_fail(client, session, door, pk, languag
     for name in ("checkin_counts", "checkin_session"):
         response = client.get(url(name, language, session_id=pk))
         assert response.status_code in ((200,) if pk == session.pk else (404,))
-    for name in ("checkin_visit_counts", "checkin_visit_slot"):
+    for name in ("labvisits:checkin_visit_counts", "labvisits:checkin_visit_slot"):
         assert client.get(url(name, language, slot_id=pk)).status_code == 404
     response = client.post(url("checkin_ticket", language, session_id=pk), {"ticket": "x"})
     assert response.status_code in ((302,) if pk == session.pk else (404,))
@@ -240,7 +240,9 @@ def test_visit_ticket_never_fails_and_refusals_change_nothing(
     headers = {"Accept": "application/json"} if as_json else {}
     before = snapshot(LabVisit)
     response = client.post(
-        url("checkin_visit_ticket", language, slot_id=visit_slot.pk), posted, headers=headers
+        url("labvisits:checkin_visit_ticket", language, slot_id=visit_slot.pk),
+        posted,
+        headers=headers,
     )
     if as_json:
         assert response.status_code in (200, 400, 409)

@@ -102,7 +102,7 @@ def test_the_same_visit_scan_twice_counts_once(inst_a, approved, checkin_staff):
 
 def ticket_url(slot) -> str:
     with translation.override("en"):
-        return reverse("events:checkin_visit_ticket", kwargs={"slot_id": slot.pk})
+        return reverse("labvisits:checkin_visit_ticket", kwargs={"slot_id": slot.pk})
 
 
 def test_visit_door_retry_with_the_same_nonce_answers_success_again(

@@ -244,7 +244,7 @@ def test_institution_page_links_to_visit_requests(client, inst_a):
 def checkin_post(client, slot, ticket, *, json=True):
     headers = {"Accept": "application/json"} if json else {}
     return client.post(
-        url("events:checkin_visit_ticket", slot_id=slot.pk), {"ticket": ticket}, headers=headers
+        url("labvisits:checkin_visit_ticket", slot_id=slot.pk), {"ticket": ticket}, headers=headers
     )
 
 
@@ -254,8 +254,8 @@ def test_door_checks_in_approved_visit_by_qr_token(
     open_door(inst_a.slot)
     client.force_login(checkin_staff)
     home = client.get(url("events:checkin_home")).content.decode()
-    assert url("events:checkin_visit_slot", slot_id=inst_a.slot.pk) in home
-    screen = client.get(url("events:checkin_visit_slot", slot_id=inst_a.slot.pk))
+    assert url("labvisits:checkin_visit_slot", slot_id=inst_a.slot.pk) in home
+    screen = client.get(url("labvisits:checkin_visit_slot", slot_id=inst_a.slot.pk))
     assert screen.status_code == 200 and "甲汽车零部件公司" in screen.content.decode()
 
     response = checkin_post(client, inst_a.slot, qr_token_make(approved.ticket_code))
@@ -297,14 +297,16 @@ def test_door_refuses_declined_visit_and_other_slot(
 def test_contact_checks_in_own_lab_only(client, inst_a, inst_b, approved):
     client.force_login(inst_b.contact)
     assert client.get(url("events:checkin_home")).status_code == 200
-    assert client.get(url("events:checkin_visit_slot", slot_id=inst_a.slot.pk)).status_code == 404
+    assert (
+        client.get(url("labvisits:checkin_visit_slot", slot_id=inst_a.slot.pk)).status_code == 404
+    )
     response = checkin_post(client, inst_a.slot, approved.ticket_code)
     assert response.status_code == 404
     # ... and never sees open-day sessions' check-in.
     open_door(inst_a.slot)
     client.force_login(inst_a.contact)
     home = client.get(url("events:checkin_home", "zh-hans")).content.decode()
-    assert url("events:checkin_visit_slot", "zh-hans", slot_id=inst_a.slot.pk) in home
+    assert url("labvisits:checkin_visit_slot", "zh-hans", slot_id=inst_a.slot.pk) in home
     response = checkin_post(client, inst_a.slot, approved.ticket_code)
     assert response.status_code == 200 and response.json()["ok"]
 
