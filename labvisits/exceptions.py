@@ -3,11 +3,8 @@ tests assert on ``code``."""
 
 from __future__ import annotations
 
+from portal.errors import DomainError
 
-class LabVisitError(Exception):
+
+class LabVisitError(DomainError):
     """A lab-visit rule refused the request. ``code`` is machine-readable."""
-
-    def __init__(self, message: str, *, code: str):
-        super().__init__(message)
-        self.message = message
-        self.code = code

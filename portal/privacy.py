@@ -44,6 +44,7 @@ from inbox.services import user_language
 from labvisits.models import HOLDING_STATES as LAB_VISIT_HOLDING_STATES
 from labvisits.models import InstitutionContact, LabVisit
 from portal.audit import PRIVACY_EXPORT, audit_log
+from portal.errors import DomainError
 from reminders.models import Reminder
 
 BATCH_SIZE = 500
@@ -104,13 +105,8 @@ REMINDER_FINAL_STATES = (
 )
 
 
-class PrivacyError(Exception):
+class PrivacyError(DomainError):
     """A refused request about personal data; ``code`` is machine-readable."""
-
-    def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 # --- Retention ---------------------------------------------------------------------------
