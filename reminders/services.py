@@ -37,8 +37,6 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
-from django.template import TemplateDoesNotExist
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format, time_format
 
@@ -46,6 +44,7 @@ from consultations.models import Consultation
 from events.models import Registration, SessionState
 from events.selectors import rendering_cache, session_is_cancelled
 from labvisits.models import LabVisit
+from portal.mail import email_render
 from portal.queueing import task_queue, task_queue_on_commit
 from reminders.letters import letter_message
 from reminders.models import Broadcast, Letter, Reminder
@@ -1134,16 +1133,6 @@ def _ics(reminder: Reminder, *, language: str, context: dict) -> tuple[str, byte
     )
 
 
-def _render(template: str, context: dict) -> tuple[str, str, str]:
-    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
-    body = render_to_string(f"emails/{template}.txt", context)
-    try:
-        html = render_to_string(f"emails/{template}.html", context)
-    except TemplateDoesNotExist:
-        html = ""
-    return subject, body, html
-
-
 def _send_email(
     reminder: Reminder,
     *,
@@ -1176,7 +1165,7 @@ def _send_email(
     else:
         with translation.override(language):
             context = _context(reminder, language=language, user=user)
-            subject, body, html = _render(_template_name(reminder), context)
+            subject, body, html = email_render(template=_template_name(reminder), context=context)
             message = EmailMultiAlternatives(subject, body, to=[address])
             if html:
                 message.attach_alternative(html, "text/html")
