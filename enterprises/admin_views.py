@@ -27,8 +27,9 @@ from wagtail.admin.widgets.button import Button
 
 from enterprises.models import Enterprise
 from enterprises.services import EnterpriseError
-from events.views.admin import MaskedPhoneColumn, phone_display
+from portal.admin_columns import MaskedPhoneColumn
 from portal.admin_views import ReadOnlyViewSetMixin, service_function, user_name
+from portal.phones import phone_display
 
 VERIFY_PERMISSION = "enterprises.change_enterprise"
 

@@ -106,7 +106,7 @@ def registration_message(
     """
     from events.calendar import registration_ics
     from events.selectors import ticket_details
-    from events.tickets import qr_png
+    from portal.tickets import qr_png
 
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")

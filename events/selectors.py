@@ -361,7 +361,8 @@ def ticket_details(*, registration: Registration) -> dict:
     from django.conf import settings
     from django.urls import reverse
 
-    from events.tickets import manage_token_make, qr_token_make
+    from events.tickets import manage_token_make
+    from portal.tickets import qr_token_make
 
     session = registration.session
     activity = activity_in_language(activity=session.activity, language=registration.language)

@@ -26,11 +26,11 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.models import Locale
 
 from enterprises.admin_views import verified_column, verified_label
-from events.views.admin import phone_display
 from experts.models import InstitutionPage, Lab
 from labvisits.models import HOLDING_STATES, LabVisit, VisitSlot
 from portal.admin_views import ReadOnlyViewSetMixin, StaffExportMixin, TimelineMixin, local_time
 from portal.filters import DateFromToRangeFilter, ModelChoiceFilter
+from portal.phones import phone_display
 
 State = LabVisit.State
 

@@ -34,7 +34,6 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from enterprises.models import Enterprise
-from events.services.registration import ticket_code_new
 from experts.models import Lab
 from labvisits.audit import CHECKIN_OVERRIDE
 from labvisits.exceptions import LabVisitError
@@ -54,6 +53,7 @@ from portal.checkin import (
     checkin_window_refusal,
     staff_name,
 )
+from portal.tickets import TicketUnreadable, ticket_code_new, ticket_code_read
 
 State = LabVisit.State
 SLOT_CAPACITY_MAX = 500
@@ -516,13 +516,10 @@ def lab_visit_checkin_ticket(
     ``wrong_slot`` (the visit is for another slot; the message names it), and those of
     ``lab_visit_checkin``.
     """
-    from events.exceptions import RegistrationError
-    from events.services.checkin import ticket_code_read
-
     try:
         code = ticket_code_read(ticket)
-    except RegistrationError as error:
-        raise LabVisitError(error.message, code="unknown_ticket") from None
+    except TicketUnreadable as error:
+        raise LabVisitError(error.message, code=error.code) from None
     visit_id = LabVisit.objects.filter(ticket_code=code).values_list("pk", flat=True).first()
     if visit_id is None:
         raise LabVisitError(_("No lab visit has this ticket code."), code="unknown_ticket")

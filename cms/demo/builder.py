@@ -31,10 +31,10 @@ from cms.models import HomePage, NewsIndexPage, NewsPage, SiteSettings, Standard
 from consultations.models import Availability, Mode, Slot
 from enterprises.models import Enterprise, Membership
 from events.models import ActivityPage, OpenDayIndexPage, Registration, Session
-from events.services.registration import ticket_code_new
 from experts.models import Expert, ExpertRosterPage, InstitutionIndexPage, InstitutionPage, Lab
 from labvisits.models import InstitutionContact, VisitSlot
 from portal.models import SectorField, ServiceType
+from portal.tickets import ticket_code_new
 
 TZ = ZoneInfo(settings.TIME_ZONE)
 # Party sizes of the demo registrations, in turn (cut to each session's maximum).

@@ -56,10 +56,10 @@ from consultations.notifications import (
     consultation_url,
 )
 from enterprises.models import Enterprise, Membership
-from events.services.registration import ticket_code_new
 from experts.models import Expert
 from inbox.services import notify, user_language
 from portal.audit import audit_log
+from portal.tickets import ticket_code_new
 
 State = Consultation.State
 

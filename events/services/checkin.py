@@ -35,10 +35,7 @@ from events.services.registration import (
     check_party_size,
     check_phone_not_registered,
     check_session_not_cancelled,
-    phone_normalise,
-    ticket_code_new,
 )
-from events.tickets import TokenInvalid, qr_token_read
 from portal.audit import audit_log
 from portal.batching import in_locked_batches
 from portal.checkin import (
@@ -48,9 +45,9 @@ from portal.checkin import (
     checkin_window_refusal,
     staff_name,
 )
+from portal.phones import InvalidPhone, phone_normalise
+from portal.tickets import TicketUnreadable, ticket_code_new, ticket_code_read
 
-# Typed codes: letters and digits only once spaces and dashes are gone.
-TICKET_CODE = re.compile(r"^[A-Z0-9]{4,12}$")
 SEARCH_LIMIT = 20
 NO_SHOW_BATCH = 500
 
@@ -58,30 +55,13 @@ Status = Registration.Status
 
 
 def _ticket_code(ticket: str) -> str:
-    """The ticket code in a scanned QR token (``CODE:signature``) or a typed code.
-
-    Typed codes are forgiving: ``" k7m2-p9qx "`` reads as ``K7M2P9QX``. Raises
+    """The ticket code in a scanned QR token or a typed code (``portal.tickets``). Raises
     ``RegistrationError`` (``unknown_ticket``) for a forged token or text that cannot be a code.
     """
-    ticket = (ticket or "").strip()
-    if ":" in ticket:
-        try:
-            return qr_token_read(ticket)
-        except TokenInvalid:
-            raise RegistrationError(
-                _("This QR code is not a valid ticket of this portal."), code="unknown_ticket"
-            ) from None
-    code = re.sub(r"[\s\-]", "", ticket).upper()
-    if not TICKET_CODE.match(code):
-        raise RegistrationError(_("No ticket has this code."), code="unknown_ticket")
-    return code
-
-
-def ticket_code_read(ticket: str) -> str:
-    """The ticket code in a scanned QR token or a typed code (public: the lab-visit door
-    check-in reads its tickets the same way). Raises ``RegistrationError``
-    (``unknown_ticket``)."""
-    return _ticket_code(ticket)
+    try:
+        return ticket_code_read(ticket)
+    except TicketUnreadable as error:
+        raise RegistrationError(error.message, code=error.code) from None
 
 
 def _activity_title(activity: ActivityPage) -> str:
@@ -279,7 +259,10 @@ def walk_in_record(
     ``error.registration``).
     """
     now = now or timezone.now()
-    phone = phone_normalise(phone) if (phone or "").strip() else ""
+    try:
+        phone = phone_normalise(phone) if (phone or "").strip() else ""
+    except InvalidPhone as error:
+        raise RegistrationError(error.message, code=error.code) from None
     try:
         with transaction.atomic():
             # Counting under the session lock: two walk-ins recorded at two doors cannot

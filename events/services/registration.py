@@ -11,7 +11,6 @@ takes the lock last, for the count and the commit only (``registration_create``)
 from __future__ import annotations
 
 import datetime
-import secrets
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -32,21 +31,9 @@ from events.notifications import registration_followup_on_commit, registration_n
 from events.selectors import session_is_cancelled, with_cancellation
 from portal.audit import audit_log
 from portal.locking import bounded_transaction
-from portal.phones import InvalidPhone
-from portal.phones import phone_normalise as portal_phone_normalise
+from portal.phones import InvalidPhone, phone_normalise
 from portal.precompiled import Precompiled
-
-TICKET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the door
-
-
-def phone_normalise(raw: str) -> str:
-    """A mainland mobile number as ``+86`` and 11 digits (``portal.phones``); raises
-    ``RegistrationError`` with code ``invalid_phone``."""
-    try:
-        return portal_phone_normalise(raw)
-    except InvalidPhone as error:
-        raise RegistrationError(error.message, code="invalid_phone") from None
-
+from portal.tickets import ticket_code_new
 
 # The session starts of a phone's no-shows, oldest first: usually none, so one short
 # statement, compiled once (``portal.precompiled``).
@@ -142,11 +129,6 @@ def _busy() -> RegistrationError:
         ),
         code="busy",
     )
-
-
-def ticket_code_new() -> str:
-    """8 characters from an alphabet without look-alikes (0/O, 1/I): 32^8 codes."""
-    return "".join(secrets.choice(TICKET_ALPHABET) for _ in range(8))
 
 
 def _record(registration: Registration, *, from_status: str, by=None, note: str = "") -> None:
@@ -425,7 +407,10 @@ def registration_create(
     between a place and the waiting list under it (``_registration_create_locked``).
     A phone registered twice is refused by the partial unique index in either way.
     """
-    phone = phone_normalise(phone)
+    try:
+        phone = phone_normalise(phone)
+    except InvalidPhone as error:
+        raise RegistrationError(error.message, code=error.code) from None
     now = now or timezone.now()
     fields = {
         "user": user,

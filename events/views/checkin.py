@@ -40,13 +40,14 @@ from events.services.checkin import (
     checkin_session_title,
     walk_in_record,
 )
-from events.tickets import name_mask, phone_mask
+from events.tickets import name_mask
 from labvisits.exceptions import LabVisitError
 from labvisits.models import LabVisit, VisitSlot
 from labvisits.notifications import institution_in_language
 from labvisits.selectors import slot_list_for_checkin, user_is_contact, visit_slot_counts
 from labvisits.services import can_check_in, lab_visit_checkin_ticket
 from portal.checkin import checkin_may_override
+from portal.phones import phone_mask
 from portal.query import query_text
 
 
