@@ -53,6 +53,7 @@ from portal.checkin import (
     checkin_window_refusal,
     staff_name,
 )
+from portal.locking import lock_rows
 from portal.tickets import TicketUnreadable, ticket_code_new, ticket_code_read
 
 State = LabVisit.State
@@ -90,12 +91,10 @@ def _reminders_cancel(visit: LabVisit) -> None:
 
 
 def _lock_slot(slot_id: int) -> VisitSlot:
-    try:
-        return (
-            VisitSlot.objects.select_for_update(of=("self",)).select_related("lab").get(pk=slot_id)
-        )
-    except VisitSlot.DoesNotExist:
-        raise LabVisitError(_("This visit slot does not exist."), code="not_found") from None
+    locked = lock_rows(VisitSlot.objects.select_related("lab"), [slot_id], of=("self",))
+    if not locked:
+        raise LabVisitError(_("This visit slot does not exist."), code="not_found")
+    return locked[0]
 
 
 def _lock_visit(visit_id: int) -> tuple[VisitSlot, LabVisit]:
@@ -104,12 +103,16 @@ def _lock_visit(visit_id: int) -> tuple[VisitSlot, LabVisit]:
     if slot_id is None:
         raise LabVisitError(_("This lab visit does not exist."), code="not_found")
     slot = _lock_slot(slot_id)
-    visit = (
-        LabVisit.objects.select_for_update(of=("self",))
-        .select_related("slot__lab__institution", "enterprise", "requested_by", "checked_in_by")
-        .get(pk=visit_id)
+    visits = lock_rows(
+        LabVisit.objects.select_related(
+            "slot__lab__institution", "enterprise", "requested_by", "checked_in_by"
+        ),
+        [visit_id],
+        of=("self",),
     )
-    return slot, visit
+    if not visits:
+        raise LabVisitError(_("This lab visit does not exist."), code="not_found")
+    return slot, visits[0]
 
 
 def can_manage_lab(*, user: AbstractBaseUser, lab: Lab) -> bool:

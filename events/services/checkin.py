@@ -45,6 +45,7 @@ from portal.checkin import (
     checkin_window_refusal,
     staff_name,
 )
+from portal.locking import lock_rows
 from portal.phones import InvalidPhone, phone_normalise
 from portal.tickets import TicketUnreadable, ticket_code_new, ticket_code_read
 
@@ -76,10 +77,10 @@ def _activity_title(activity: ActivityPage) -> str:
 
 
 def _lock_session(session_id: int) -> Session:
-    try:
-        session = Session.objects.select_for_update(no_key=True).get(pk=session_id)
-    except Session.DoesNotExist:
-        raise RegistrationError(_("This session does not exist."), code="not_found") from None
+    locked = lock_rows(Session, [session_id], no_key=True)
+    if not locked:
+        raise RegistrationError(_("This session does not exist."), code="not_found")
+    session = locked[0]
     availability_forget_on_commit([session.pk])  # a walk-in may take a place
     return session
 
