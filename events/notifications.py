@@ -26,6 +26,7 @@ from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
 from events.models import Registration
+from portal.tickets import qr_png
 
 KINDS = (
     "confirmed",
@@ -106,7 +107,6 @@ def registration_message(
     """
     from events.calendar import registration_ics
     from events.selectors import ticket_details
-    from portal.tickets import qr_png
 
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")

@@ -26,6 +26,7 @@ from events.models import (
 )
 from portal.choices import District
 from portal.precompiled import Precompiled
+from portal.tickets import qr_token_make
 
 
 @dataclass(frozen=True)
@@ -362,7 +363,6 @@ def ticket_details(*, registration: Registration) -> dict:
     from django.urls import reverse
 
     from events.tickets import manage_token_make
-    from portal.tickets import qr_token_make
 
     session = registration.session
     activity = activity_in_language(activity=session.activity, language=registration.language)
