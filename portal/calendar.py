@@ -71,8 +71,8 @@ def calendar_new(*, prodid: str, method: str, spans: Iterable[Span]) -> Calendar
 
 
 def when(span: Span) -> str:
-    """ "When: <date> <time> – <time>" in the active language, the end's date written only
-    when it is another day."""
+    """The line ``When: <date> <time> – <time>`` in the active language; the end's date
+    is written only when it is another day."""
     start, end = local_time(span.starts_at), local_time(span.ends_at)
     if start.date() == end.date():
         end_text = date_format(end, "TIME_FORMAT")
