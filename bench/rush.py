@@ -331,7 +331,8 @@ class VirtualUser:
 
 
 async def register_once(http, user: VirtualUser, *, url: str, number: int, think: float) -> None:
-    from events.tickets import TokenInvalid, manage_token_read
+    from events.tickets import manage_token_read
+    from portal.tickets import TokenInvalid
     from verification.browser import COOKIE as VERIFIED_COOKIE
     from verification.browser import cookie_signed
 

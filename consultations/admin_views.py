@@ -32,7 +32,6 @@ from consultations.exceptions import ConsultationError
 from consultations.models import ACTIVE_STATES, Consultation, Slot
 from enterprises.admin_menu import ENTERPRISE_SERVICES_MENU_HOOK, ORDER_CONSULTATIONS
 from enterprises.admin_views import verified_column, verified_label
-from events.views.admin import phone_display
 from experts.models import Expert
 from portal.admin_views import (
     ReadOnlyViewSetMixin,
@@ -43,6 +42,7 @@ from portal.admin_views import (
 )
 from portal.choices import District, Field
 from portal.filters import DateFromToRangeFilter, ModelChoiceFilter
+from portal.phones import phone_display
 
 URL_NAMESPACE = "enterprise_services_consultations"
 ASSIGN_PERMISSION = "consultations.assign_consultation"

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from consultations.models import Consultation
-from events.calendar import _absolute, _host, _local, _organizer, _vtimezone
+from portal.calendar import absolute_url, calendar_host, local_time, organizer, vtimezone
 
 PRODID = "-//Testing and Inspection Public Service Portal//Expert consultations//EN"
 
@@ -30,7 +30,7 @@ _STATUS = {
 
 
 def consultation_uid(consultation: Consultation) -> str:
-    return f"consultation-{consultation.reference}@{_host()}"
+    return f"consultation-{consultation.reference}@{calendar_host()}"
 
 
 def consultation_ics_method(consultation: Consultation) -> str:
@@ -48,8 +48,8 @@ def consultation_ics(*, consultation: Consultation, language: str) -> bytes | No
         calendar.add("version", "2.0")
         calendar.add("calscale", "GREGORIAN")
         calendar.add("method", method)
-        start, end = _local(consultation.starts_at), _local(consultation.ends_at)
-        calendar.add_component(_vtimezone(start.year - 1, end.year))
+        start, end = local_time(consultation.starts_at), local_time(consultation.ends_at)
+        calendar.add_component(vtimezone(start.year - 1, end.year))
         event = Event()
         event.add("uid", consultation_uid(consultation))
         event.add("dtstamp", timezone.now())
@@ -63,7 +63,7 @@ def consultation_ics(*, consultation: Consultation, language: str) -> bytes | No
         event.add("summary", title)
         if consultation.mode:
             event.add("location", str(consultation.get_mode_display()))
-        detail_url = _absolute(
+        detail_url = absolute_url(
             reverse("consultations:detail", kwargs={"reference": consultation.reference})
         )
         lines = [
@@ -77,9 +77,9 @@ def consultation_ics(*, consultation: Consultation, language: str) -> bytes | No
         event.add("description", "\n".join(lines))
         event.add("url", detail_url)
         event.add("last-modified", consultation.updated_at or timezone.now())
-        organizer = _organizer()
-        if organizer is not None:
-            event.add("organizer", organizer)
+        sender = organizer()
+        if sender is not None:
+            event.add("organizer", sender)
         calendar.add_component(event)
         return calendar.to_ical()
 

@@ -3,12 +3,9 @@ tests assert on ``code``."""
 
 from __future__ import annotations
 
+from portal.errors import DomainError
 
-class ConsultationError(Exception):
+
+class ConsultationError(DomainError):
     """A booking rule refused the request. ``code`` is machine-readable, e.g.
     ``slot_taken``, ``overlap``, ``invalid_transition``, ``forbidden``."""
-
-    def __init__(self, message: str, code: str):
-        super().__init__(message)
-        self.message = message
-        self.code = code

@@ -32,10 +32,10 @@ from demo.images import ensure_images
 from demo.pages import Tally, stream, upsert_page, upsert_snippet, upsert_translation
 from enterprises.models import Enterprise, Membership
 from events.models import ActivityPage, OpenDayIndexPage, Registration, Session
-from events.services.registration import ticket_code_new
 from experts.models import Expert, ExpertRosterPage, InstitutionIndexPage, InstitutionPage, Lab
 from labvisits.models import InstitutionContact, VisitSlot
 from portal.models import SectorField, ServiceType
+from portal.tickets import ticket_code_new
 
 TZ = ZoneInfo(settings.TIME_ZONE)
 # Party sizes of the demo registrations, in turn (cut to each session's maximum).

@@ -28,9 +28,10 @@ from wagtail.admin.widgets.button import Button
 from enterprises.admin_menu import ENTERPRISE_SERVICES_MENU_HOOK, ORDER_ENTERPRISES
 from enterprises.models import Enterprise
 from enterprises.services import EnterpriseError
-from events.views.admin import MaskedPhoneColumn, phone_display
+from portal.admin_columns import MaskedPhoneColumn
 from portal.admin_views import ReadOnlyViewSetMixin, service_function
 from portal.history import user_name
+from portal.phones import phone_display
 
 VERIFY_PERMISSION = "enterprises.change_enterprise"
 

@@ -20,17 +20,17 @@ from django.utils.translation import gettext as _
 from enterprises.audit import ENTERPRISE_UNVERIFY, ENTERPRISE_VERIFY
 from enterprises.models import Enterprise, Membership
 from enterprises.validators import credit_code_normalise, credit_code_validate
-from events.exceptions import RegistrationError
-from events.services.registration import phone_normalise
 from inbox.services import notify, user_language
 from portal.audit import audit_log
+from portal.errors import DomainError
+from portal.phones import InvalidPhone, phone_normalise
 
 ACTIVE_STATUSES = (Membership.Status.PENDING, Membership.Status.APPROVED)
 # A fixed line with its area code, e.g. 023-6386 1234 (Chongqing) or 010 12345678.
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 
 
-class EnterpriseError(Exception):
+class EnterpriseError(DomainError):
     """An enterprise rule refused the request. ``code`` is machine-readable."""
 
     def __init__(
@@ -41,9 +41,7 @@ class EnterpriseError(Exception):
         enterprise: Enterprise | None = None,
         membership: Membership | None = None,
     ):
-        super().__init__(message)
-        self.message = message
-        self.code = code
+        super().__init__(message, code=code)
         # For code "exists": the enterprise holding the credit code, to offer "ask to join".
         self.enterprise = enterprise
         self.membership = membership
@@ -56,7 +54,7 @@ def contact_phone_normalise(raw: str) -> str:
     """
     try:
         return phone_normalise(raw)
-    except RegistrationError:
+    except InvalidPhone:
         pass  # not a mobile number: it may still be a fixed line
     compact = re.sub(r"[\s()]", "", raw or "")
     if compact.startswith("+86"):

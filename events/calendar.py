@@ -15,11 +15,6 @@ later and the cancellation all update the same event. Sessions are public and us
 from __future__ import annotations
 
 import datetime
-import functools
-from collections.abc import Iterable
-from email.utils import parseaddr
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.urls import reverse
@@ -27,7 +22,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress, vDuration
+from icalendar import Alarm, Calendar, Event, vDuration
 from wagtail.models import Page
 
 from events.models import ActivityPage, OpenDayIndexPage, Registration, Session
@@ -37,6 +32,14 @@ from events.selectors import (
     session_list_for_campaign,
 )
 from events.tickets import manage_token_make
+from portal.calendar import (
+    absolute_url,
+    calendar_host,
+    calendar_new,
+    local_time,
+    organizer,
+    when,
+)
 
 PRODID = "-//Testing and Inspection Public Service Portal//Open day calendar//EN"
 # A registrant's calendar app reminds them this long before their session starts.
@@ -69,13 +72,15 @@ def registration_ics(*, registration: Registration) -> bytes:
     with translation.override(registration.language):
         page = activity_in_language(activity=session.activity, language=registration.language)
         title = page.title
-        manage_url = _absolute(
+        manage_url = absolute_url(
             reverse(
                 "events:registration_manage",
                 kwargs={"token": manage_token_make(registration.ticket_code)},
             )
         )
-        calendar = _calendar(method="CANCEL" if cancelled else "PUBLISH", sessions=[session])
+        calendar = calendar_new(
+            prodid=PRODID, method="CANCEL" if cancelled else "PUBLISH", spans=[session]
+        )
         event = _session_event(
             session, page=page, page_url=_page_url(page), uid=_registration_uid(registration)
         )
@@ -83,7 +88,7 @@ def registration_ics(*, registration: Registration) -> bytes:
             event.add("summary", _("Cancelled: %(title)s") % {"title": title})
         else:
             event.add("summary", title)
-        lines = [title, _when(session)]
+        lines = [title, when(session)]
         if cancelled:
             lines.append(_("This registration has been cancelled."))
         elif registration.status == Registration.Status.WAITLISTED:
@@ -110,9 +115,9 @@ def registration_ics(*, registration: Registration) -> bytes:
         event.add("status", _STATUS.get(registration.status, "CONFIRMED"))
         event.add("sequence", max(registration.changes.count() - 1, 0))
         event.add("last-modified", registration.updated_at)
-        organizer = _organizer()
-        if organizer is not None:
-            event.add("organizer", organizer)
+        sender = organizer()
+        if sender is not None:
+            event.add("organizer", sender)
         if registration.status in (Registration.Status.CONFIRMED, Registration.Status.CHECKED_IN):
             event.add_component(_reminder(session, title=title, page=page))
         calendar.add_component(event)
@@ -131,7 +136,7 @@ def activity_ics(*, activity: ActivityPage) -> bytes:
         if not s.has_ended and s.booking_state != "cancelled"
     ]
     with translation.override(activity.locale.language_code):
-        calendar = _calendar(method="PUBLISH", sessions=sessions)
+        calendar = calendar_new(prodid=PRODID, method="PUBLISH", spans=sessions)
         _name(calendar, activity.title)
         page_url = _page_url(activity)
         for session in sessions:
@@ -148,7 +153,7 @@ def campaign_ics(*, campaign: OpenDayIndexPage) -> bytes:
     """
     sessions = session_list_for_campaign(campaign=campaign)
     with translation.override(campaign.locale.language_code):
-        calendar = _calendar(method="PUBLISH", sessions=sessions)
+        calendar = calendar_new(prodid=PRODID, method="PUBLISH", spans=sessions)
         _name(calendar, campaign.title, description=campaign.theme)
         calendar.add("x-wr-timezone", settings.TIME_ZONE)
         calendar.add("refresh-interval", FEED_REFRESH, parameters={"VALUE": "DURATION"})
@@ -156,7 +161,7 @@ def campaign_ics(*, campaign: OpenDayIndexPage) -> bytes:
         calendar.add("x-published-ttl", vDuration(FEED_REFRESH))
         calendar.add(
             "source",
-            _absolute(reverse("events:calendar_campaign", kwargs={"page_id": campaign.pk})),
+            absolute_url(reverse("events:calendar_campaign", kwargs={"page_id": campaign.pk})),
             parameters={"VALUE": "URI"},
         )
         page_urls: dict[int, str] = {}  # each page's URL, looked up once
@@ -173,49 +178,16 @@ def campaign_ics(*, campaign: OpenDayIndexPage) -> bytes:
 # --- Parts ---------------------------------------------------------------------------
 
 
-def _host() -> str:
-    return urlsplit(settings.SITE_URL).hostname or "localhost"
-
-
-def _absolute(path: str) -> str:
-    """An absolute URL on the portal's public address (``SITE_URL``)."""
-    return settings.SITE_URL + path
-
-
 def _page_url(page: Page) -> str:
     """The page's absolute URL, or "" when it has none (not routable)."""
     parts = page.get_url_parts()
     if not parts or not parts[2]:
         return ""
-    return _absolute(parts[2])
+    return absolute_url(parts[2])
 
 
 def _registration_uid(registration: Registration) -> str:
-    return f"registration-{registration.ticket_code}@{_host()}"
-
-
-@functools.lru_cache(maxsize=16)
-def _vtimezone(first_year: int, last_year: int) -> Timezone:
-    """The portal's ``VTIMEZONE``, with the rules in force from ``first_year`` to the
-    year after ``last_year`` (cached: building it walks the time zone's transitions)."""
-    return Timezone.from_tzid(
-        settings.TIME_ZONE,
-        first_date=datetime.date(first_year, 1, 1),
-        last_date=datetime.date(last_year + 2, 1, 1),
-    )
-
-
-def _calendar(*, method: str, sessions: Iterable[Session]) -> Calendar:
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", method)
-    years = [year for s in sessions for year in (s.starts_at.year, s.ends_at.year)]
-    if years:
-        # Before the events that refer to it by TZID.
-        calendar.add_component(_vtimezone(min(years) - 1, max(years)))
-    return calendar
+    return f"registration-{registration.ticket_code}@{calendar_host()}"
 
 
 def _name(calendar: Calendar, name: str, *, description: str = "") -> None:
@@ -228,17 +200,13 @@ def _name(calendar: Calendar, name: str, *, description: str = "") -> None:
         calendar.add("x-wr-caldesc", description)
 
 
-def _local(moment: datetime.datetime) -> datetime.datetime:
-    return moment.astimezone(ZoneInfo(settings.TIME_ZONE))
-
-
 def _session_event(session: Session, *, page: ActivityPage, page_url: str, uid: str) -> Event:
     """The event's time, place and link; the caller adds summary and description."""
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", timezone.now())
-    event.add("dtstart", _local(session.starts_at))
-    event.add("dtend", _local(session.ends_at))
+    event.add("dtstart", local_time(session.starts_at))
+    event.add("dtend", local_time(session.ends_at))
     event.add("location", _location(page))
     if page.latitude is not None and page.longitude is not None:
         event.add("geo", (float(page.latitude), float(page.longitude)))
@@ -251,7 +219,7 @@ def _public_session_event(session: Session, *, page: ActivityPage, page_url: str
     """A session as anyone may see it: no personal data, no reminder, and shown as free
     time (``TRANSP:TRANSPARENT``) since the subscriber has not necessarily registered."""
     event = _session_event(
-        session, page=page, page_url=page_url, uid=f"session-{session.pk}@{_host()}"
+        session, page=page, page_url=page_url, uid=f"session-{session.pk}@{calendar_host()}"
     )
     event.add("summary", page.title)
     lines = [page.summary] if page.summary else []
@@ -274,18 +242,6 @@ def _location(page: ActivityPage) -> str:
     return _("%(venue)s, %(address)s") % {"venue": page.venue, "address": page.address}
 
 
-def _when(session: Session) -> str:
-    start, end = _local(session.starts_at), _local(session.ends_at)
-    if start.date() == end.date():
-        end_text = date_format(end, "TIME_FORMAT")
-    else:
-        end_text = f"{date_format(end, 'DATE_FORMAT')} {date_format(end, 'TIME_FORMAT')}"
-    return _("When: %(start)s – %(end)s") % {
-        "start": f"{date_format(start, 'DATE_FORMAT')} {date_format(start, 'TIME_FORMAT')}",
-        "end": end_text,
-    }
-
-
 def _reminder(session: Session, *, title: str, page: ActivityPage) -> Alarm:
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
@@ -295,19 +251,8 @@ def _reminder(session: Session, *, title: str, page: ActivityPage) -> Alarm:
         _("Reminder: %(title)s starts at %(time)s at %(venue)s. Bring your ticket code.")
         % {
             "title": title,
-            "time": date_format(_local(session.starts_at), "TIME_FORMAT"),
+            "time": date_format(local_time(session.starts_at), "TIME_FORMAT"),
             "venue": page.venue,
         },
     )
     return alarm
-
-
-def _organizer() -> vCalAddress | None:
-    """The portal's sender address, which calendar apps expect on published and
-    cancelled events (RFC 5546); None when no address is configured."""
-    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    if not address:
-        return None
-    organizer = vCalAddress(f"mailto:{address}")
-    organizer.params["CN"] = name or str(settings.PORTAL_TITLE)
-    return organizer

@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin.forms import WagtailAdminPageForm
 
-from events.exceptions import RegistrationError
 from portal.forms import NameField
+from portal.phones import InvalidPhone, phone_normalise
 from verification.forms import code_field
 
 
@@ -155,11 +155,9 @@ class RegistrationForm(forms.Form):
         return name
 
     def clean_phone(self) -> str:
-        from events.services.registration import phone_normalise
-
         try:
             return phone_normalise(self.cleaned_data["phone"])
-        except RegistrationError as error:
+        except InvalidPhone as error:
             raise forms.ValidationError(error.message, code=error.code) from None
 
     @property
@@ -185,9 +183,7 @@ class TicketResendForm(forms.Form):
     )
 
     def clean_phone(self) -> str:
-        from events.services.registration import phone_normalise
-
         try:
             return phone_normalise(self.cleaned_data["phone"])
-        except RegistrationError as error:
+        except InvalidPhone as error:
             raise forms.ValidationError(error.message, code=error.code) from None

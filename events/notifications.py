@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from events.models import Registration
 from events.services.notices import registration_followups_wake, registration_notice_plan
+from portal.tickets import qr_png
 from reminders.models import Reminder
 
 KINDS = (
@@ -101,7 +102,6 @@ def registration_message(
     """
     from events.calendar import registration_ics
     from events.selectors import ticket_details
-    from events.tickets import qr_png
 
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")

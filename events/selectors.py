@@ -27,6 +27,7 @@ from events.models import (
 from experts.models import InstitutionPage
 from portal.choices import District
 from portal.precompiled import Precompiled
+from portal.tickets import qr_token_make
 
 
 @dataclass(frozen=True)
@@ -407,7 +408,7 @@ def ticket_details(*, registration: Registration) -> dict:
     from django.conf import settings
     from django.urls import reverse
 
-    from events.tickets import manage_token_make, qr_token_make
+    from events.tickets import manage_token_make
 
     session = registration.session
     activity = activity_in_language(activity=session.activity, language=registration.language)

@@ -15,6 +15,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from events import audit
 from events.models import NoShowWaiver
 from events.views import admin as views
+from portal.admin_columns import MaskedPhoneColumn
 from portal.admin_views import ReadOnlyViewSetMixin
 from portal.audit import audit_actions_register
 
@@ -68,7 +69,7 @@ class NoShowWaiverViewSet(ReadOnlyViewSetMixin, ModelViewSet):
     copy_view_enabled = False
     add_to_reference_index = False
     list_display = [
-        views.MaskedPhoneColumn("phone", label=_("Mobile phone")),
+        MaskedPhoneColumn("phone", label=_("Mobile phone")),
         "note",
         DateColumn("created_at", label=_("Lifted at"), sort_key="created_at"),
         UserColumn("created_by", label=_("Lifted by")),

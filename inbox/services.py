@@ -12,11 +12,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import EmailMultiAlternatives
-from django.template import TemplateDoesNotExist
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from inbox.models import Notification, Preference
+from portal.mail import email_render
 
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 
@@ -52,12 +51,7 @@ def notify(
     language = user_language(user)
     with translation.override(language):
         full_context = {**context, "user": user, "url": url, "site_url": settings.SITE_URL}
-        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", full_context).split())
-        body = render_to_string(f"emails/{template}.txt", full_context)
-        try:
-            body_html = render_to_string(f"emails/{template}.html", full_context)
-        except TemplateDoesNotExist:
-            body_html = ""
+        subject, body, body_html = email_render(template=template, context=full_context)
     notification = Notification.objects.create(
         user=user,
         subject=subject[:200],

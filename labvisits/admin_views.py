@@ -31,11 +31,11 @@ from enterprises.admin_menu import (
     ORDER_VISIT_SLOTS,
 )
 from enterprises.admin_views import verified_column, verified_label
-from events.views.admin import phone_display
 from experts.models import InstitutionPage, Lab
 from labvisits.models import HOLDING_STATES, LabVisit, VisitSlot
 from portal.admin_views import ReadOnlyViewSetMixin, StaffExportMixin, TimelineMixin, local_time
 from portal.filters import DateFromToRangeFilter, ModelChoiceFilter
+from portal.phones import phone_display
 
 State = LabVisit.State
 

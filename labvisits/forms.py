@@ -9,11 +9,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from events.exceptions import RegistrationError
-from events.services.registration import phone_normalise
 from experts.models import Lab
 from labvisits.services import SLOT_CAPACITY_MAX
 from portal.forms import DateField, ModelChoiceField, NameField
+from portal.phones import InvalidPhone, phone_normalise
 
 
 class LabVisitRequestForm(forms.Form):
@@ -52,7 +51,7 @@ class LabVisitRequestForm(forms.Form):
     def clean_contact_phone(self) -> str:
         try:
             return phone_normalise(self.cleaned_data["contact_phone"])
-        except RegistrationError as error:
+        except InvalidPhone as error:
             raise ValidationError(error.message) from None
 
     def clean(self):

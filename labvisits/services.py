@@ -34,7 +34,6 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from enterprises.models import Enterprise
-from events.services.registration import ticket_code_new
 from experts.models import Lab
 from labvisits.audit import CHECKIN_OVERRIDE
 from labvisits.exceptions import LabVisitError
@@ -55,6 +54,8 @@ from portal.checkin import (
     staff_name,
 )
 from portal.history import state_change_build, state_change_record
+from portal.locking import lock_rows
+from portal.tickets import TicketUnreadable, ticket_code_new, ticket_code_read
 from reminders.models import Reminder
 from reminders.services import reminders_cancel, reminders_plan
 
@@ -75,12 +76,10 @@ def _record(visit: LabVisit, *, event: str, from_state: str, by, note: str = "")
 
 
 def _lock_slot(slot_id: int) -> VisitSlot:
-    try:
-        return (
-            VisitSlot.objects.select_for_update(of=("self",)).select_related("lab").get(pk=slot_id)
-        )
-    except VisitSlot.DoesNotExist:
-        raise LabVisitError(_("This visit slot does not exist."), code="not_found") from None
+    locked = lock_rows(VisitSlot.objects.select_related("lab"), [slot_id], of=("self",))
+    if not locked:
+        raise LabVisitError(_("This visit slot does not exist."), code="not_found")
+    return locked[0]
 
 
 def _lock_visit(visit_id: int) -> tuple[VisitSlot, LabVisit]:
@@ -89,12 +88,16 @@ def _lock_visit(visit_id: int) -> tuple[VisitSlot, LabVisit]:
     if slot_id is None:
         raise LabVisitError(_("This lab visit does not exist."), code="not_found")
     slot = _lock_slot(slot_id)
-    visit = (
-        LabVisit.objects.select_for_update(of=("self",))
-        .select_related("slot__lab__institution", "enterprise", "requested_by", "checked_in_by")
-        .get(pk=visit_id)
+    visits = lock_rows(
+        LabVisit.objects.select_related(
+            "slot__lab__institution", "enterprise", "requested_by", "checked_in_by"
+        ),
+        [visit_id],
+        of=("self",),
     )
-    return slot, visit
+    if not visits:
+        raise LabVisitError(_("This lab visit does not exist."), code="not_found")
+    return slot, visits[0]
 
 
 def can_manage_lab(*, user: AbstractBaseUser, lab: Lab) -> bool:
@@ -517,13 +520,10 @@ def lab_visit_checkin_ticket(
     ``wrong_slot`` (the visit is for another slot; the message names it), and those of
     ``lab_visit_checkin``.
     """
-    from events.exceptions import RegistrationError
-    from events.services.checkin import ticket_code_read
-
     try:
         code = ticket_code_read(ticket)
-    except RegistrationError as error:
-        raise LabVisitError(error.message, code="unknown_ticket") from None
+    except TicketUnreadable as error:
+        raise LabVisitError(error.message, code=error.code) from None
     visit_id = LabVisit.objects.filter(ticket_code=code).values_list("pk", flat=True).first()
     if visit_id is None:
         raise LabVisitError(_("No lab visit has this ticket code."), code="unknown_ticket")

@@ -22,7 +22,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from enterprises.decorators import enterprise_required
 from enterprises.selectors import enterprise_for_user
-from events.tickets import phone_mask, qr_svg, qr_token_make
 from labvisits.exceptions import LabVisitError
 from labvisits.forms import CancelForm, DecideForm, LabVisitRequestForm, VisitSlotForm
 from labvisits.models import LabVisit, VisitSlot
@@ -46,7 +45,9 @@ from labvisits.services import (
     visit_slot_create,
     visit_slot_delete,
 )
+from portal.phones import phone_mask
 from portal.ratelimit import BOOKING_RATE_LIMITED_MESSAGE, booking_rate_limited
+from portal.tickets import qr_svg, qr_token_make
 
 REQUEST_ERROR_FIELDS = {"group_too_large": "group_size", "full": "group_size"}
 

@@ -33,8 +33,7 @@ from wagtail.log_actions import LogFormatter
 from wagtail.log_actions import log as wagtail_log
 from wagtail.log_actions import registry as log_action_registry
 
-# Spreadsheet exports of lists that carry phone numbers, shown in full to this permission.
-FULL_PHONE_PERMISSION = "events.view_full_phone"
+from portal.phones import FULL_PHONE_PERMISSION
 
 # Action types of the portal itself, registered in portal/wagtail_hooks.py.
 EXPORT_FULL_PHONES = "portal.export_full_phones"

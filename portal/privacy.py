@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.audit import PRIVACY_EXPORT, audit_log
+from portal.errors import DomainError
 
 BATCH_SIZE = 500
 
@@ -98,13 +99,8 @@ def personal_data_handlers() -> list[PersonalData]:
     return sorted(_handlers.values(), key=lambda h: (h.order, h.name))
 
 
-class PrivacyError(Exception):
+class PrivacyError(DomainError):
     """A refused request about personal data; ``code`` is machine-readable."""
-
-    def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 # --- Retention ---------------------------------------------------------------------------

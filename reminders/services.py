@@ -37,12 +37,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
 from django.db.models import F, Q
-from django.template import TemplateDoesNotExist
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format, time_format
 
 from inbox.services import notify, user_language
+from portal.mail import email_render
 from portal.queueing import task_queue
 from reminders.letters import letter_message
 from reminders.models import Broadcast, Letter, Reminder
@@ -679,16 +678,6 @@ def _context(reminder: Reminder, *, language: str, user: AbstractBaseUser | None
     return context
 
 
-def _render(template: str, context: dict) -> tuple[str, str, str]:
-    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
-    body = render_to_string(f"emails/{template}.txt", context)
-    try:
-        html = render_to_string(f"emails/{template}.html", context)
-    except TemplateDoesNotExist:
-        html = ""
-    return subject, body, html
-
-
 def _send_email(
     reminder: Reminder,
     *,
@@ -714,7 +703,7 @@ def _send_email(
     else:
         with translation.override(language):
             context = _context(reminder, language=language, user=user)
-            subject, body, html = _render(target.template, context)
+            subject, body, html = email_render(template=target.template, context=context)
             message = EmailMultiAlternatives(subject, body, to=[address])
             if html:
                 message.attach_alternative(html, "text/html")

@@ -28,6 +28,8 @@ from sms.backends.console import SmsBackend as ConsoleSmsBackend
 from sms.backends.filebased import SmsBackend as FileSmsBackend
 from sms.message import Message
 
+from portal.phones import phone_mask
+
 
 @dataclasses.dataclass(frozen=True)
 class TextTemplate:
@@ -99,20 +101,9 @@ class TextMessage(Message):
         super().__init__(body, recipients=recipients, connection=connection)
 
 
-def mask_phone(phone: str) -> str:
-    """``+8613812341234`` -> ``+86138****1234``: keeps the prefix a human needs to tell a
-    mobile from a landline and the last four digits, hides the rest."""
-    phone = (phone or "").strip()
-    if len(phone) <= 4:
-        return "*" * len(phone)
-    if len(phone) <= 8:
-        return "*" * (len(phone) - 4) + phone[-4:]
-    return f"{phone[:-8]}****{phone[-4:]}"
-
-
 def _masked_text(message: Message, recipient: str) -> str:
     template = getattr(message, "template", "")
-    header = f"from: {message.originator}\nto: {mask_phone(recipient)}\n"
+    header = f"from: {message.originator}\nto: {phone_mask(recipient, keep_prefix=True)}\n"
     if template:
         header += f"template: {template} {getattr(message, 'template_id', '')}".rstrip() + "\n"
     return f"{header}{message.body}\n"

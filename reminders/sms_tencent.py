@@ -30,7 +30,8 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111 import models, sms_client
 
-from reminders.sms import TextMessage, mask_phone
+from portal.phones import phone_mask
+from reminders.sms import TextMessage
 
 OK = "Ok"
 
@@ -54,7 +55,7 @@ def _masked(text: object, phones: list[str]) -> str:
     ``8613812345678``, ``13812345678``) masked."""
     text = str(text or "")
     for phone in phones:
-        masked = mask_phone(phone)
+        masked = phone_mask(phone, keep_prefix=True)
         digits = phone.lstrip("+")
         spellings = {phone, digits}
         if digits.startswith("86") and len(digits) == 13:
@@ -170,7 +171,10 @@ class TencentSmsBackend(BaseSmsBackend):
                 phone = status.PhoneNumber or ""
                 raise TencentSmsError(
                     status.Code,
-                    _masked(f"{status.Message} (to {mask_phone(phone)})", phones + [phone]),
+                    _masked(
+                        f"{status.Message} (to {phone_mask(phone, keep_prefix=True)})",
+                        phones + [phone],
+                    ),
                     request_id=response.RequestId or "",
                 )
         return len(statuses)

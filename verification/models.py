@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from portal.phones import phone_mask
+
 # Wrong codes accepted per code before it is spent (checked in the database too).
 MAX_ATTEMPTS = 5
 
@@ -50,6 +52,4 @@ class PhoneCode(models.Model):
         ]
 
     def __str__(self) -> str:
-        from portal.phones import phone_mask
-
         return phone_mask(self.phone)

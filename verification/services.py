@@ -30,6 +30,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from portal.errors import DomainError
 from portal.ratelimit import rate_limit_hit
 from reminders.services import text_write
 from verification.models import MAX_ATTEMPTS, PhoneCode
@@ -39,13 +40,11 @@ logger = logging.getLogger(__name__)
 CODE_DIGITS = 6
 
 
-class VerificationError(Exception):
+class VerificationError(DomainError):
     """A code could not be sent or was not accepted; ``message`` tells the person why."""
 
     def __init__(self, message: str, *, code: str, attempts_left: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
+        super().__init__(message, code=code)
         self.attempts_left = attempts_left
 
 

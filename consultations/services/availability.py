@@ -27,18 +27,14 @@ from django.utils.translation import gettext as _
 
 from consultations.models import Availability, AvailabilityException, Consultation, Mode, Slot
 from experts.models import Expert
+from portal.errors import DomainError
 
 MIN_SLOT_MINUTES = 15
 MAX_SLOT_MINUTES = 480
 
 
-class AvailabilityError(Exception):
+class AvailabilityError(DomainError):
     """An availability rule refused the request. ``code`` is machine-readable."""
-
-    def __init__(self, message: str, *, code: str):
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 def horizon_days() -> int:

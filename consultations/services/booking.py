@@ -56,11 +56,12 @@ from consultations.notifications import (
     consultation_url,
 )
 from enterprises.models import Enterprise, Membership
-from events.services.registration import ticket_code_new
 from experts.models import Expert
 from inbox.services import notify, user_language
 from portal.audit import audit_log
 from portal.history import state_change_record
+from portal.locking import lock_rows
+from portal.tickets import ticket_code_new
 from reminders.services import reminders_cancel, reminders_replan
 
 State = Consultation.State
@@ -160,12 +161,16 @@ def _check_transition(consultation: Consultation, action: str) -> str | None:
 
 
 def _lock(consultation: Consultation) -> Consultation:
-    """The consultation re-read under a row lock (the caller is in a transaction)."""
-    return (
-        Consultation.objects.select_for_update(of=("self",))
-        .select_related("expert", "enterprise", "requested_by", "slot")
-        .get(pk=consultation.pk)
+    """The consultation re-read under a row lock (the caller is in a transaction);
+    ``Busy`` when the lock is not granted in time."""
+    locked = lock_rows(
+        Consultation.objects.select_related("expert", "enterprise", "requested_by", "slot"),
+        [consultation.pk],
+        of=("self",),
     )
+    if not locked:
+        raise Consultation.DoesNotExist("Consultation matching query does not exist.")
+    return locked[0]
 
 
 def _record(
@@ -194,12 +199,8 @@ def _slot_lock_and_check(
 ) -> Slot:
     """Lock the slot row and check it is bookable; raises ``slot_past``, ``slot_service``,
     ``slot_expert``, ``slot_taken``."""
-    slot = (
-        Slot.objects.select_for_update(of=("self",))
-        .select_related("expert")
-        .filter(pk=slot_id)
-        .first()
-    )
+    locked = lock_rows(Slot.objects.select_related("expert"), [slot_id], of=("self",))
+    slot = locked[0] if locked else None
     if slot is None:
         raise ConsultationError(_("This time is no longer offered."), code="slot_taken")
     if slot.starts_at <= now:

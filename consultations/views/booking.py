@@ -31,9 +31,9 @@ from consultations.models import ACTIVE_STATES, Consultation, Slot
 from consultations.services import booking
 from consultations.services.booking import ENTERPRISE, EXPERT, STAFF, consultation_sides
 from enterprises.decorators import enterprise_required
-from events.tickets import phone_mask
 from experts.models import Expert
 from portal.choices import Field, Service
+from portal.phones import phone_mask
 from portal.ratelimit import BOOKING_RATE_LIMITED_MESSAGE, booking_rate_limited
 
 ATTACHMENT_CODES = {"too_many_files", "file_too_big", "file_type"}

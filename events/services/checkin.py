@@ -41,11 +41,8 @@ from events.services.registration import (
     check_party_size,
     check_phone_not_registered,
     check_session_not_cancelled,
-    phone_normalise,
     registration_change_event,
-    ticket_code_new,
 )
-from events.tickets import TokenInvalid, qr_token_read
 from portal.audit import audit_log
 from portal.batching import in_locked_batches
 from portal.checkin import (
@@ -57,9 +54,10 @@ from portal.checkin import (
     staff_name,
 )
 from portal.history import state_change_build
+from portal.locking import lock_rows
+from portal.phones import InvalidPhone, phone_normalise
+from portal.tickets import TicketUnreadable, ticket_code_new, ticket_code_read
 
-# Typed codes: letters and digits only once spaces and dashes are gone.
-TICKET_CODE = re.compile(r"^[A-Z0-9]{4,12}$")
 SEARCH_LIMIT = 20
 NO_SHOW_BATCH = 500
 
@@ -67,30 +65,13 @@ Status = Registration.Status
 
 
 def _ticket_code(ticket: str) -> str:
-    """The ticket code in a scanned QR token (``CODE:signature``) or a typed code.
-
-    Typed codes are forgiving: ``" k7m2-p9qx "`` reads as ``K7M2P9QX``. Raises
+    """The ticket code in a scanned QR token or a typed code (``portal.tickets``). Raises
     ``RegistrationError`` (``unknown_ticket``) for a forged token or text that cannot be a code.
     """
-    ticket = (ticket or "").strip()
-    if ":" in ticket:
-        try:
-            return qr_token_read(ticket)
-        except TokenInvalid:
-            raise RegistrationError(
-                _("This QR code is not a valid ticket of this portal."), code="unknown_ticket"
-            ) from None
-    code = re.sub(r"[\s\-]", "", ticket).upper()
-    if not TICKET_CODE.match(code):
-        raise RegistrationError(_("No ticket has this code."), code="unknown_ticket")
-    return code
-
-
-def ticket_code_read(ticket: str) -> str:
-    """The ticket code in a scanned QR token or a typed code (public: the lab-visit door
-    check-in reads its tickets the same way). Raises ``RegistrationError``
-    (``unknown_ticket``)."""
-    return _ticket_code(ticket)
+    try:
+        return ticket_code_read(ticket)
+    except TicketUnreadable as error:
+        raise RegistrationError(error.message, code=error.code) from None
 
 
 def _activity_title(activity: ActivityPage) -> str:
@@ -105,10 +86,10 @@ def _activity_title(activity: ActivityPage) -> str:
 
 
 def _lock_session(session_id: int) -> Session:
-    try:
-        session = Session.objects.select_for_update(no_key=True).get(pk=session_id)
-    except Session.DoesNotExist:
-        raise RegistrationError(_("This session does not exist."), code="not_found") from None
+    locked = lock_rows(Session, [session_id], no_key=True)
+    if not locked:
+        raise RegistrationError(_("This session does not exist."), code="not_found")
+    session = locked[0]
     availability_forget_on_commit([session.pk])  # a walk-in may take a place
     return session
 
@@ -288,7 +269,10 @@ def walk_in_record(
     ``error.registration``).
     """
     now = now or timezone.now()
-    phone = phone_normalise(phone) if (phone or "").strip() else ""
+    try:
+        phone = phone_normalise(phone) if (phone or "").strip() else ""
+    except InvalidPhone as error:
+        raise RegistrationError(error.message, code=error.code) from None
     try:
         with transaction.atomic():
             # Counting under the session lock: two walk-ins recorded at two doors cannot

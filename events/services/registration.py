@@ -11,7 +11,6 @@ takes the lock last, for the count and the commit only (``registration_create``)
 from __future__ import annotations
 
 import datetime
-import secrets
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -33,22 +32,10 @@ from events.selectors import registration_can_change, session_is_cancelled, with
 from portal.audit import audit_log
 from portal.history import state_change_record
 from portal.locking import bounded_transaction
-from portal.phones import InvalidPhone
-from portal.phones import phone_normalise as portal_phone_normalise
+from portal.phones import InvalidPhone, phone_normalise
 from portal.precompiled import Precompiled
+from portal.tickets import ticket_code_new
 from reminders.services import reminders_cancel, reminders_plan
-
-TICKET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the door
-
-
-def phone_normalise(raw: str) -> str:
-    """A mainland mobile number as ``+86`` and 11 digits (``portal.phones``); raises
-    ``RegistrationError`` with code ``invalid_phone``."""
-    try:
-        return portal_phone_normalise(raw)
-    except InvalidPhone as error:
-        raise RegistrationError(error.message, code="invalid_phone") from None
-
 
 # The session starts of a phone's no-shows, oldest first: usually none, so one short
 # statement, compiled once (``portal.precompiled``).
@@ -144,11 +131,6 @@ def _busy() -> RegistrationError:
         ),
         code="busy",
     )
-
-
-def ticket_code_new() -> str:
-    """8 characters from an alphabet without look-alikes (0/O, 1/I): 32^8 codes."""
-    return "".join(secrets.choice(TICKET_ALPHABET) for _ in range(8))
 
 
 def _record(registration: Registration, *, from_status: str, by=None, note: str = "") -> None:
@@ -434,7 +416,10 @@ def registration_create(
     between a place and the waiting list under it (``_registration_create_locked``).
     A phone registered twice is refused by the partial unique index in either way.
     """
-    phone = phone_normalise(phone)
+    try:
+        phone = phone_normalise(phone)
+    except InvalidPhone as error:
+        raise RegistrationError(error.message, code=error.code) from None
     now = now or timezone.now()
     fields = {
         "user": user,

@@ -23,11 +23,14 @@ from events.services.registration import (
     waitlist_promote,
 )
 from portal.audit import audit_log
+from portal.locking import lock_rows
 from reminders.services import reminders_replan
+
+MOVABLE_STATUSES = (Registration.Status.CONFIRMED, Registration.Status.WAITLISTED)
 
 
 def _lock_sessions(*session_ids: int) -> dict[int, Session]:
-    """Lock the session rows one by one in ascending pk order.
+    """Lock the session rows in ascending pk order (``lock_rows``).
 
     A move from A to B and a move from B to A running at the same time would each hold
     one row and wait for the other (a deadlock) if each locked its own "from" session
@@ -35,12 +38,10 @@ def _lock_sessions(*session_ids: int) -> dict[int, Session]:
     wait for the first instead. Registration services that lock a single session cannot
     form a cycle with this either.
     """
-    sessions = {}
-    for pk in sorted(set(session_ids)):
-        # No select_related here: FOR UPDATE would also lock the joined page rows.
-        sessions[pk] = Session.objects.select_for_update(no_key=True).filter(pk=pk).first()
-        if sessions[pk] is None:
-            raise RegistrationError(_("This session does not exist."), code="not_found")
+    # No select_related here: FOR UPDATE would also lock the joined page rows.
+    sessions = {s.pk: s for s in lock_rows(Session, session_ids, no_key=True)}
+    if len(sessions) != len(set(session_ids)):
+        raise RegistrationError(_("This session does not exist."), code="not_found")
     availability_forget_on_commit(sessions)
     return sessions
 

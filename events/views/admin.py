@@ -22,23 +22,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 from wagtail.admin import messages
-from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from events.exceptions import RegistrationError, SessionError
 from events.models import NoShowWaiver, Registration, Session, SessionState
 from events.selectors import registration_is_movable
-from events.services.registration import (
-    noshow_waiver_create,
-    phone_normalise,
-    registration_cancel,
-)
+from events.services.registration import noshow_waiver_create, registration_cancel
 from events.services.session import session_cancel
 from events.services.transfer import registration_move
-from events.tickets import phone_mask
 from portal.admin_views import LocalSpreadsheetExportMixin, local_time
 from portal.history import history_rows, user_name
+from portal.phones import InvalidPhone, can_see_full_phone, phone_display, phone_normalise
 from reminders.models import Broadcast, Reminder
 
 Status = Registration.Status
@@ -50,19 +45,6 @@ def url(name: str, *args) -> str:
 
 
 # --- Showing personal data ---------------------------------------------------------------
-
-
-def can_see_full_phone(user) -> bool:
-    return user.has_perm("events.view_full_phone")
-
-
-def phone_display(phone: str, *, user) -> str:
-    """The phone as staff may see it: ``13812341234`` in full, else ``138****1234``."""
-    if not phone:
-        return ""
-    if can_see_full_phone(user):
-        return phone.removeprefix("+86")
-    return phone_mask(phone)
 
 
 def email_display(email: str, *, user) -> str:
@@ -575,16 +557,6 @@ class SessionCancelView(StaffPageMixin, FormView):
 # --- No-show restrictions lifted (a ModelViewSet's index and create views) ---------------
 
 
-class MaskedPhoneColumn(Column):
-    """A phone column that follows the viewer's masking rule."""
-
-    def get_cell_context_data(self, instance, parent_context):
-        context = super().get_cell_context_data(instance, parent_context)
-        request = parent_context.get("request")
-        context["value"] = phone_display(context["raw_value"] or "", user=request.user)
-        return context
-
-
 class NoShowWaiverForm(forms.ModelForm):
     class Meta:
         model = NoShowWaiver
@@ -603,7 +575,7 @@ class NoShowWaiverForm(forms.ModelForm):
     def clean_phone(self) -> str:
         try:
             return phone_normalise(self.cleaned_data["phone"])
-        except RegistrationError as error:
+        except InvalidPhone as error:
             raise forms.ValidationError(error.message, code=error.code) from None
 
 

@@ -35,7 +35,7 @@ from events.services.checkin import (
     checkin_session_title,
     walk_in_record,
 )
-from events.tickets import name_mask, phone_mask
+from events.tickets import name_mask
 from portal.checkin import (
     CheckinAnswer,
     CheckinCounter,
@@ -50,6 +50,7 @@ from portal.checkin import (
     checkin_override_offer,
     checkin_wants_json,
 )
+from portal.phones import phone_mask
 from portal.query import query_text
 
 

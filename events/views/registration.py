@@ -61,7 +61,7 @@ from events.services.registration import (
     registration_create,
     session_full_error,
 )
-from events.tickets import TokenInvalid, manage_token_make, manage_token_read, ticket_qr_svg
+from events.tickets import manage_token_make, manage_token_read, ticket_qr_svg
 from portal.pagecache import (
     csrf_slot,
     is_anonymous_visitor,
@@ -71,6 +71,7 @@ from portal.pagecache import (
     pagecache_generation,
 )
 from portal.ratelimit import client_ip, rate_limit_hit
+from portal.tickets import TokenInvalid
 from verification.browser import remember_verified
 from verification.services import VerificationError
 from verification.views import code_send_in_form, form_show_code_send, phone_proof

@@ -13,7 +13,7 @@ from django.utils import timezone
 from PIL import Image
 
 from events.models import Registration
-from events.tickets import qr_token_make
+from portal.tickets import qr_token_make
 from tests import factories
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 

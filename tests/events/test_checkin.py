@@ -20,7 +20,7 @@ from events.services.checkin import (
     registrations_mark_no_show,
     walk_in_record,
 )
-from events.tickets import qr_token_make
+from portal.tickets import qr_token_make
 from tests import factories
 from tests.concurrency import run_at_once
 

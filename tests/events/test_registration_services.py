@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from events.exceptions import RegistrationError
 from events.models import Registration, RegistrationChange, Session
-from events.services.registration import phone_normalise, registration_cancel, registration_create
+from events.services.registration import registration_cancel, registration_create
+from portal.phones import InvalidPhone, phone_normalise
 from tests import factories
 from tests.concurrency import run_at_once
 
@@ -42,9 +43,16 @@ def test_phone_normalised_to_plus_86(raw, expected):
     "raw", ["", "12812345678", "1381234567", "138123456789", "abc", "+1 415 555 0100"]
 )
 def test_phone_rejected_unless_mainland_mobile(raw):
-    with pytest.raises(RegistrationError) as error:
+    with pytest.raises(InvalidPhone) as error:
         phone_normalise(raw)
     assert error.value.code == "invalid_phone"
+
+
+def test_registration_refused_with_a_number_that_is_no_mainland_mobile(session):
+    with pytest.raises(RegistrationError) as error:
+        register(session, "12812345678")
+    assert error.value.code == "invalid_phone"
+    assert not Registration.objects.exists()
 
 
 def test_registration_confirmed_with_ticket_consent_and_history(session):

@@ -13,13 +13,8 @@ from django.utils import timezone, translation
 
 from events.models import NoShowWaiver, Registration
 from events.services.registration import registration_create
-from events.tickets import (
-    TokenInvalid,
-    manage_token_make,
-    manage_token_read,
-    qr_token_make,
-    qr_token_read,
-)
+from events.tickets import manage_token_make, manage_token_read
+from portal.tickets import TokenInvalid, qr_token_make, qr_token_read
 from tests.factories import ActivityPageFactory, RegistrationFactory, SessionFactory, UserFactory
 
 

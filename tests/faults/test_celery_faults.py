@@ -18,9 +18,9 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from portal.phones import phone_mask
 from reminders.models import Reminder
 from reminders.services import _message_id, reminders_plan
-from reminders.sms import mask_phone
 from tests import factories
 from tests.faults.celery_support import (
     RedisServer,
@@ -96,7 +96,7 @@ def assert_delivered_once(rows: list[Reminder], var_dir: Path, *, repeats_allowe
 
     email_rows = {_message_id(r): r.pk for r in rows if r.channel == Reminder.Channel.EMAIL}
     sms_rows = {
-        mask_phone(r.registration.phone).encode(): r.pk
+        phone_mask(r.registration.phone, keep_prefix=True).encode(): r.pk
         for r in rows
         if r.channel == Reminder.Channel.SMS
     }

@@ -12,8 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from events.models import Registration, RegistrationChange, Session
-from events.tickets import manage_token_make, qr_token_make
+from events.tickets import manage_token_make
 from labvisits.models import LabVisit
+from portal.tickets import qr_token_make
 from tests import factories
 from tests.fuzz.support import (
     FUZZ,

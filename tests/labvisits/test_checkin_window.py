@@ -9,10 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from events.tickets import qr_token_make
 from labvisits.exceptions import LabVisitError
 from labvisits.models import LabVisitChange
 from labvisits.services import lab_visit_checkin_ticket, lab_visit_decide
+from portal.tickets import qr_token_make
 from stats.models import LabVisitStat
 from stats.services import stats_refresh
 from tests import factories

@@ -248,7 +248,7 @@ def test_repeated_checkin_is_refused_with_time_and_staff_and_recorded_once(
 
 
 def test_checkin_by_ticket_rules(inst_a, inst_b, member_a, member_b, checkin_staff):
-    from events.tickets import qr_token_make
+    from portal.tickets import qr_token_make
 
     visit = request_visit(member_a, inst_a.slot)
     lab_visit_decide(visit=visit, by=inst_a.contact, approve=True)

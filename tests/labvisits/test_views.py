@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from events.tickets import qr_token_make
 from labvisits.models import LabVisit, VisitSlot
 from labvisits.services import lab_visit_decide
+from portal.tickets import qr_token_make
 from tests import factories
 from tests.labvisits.conftest import open_door, request_visit
 
