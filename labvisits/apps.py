@@ -16,6 +16,8 @@ class LabVisitsConfig(AppConfig):
         from labvisits.privacy import personal_data_handlers_register
         from labvisits.reminder_targets import LabVisitTarget
         from labvisits.selectors import user_is_contact
+
+        # portal.checkin loads Django's auth views: here for the same reason.
         from portal.checkin import CheckinDoor, checkin_door_register
 
         personal_data_handlers_register()

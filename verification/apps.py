@@ -7,6 +7,7 @@ class VerificationConfig(AppConfig):
     verbose_name = _("Phone verification")
 
     def ready(self) -> None:
+        # Here, not at the top: apps.py is imported before the app registry is ready.
         from portal.pagecache import neutral_cookie_add
         from verification.browser import COOKIE
 
