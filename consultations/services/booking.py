@@ -31,9 +31,9 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
@@ -63,6 +63,9 @@ from portal.history import state_change_record
 from portal.locking import lock_rows
 from portal.tickets import ticket_code_new
 from reminders.services import reminders_cancel, reminders_replan
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 State = Consultation.State
 
@@ -99,7 +102,7 @@ def completion_grace() -> datetime.timedelta:
 # --- Who is acting -----------------------------------------------------------------------
 
 
-def consultation_sides(*, consultation: Consultation, user: AbstractBaseUser) -> set[str]:
+def consultation_sides(*, consultation: Consultation, user: User) -> set[str]:
     """The roles ``user`` holds for ``consultation``: enterprise, expert, staff."""
     sides: set[str] = set()
     if user is None or not user.is_authenticated:
@@ -119,9 +122,7 @@ def consultation_sides(*, consultation: Consultation, user: AbstractBaseUser) ->
     return sides
 
 
-def attachment_download(
-    *, attachment: ConsultationAttachment, by: AbstractBaseUser, sides: set[str]
-) -> None:
+def attachment_download(*, attachment: ConsultationAttachment, by: User, sides: set[str]) -> None:
     """``by`` (holding ``sides`` of the attachment's consultation) downloads it. A download
     by the expert or staff is written to the audit log
     (``consultations.attachment_download``); the enterprise opening its own files is not."""
@@ -296,7 +297,7 @@ def _move_to_slot(consultation: Consultation, slot: Slot) -> None:
 def consultation_request(
     *,
     enterprise: Enterprise,
-    user: AbstractBaseUser,
+    user: User,
     service: str,
     topic: str,
     description: str,
@@ -370,7 +371,7 @@ def consultation_request(
 
 
 def consultation_confirm(
-    *, consultation: Consultation, by: AbstractBaseUser, now: datetime.datetime | None = None
+    *, consultation: Consultation, by: User, now: datetime.datetime | None = None
 ) -> Consultation:
     """The assigned expert accepts a request. Codes: ``forbidden``, ``invalid_transition``,
     ``no_time`` (no time agreed yet: propose a slot first), ``overlap``."""
@@ -398,9 +399,7 @@ def consultation_confirm(
         return consultation
 
 
-def consultation_decline(
-    *, consultation: Consultation, by: AbstractBaseUser, reason: str
-) -> Consultation:
+def consultation_decline(*, consultation: Consultation, by: User, reason: str) -> Consultation:
     """The assigned expert turns a request down, saying why (``reason_required``)."""
     reason = (reason or "").strip()
     with transaction.atomic():
@@ -423,7 +422,7 @@ def consultation_decline(
 def consultation_cancel(
     *,
     consultation: Consultation,
-    by: AbstractBaseUser,
+    by: User,
     reason: str,
     now: datetime.datetime | None = None,
 ) -> Consultation:
@@ -480,7 +479,7 @@ def consultation_cancel(
 def consultation_reschedule_propose(
     *,
     consultation: Consultation,
-    by: AbstractBaseUser,
+    by: User,
     slot: Slot,
     now: datetime.datetime | None = None,
 ) -> Consultation:
@@ -531,7 +530,7 @@ def _proposer_side(consultation: Consultation) -> str:
 def consultation_reschedule_respond(
     *,
     consultation: Consultation,
-    by: AbstractBaseUser,
+    by: User,
     accept: bool,
     now: datetime.datetime | None = None,
 ) -> Consultation:
@@ -589,7 +588,7 @@ def consultation_reschedule_respond(
 def consultation_complete(
     *,
     consultation: Consultation,
-    by: AbstractBaseUser,
+    by: User,
     summary: str,
     recommendations: str = "",
     now: datetime.datetime | None = None,
@@ -620,7 +619,7 @@ def consultation_complete(
 
 
 def consultation_mark_no_show(
-    *, consultation: Consultation, by: AbstractBaseUser, now: datetime.datetime | None = None
+    *, consultation: Consultation, by: User, now: datetime.datetime | None = None
 ) -> Consultation:
     """The expert records that the enterprise did not come (after the start only)."""
     now = now or timezone.now()
@@ -642,7 +641,7 @@ def consultation_mark_no_show(
 def consultation_rate(
     *,
     consultation: Consultation,
-    by: AbstractBaseUser,
+    by: User,
     rating: int,
     comment: str = "",
     now: datetime.datetime | None = None,
@@ -673,7 +672,7 @@ def consultation_rate(
 def consultation_assign(
     *,
     consultation: Consultation,
-    by: AbstractBaseUser,
+    by: User,
     expert: Expert,
     slot: Slot | None = None,
     now: datetime.datetime | None = None,
