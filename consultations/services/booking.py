@@ -47,7 +47,6 @@ from consultations.models import (
     ACTIVE_STATES,
     Consultation,
     ConsultationAttachment,
-    ConsultationChange,
     Slot,
 )
 from consultations.notifications import (
@@ -61,6 +60,7 @@ from inbox.services import notify, user_language
 from portal.audit import audit_log
 from portal.history import state_change_record
 from portal.locking import lock_rows
+from portal.models import StateChange
 from portal.tickets import ticket_code_new
 from reminders.services import reminders_cancel, reminders_replan
 
@@ -176,7 +176,7 @@ def _lock(consultation: Consultation) -> Consultation:
 
 def _record(
     consultation: Consultation, *, event: str, from_state: str, by=None, note: str = ""
-) -> ConsultationChange:
+) -> StateChange:
     return state_change_record(
         obj=consultation,
         event=event,
