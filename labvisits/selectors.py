@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
@@ -26,9 +26,19 @@ from labvisits.models import HOLDING_STATES, InstitutionContact, LabVisit, Visit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+    from django_stubs_ext import WithAnnotations
 
 
-def slots_with_places() -> QuerySet[VisitSlot]:
+class SlotPlaces(TypedDict):
+    """The people counts ``slots_with_places`` annotates."""
+
+    places_taken: int
+    approved_people: int
+    requested_people: int
+    arrived_people: int
+
+
+def slots_with_places() -> QuerySet[WithAnnotations[VisitSlot, SlotPlaces]]:
     """Visit slots annotated with ``places_taken`` (requested + approved people), the
     ``approved_people``, ``requested_people`` and ``arrived_people``."""
 
@@ -197,7 +207,9 @@ def lab_offer_list(*, now: datetime.datetime | None = None) -> list[LabOffer]:
 
 def slot_list_for_checkin(
     *, user: User, now: datetime.datetime | None = None, past_days: int = 14
-) -> tuple[list[VisitSlot], list[VisitSlot]]:
+) -> tuple[
+    list[WithAnnotations[VisitSlot, SlotPlaces]], list[WithAnnotations[VisitSlot, SlotPlaces]]
+]:
     """Visit slots for the check-in picker: (today and later, soonest first; the last
     ``past_days`` days, latest first). Check-in staff see every lab's slots, a contact
     only those of their institutions. Slots without an approved visit are left out."""

@@ -422,7 +422,7 @@ def _checkin(
     by: User,
     now: datetime.datetime,
     slot_id: int | None = None,
-    nonce: str = "",
+    nonce: str | None = "",
     override: bool = False,
     reason: str = "",
 ) -> LabVisit:
@@ -495,7 +495,7 @@ def _checkin(
 
 
 def _check_approved(visit: LabVisit) -> None:
-    messages = {
+    messages: dict[str, str] = {
         State.REQUESTED: _("This visit has not been approved yet."),
         State.DECLINED: _("This visit was declined."),
         State.CANCELLED: _("This visit was cancelled."),
