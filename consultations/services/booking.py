@@ -113,7 +113,8 @@ def consultation_sides(*, consultation: Consultation, user: User) -> set[str]:
         status=Membership.Status.APPROVED,
     ).exists():
         sides.add(ENTERPRISE)
-    if consultation.expert_id is not None and consultation.expert.user_id == user.pk:
+    expert = consultation.expert  # None without a query when no expert is assigned
+    if expert is not None and expert.user_id == user.pk:
         sides.add(EXPERT)
     if user.has_perm("consultations.assign_consultation") or user.has_perm(
         "consultations.change_consultation"
@@ -158,6 +159,14 @@ def _check_transition(consultation: Consultation, action: str) -> str | None:
             % {"state": consultation.get_state_display().lower()},
             code="invalid_transition",
         )
+    return target
+
+
+def _next_state(consultation: Consultation, action: str) -> str:
+    """``_check_transition`` of an action that moves the consultation to another state."""
+    target = _check_transition(consultation, action)
+    if target is None:
+        raise ValueError(f"{action!r} leaves the consultation in its state")
     return target
 
 
@@ -236,6 +245,8 @@ def _overlap_error() -> ConsultationError:
 def _check_no_overlap(consultation: Consultation) -> None:
     """On every database (SQLite has no exclusion constraint): the expert has no other
     confirmed consultation overlapping this one's time. Call inside the transaction."""
+    # Called for confirmed consultations only, which have an expert (model constraint).
+    assert consultation.expert_id is not None
     clash = (
         Consultation.objects.filter(
             expert_id=consultation.expert_id,
@@ -366,7 +377,8 @@ def consultation_request(
     except BaseException:
         # Files are not transactional: remove what this failed request wrote.
         for attachment in stored:
-            attachment.file.storage.delete(attachment.file.name)
+            if attachment.file.name is not None:
+                attachment.file.storage.delete(attachment.file.name)
         raise
 
 
@@ -379,7 +391,7 @@ def consultation_confirm(
     with transaction.atomic():
         consultation = _lock(consultation)
         _require(consultation_sides(consultation=consultation, user=by), EXPERT)
-        target = _check_transition(consultation, "confirm")
+        target = _next_state(consultation, "confirm")
         if consultation.starts_at is None:
             raise ConsultationError(
                 _("Agree on a time first: propose one of your slots."), code="no_time"
@@ -405,7 +417,7 @@ def consultation_decline(*, consultation: Consultation, by: User, reason: str) -
     with transaction.atomic():
         consultation = _lock(consultation)
         _require(consultation_sides(consultation=consultation, user=by), EXPERT)
-        target = _check_transition(consultation, "decline")
+        target = _next_state(consultation, "decline")
         if not reason:
             raise ConsultationError(_("Say why you decline."), code="reason_required")
         previous = consultation.state
@@ -434,7 +446,7 @@ def consultation_cancel(
         consultation = _lock(consultation)
         sides = consultation_sides(consultation=consultation, user=by)
         _require(sides, ENTERPRISE, EXPERT, STAFF)
-        target = _check_transition(consultation, "cancel")
+        target = _next_state(consultation, "cancel")
         if not reason:
             raise ConsultationError(_("Say why you cancel."), code="reason_required")
         if (
@@ -599,7 +611,8 @@ def consultation_complete(
     with transaction.atomic():
         consultation = _lock(consultation)
         _require(consultation_sides(consultation=consultation, user=by), EXPERT)
-        target = _check_transition(consultation, "complete")
+        target = _next_state(consultation, "complete")
+        assert consultation.starts_at is not None  # confirmed: it has a time (model constraint)
         if now < consultation.starts_at:
             raise ConsultationError(_("The consultation has not started yet."), code="too_early")
         if not summary:
@@ -626,7 +639,8 @@ def consultation_mark_no_show(
     with transaction.atomic():
         consultation = _lock(consultation)
         _require(consultation_sides(consultation=consultation, user=by), EXPERT)
-        target = _check_transition(consultation, "no_show")
+        target = _next_state(consultation, "no_show")
+        assert consultation.starts_at is not None  # confirmed: it has a time (model constraint)
         if now < consultation.starts_at:
             raise ConsultationError(_("The consultation has not started yet."), code="too_early")
         previous = consultation.state
@@ -687,7 +701,7 @@ def consultation_assign(
         raise ConsultationError(_("You may not assign experts."), code="forbidden")
     with transaction.atomic():
         consultation = _lock(consultation)
-        target = _check_transition(consultation, "assign")
+        target = _next_state(consultation, "assign")
         previous = consultation.state
         previous_expert = consultation.expert
         if slot is not None:
@@ -730,7 +744,7 @@ def consultation_assign(
         # A confirmed consultation goes back to requested: its reminder rows stay, but the
         # sender skips them while it is not confirmed (``reminders.services``), and the
         # new expert's confirmation moves them to the (possibly new) time.
-        extra = ()
+        extra: tuple[User, ...] = ()
         if previous_expert is not None and previous_expert.pk != expert.pk and previous_expert.user:
             extra = (previous_expert.user,)
         consultation_notify(consultation=consultation, event="assigned", actor=by, extra=extra)
@@ -799,7 +813,8 @@ def consultations_request_completion(*, now: datetime.datetime | None = None) ->
 
 
 def _notify_completion_request(consultation: Consultation) -> bool:
-    user = consultation.expert.user if consultation.expert_id else None
+    expert = consultation.expert  # None without a query when no expert is assigned
+    user = expert.user if expert is not None else None
     if user is None or not user.is_active:
         return False
     notify(
