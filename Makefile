@@ -76,9 +76,13 @@ run: messages seed
 		--schedule=var/celerybeat-schedule & \
 	$(BIN)/gunicorn portal.wsgi --config portal/gunicorn_run.py --bind $(HOST):$(PORT)
 
+# ruff; the floors between the apps (.importlinter); the types of services and selectors
+# (mypy.ini).
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 check: $(VENV)/.installed-dev messages
 	$(PY) manage.py check

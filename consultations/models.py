@@ -126,6 +126,9 @@ class Slot(models.Model):
     mode = models.CharField(_("where"), max_length=12, choices=Mode.choices)
     services = models.ManyToManyField("portal.ServiceType", verbose_name=_("services offered"))
 
+    # Not a field: the active consultation on the slot, set by ``slot_list_for_expert``.
+    booking: Consultation | None
+
     class Meta:
         ordering = ["starts_at"]
         verbose_name = _("slot")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from typing import TYPE_CHECKING
 
 from enterprises.models import Enterprise, Membership
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def enterprise_for_user(*, user: AbstractBaseUser) -> Enterprise | None:
+
+def enterprise_for_user(*, user: User) -> Enterprise | None:
     """The enterprise ``user`` is an approved member (or owner) of, if any."""
     if not user.is_authenticated:
         return None
@@ -19,7 +22,7 @@ def enterprise_for_user(*, user: AbstractBaseUser) -> Enterprise | None:
     return membership.enterprise if membership else None
 
 
-def membership_active_for_user(*, user: AbstractBaseUser) -> Membership | None:
+def membership_active_for_user(*, user: User) -> Membership | None:
     """The user's approved or pending membership (a user has at most one), with its
     enterprise; None for visitors and users without one."""
     if not user.is_authenticated:
@@ -31,7 +34,7 @@ def membership_active_for_user(*, user: AbstractBaseUser) -> Membership | None:
     )
 
 
-def membership_last_declined(*, user: AbstractBaseUser) -> Membership | None:
+def membership_last_declined(*, user: User) -> Membership | None:
     return (
         Membership.objects.select_related("enterprise")
         .filter(user=user, status=Membership.Status.DECLINED)

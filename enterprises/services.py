@@ -9,8 +9,8 @@ requests race, and ``enterprise_credit_code_unique`` keeps one profile per licen
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -24,6 +24,9 @@ from inbox.services import notify, user_language
 from portal.audit import audit_log
 from portal.errors import DomainError
 from portal.phones import InvalidPhone, phone_normalise
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 ACTIVE_STATUSES = (Membership.Status.PENDING, Membership.Status.APPROVED)
 # A fixed line with its area code, e.g. 023-6386 1234 (Chongqing) or 010 12345678.
@@ -89,7 +92,7 @@ def _has_enterprise_error() -> EnterpriseError:
     )
 
 
-def _active_membership(user: AbstractBaseUser) -> Membership | None:
+def _active_membership(user: User) -> Membership | None:
     return (
         Membership.objects.select_related("enterprise")
         .filter(user=user, status__in=ACTIVE_STATUSES)
@@ -97,7 +100,7 @@ def _active_membership(user: AbstractBaseUser) -> Membership | None:
     )
 
 
-def _owner_of(enterprise: Enterprise) -> AbstractBaseUser | None:
+def _owner_of(enterprise: Enterprise) -> User | None:
     membership = (
         Membership.objects.select_related("user")
         .filter(enterprise=enterprise, role=Membership.Role.OWNER)
@@ -106,7 +109,7 @@ def _owner_of(enterprise: Enterprise) -> AbstractBaseUser | None:
     return membership.user if membership else None
 
 
-def _url_for(user: AbstractBaseUser, name: str) -> str:
+def _url_for(user: User, name: str) -> str:
     """A site path in ``user``'s language (the link in their notification)."""
     with translation.override(user_language(user)):
         return reverse(name)
@@ -114,7 +117,7 @@ def _url_for(user: AbstractBaseUser, name: str) -> str:
 
 def enterprise_create(
     *,
-    user: AbstractBaseUser,
+    user: User,
     name: str,
     credit_code: str,
     industry: str,
@@ -185,7 +188,7 @@ def _exists_error(enterprise: Enterprise) -> EnterpriseError:
     )
 
 
-def membership_request(*, user: AbstractBaseUser, credit_code: str) -> Membership:
+def membership_request(*, user: User, credit_code: str) -> Membership:
     """Asks to join the enterprise with ``credit_code``; the owner is notified.
 
     Error codes: ``invalid_credit_code``, ``not_found``, ``already_member`` (approved or
@@ -239,11 +242,11 @@ def membership_request(*, user: AbstractBaseUser, credit_code: str) -> Membershi
     return membership
 
 
-def _display_name(user: AbstractBaseUser) -> str:
+def _display_name(user: User) -> str:
     return user.get_full_name() or user.email or user.get_username()
 
 
-def membership_withdraw(*, membership: Membership, by: AbstractBaseUser) -> None:
+def membership_withdraw(*, membership: Membership, by: User) -> None:
     """The requester takes back a pending request. Codes ``forbidden``, ``not_pending``."""
     with transaction.atomic():
         membership = Membership.objects.select_for_update().get(pk=membership.pk)
@@ -254,7 +257,7 @@ def membership_withdraw(*, membership: Membership, by: AbstractBaseUser) -> None
         membership.delete()
 
 
-def membership_decide(*, membership: Membership, by: AbstractBaseUser, approve: bool) -> Membership:
+def membership_decide(*, membership: Membership, by: User, approve: bool) -> Membership:
     """The enterprise's owner approves or declines a pending request; the requester is
     notified. Error codes: ``forbidden`` (``by`` is not the owner), ``not_pending``."""
     with transaction.atomic():
@@ -294,7 +297,7 @@ def membership_decide(*, membership: Membership, by: AbstractBaseUser, approve: 
 def enterprise_update(
     *,
     enterprise: Enterprise,
-    by: AbstractBaseUser,
+    by: User,
     name: str,
     industry: str,
     district: str,
@@ -334,9 +337,7 @@ def enterprise_update(
     return enterprise
 
 
-def enterprise_verify(
-    *, enterprise: Enterprise, by: AbstractBaseUser, verified: bool = True
-) -> Enterprise:
+def enterprise_verify(*, enterprise: Enterprise, by: User, verified: bool = True) -> Enterprise:
     """Regulator staff mark the profile as checked against the licence (or take the mark
     back). The caller checks that ``by`` may do so (admin permission). Code ``name_taken``:
     another verified enterprise carries the same name (a unique index decides).
@@ -365,7 +366,7 @@ def enterprise_verify(
     return enterprise
 
 
-def _verification_set(enterprise: Enterprise, *, by: AbstractBaseUser | None, verified: bool):
+def _verification_set(enterprise: Enterprise, *, by: User | None, verified: bool):
     enterprise.is_verified = verified
     enterprise.verified_at = timezone.now() if verified else None
     enterprise.verified_by = by if verified else None

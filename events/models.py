@@ -217,7 +217,7 @@ class ActivityPhoto(Orderable):
 PLACE_HOLDING_STATUSES = ("confirmed", "checked_in", "no_show")
 
 
-class SessionQuerySet(models.QuerySet):
+class SessionQuerySet(models.QuerySet["Session"]):
     def with_places(self) -> SessionQuerySet:
         """Annotate ``places_taken``: people of the registrations that hold a place."""
         return self.annotate(

@@ -22,6 +22,7 @@ from events.models import (
     OpenDayIndexPage,
     Registration,
     Session,
+    SessionQuerySet,
     SessionState,
 )
 from experts.models import InstitutionPage
@@ -62,7 +63,7 @@ def activity_filter_from_query(*, campaign: OpenDayIndexPage, query: Mapping) ->
     )
 
 
-def _sessions_of(translation_key_ref, *, default_locale_id: int | None = None) -> QuerySet[Session]:
+def _sessions_of(translation_key_ref, *, default_locale_id: int | None = None) -> SessionQuerySet:
     """Sessions of an activity in any language: they live on the default-language page.
 
     Pass ``default_locale_id`` when building several subqueries, to look the locale up once.
@@ -410,11 +411,14 @@ def ticket_details(*, registration: Registration) -> dict:
 
     from events.tickets import manage_token_make
 
+    ticket_code = registration.ticket_code
+    if ticket_code is None:
+        raise ValueError(f"registration {registration.pk} is anonymised: it has no ticket")
     session = registration.session
     activity = activity_in_language(activity=session.activity, language=registration.language)
     manage_path = reverse(
         "events:registration_manage",
-        kwargs={"token": manage_token_make(registration.ticket_code)},
+        kwargs={"token": manage_token_make(ticket_code)},
     )
     holds_place = registration.status in (
         Registration.Status.CONFIRMED,
@@ -431,7 +435,7 @@ def ticket_details(*, registration: Registration) -> dict:
         "activity_url": settings.SITE_URL.rstrip("/") + activity.url if activity.live else "",
         "manage_url": settings.SITE_URL.rstrip("/") + manage_path,
         "manage_path": manage_path,
-        "qr_token": qr_token_make(registration.ticket_code) if holds_place else "",
+        "qr_token": qr_token_make(ticket_code) if holds_place else "",
         "map_url": activity.map_url,
         "holds_place": holds_place,
         # The organiser cancelled the whole session, and why (told to registrants only).

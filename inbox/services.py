@@ -9,24 +9,28 @@ notifies anyone, and a broker outage only delays the e-mail).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone, translation
 
 from inbox.models import Notification, Preference
 from portal.mail import email_render
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 
 
-def user_language(user: AbstractBaseUser) -> str:
+def user_language(user: User) -> str:
     """The language to write to ``user`` in (their preference, else the site default)."""
     preference = Preference.objects.filter(user=user).values_list("language", flat=True).first()
     return preference if preference in LANGUAGE_CODES else settings.LANGUAGE_CODE
 
 
-def user_language_set(*, user: AbstractBaseUser, language: str) -> None:
+def user_language_set(*, user: User, language: str) -> None:
     if language not in LANGUAGE_CODES:
         return
     Preference.objects.update_or_create(user=user, defaults={"language": language})
@@ -34,7 +38,7 @@ def user_language_set(*, user: AbstractBaseUser, language: str) -> None:
 
 def notify(
     *,
-    user: AbstractBaseUser,
+    user: User,
     template: str,
     context: dict,
     url: str = "",
@@ -71,7 +75,7 @@ def notify(
     return notification
 
 
-def notification_mark_read(*, user: AbstractBaseUser, notification_id: int | None = None) -> int:
+def notification_mark_read(*, user: User, notification_id: int | None = None) -> int:
     """Mark one (or, without an id, every) unread notification of ``user`` as read."""
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification_id is not None:

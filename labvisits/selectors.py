@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -24,8 +24,21 @@ from enterprises.models import Membership
 from experts.models import InstitutionPage, Lab
 from labvisits.models import HOLDING_STATES, InstitutionContact, LabVisit, VisitSlot
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django_stubs_ext import WithAnnotations
 
-def slots_with_places() -> QuerySet[VisitSlot]:
+
+class SlotPlaces(TypedDict):
+    """The people counts ``slots_with_places`` annotates."""
+
+    places_taken: int
+    approved_people: int
+    requested_people: int
+    arrived_people: int
+
+
+def slots_with_places() -> QuerySet[WithAnnotations[VisitSlot, SlotPlaces]]:
     """Visit slots annotated with ``places_taken`` (requested + approved people), the
     ``approved_people``, ``requested_people`` and ``arrived_people``."""
 
@@ -50,7 +63,7 @@ def slot_places_taken(*, slot: VisitSlot) -> int:
     )["n"]
 
 
-def contact_institution_keys(*, user: AbstractBaseUser) -> set:
+def contact_institution_keys(*, user: User) -> set:
     """Translation keys of the institutions ``user`` is a contact of."""
     if not user.is_authenticated:
         return set()
@@ -61,11 +74,11 @@ def contact_institution_keys(*, user: AbstractBaseUser) -> set:
     )
 
 
-def user_is_contact(*, user: AbstractBaseUser) -> bool:
+def user_is_contact(*, user: User) -> bool:
     return user.is_authenticated and InstitutionContact.objects.filter(user=user).exists()
 
 
-def user_is_contact_for_lab(*, user: AbstractBaseUser, lab: Lab) -> bool:
+def user_is_contact_for_lab(*, user: User, lab: Lab) -> bool:
     """Whether ``user`` is a contact of the institution that owns ``lab``."""
     if not user.is_authenticated:
         return False
@@ -74,7 +87,7 @@ def user_is_contact_for_lab(*, user: AbstractBaseUser, lab: Lab) -> bool:
     ).exists()
 
 
-def contacts_for_lab(*, lab: Lab) -> list[AbstractBaseUser]:
+def contacts_for_lab(*, lab: Lab) -> list[User]:
     """The users who handle visits to ``lab``'s institution (active accounts only)."""
     return [
         c.user
@@ -86,7 +99,7 @@ def contacts_for_lab(*, lab: Lab) -> list[AbstractBaseUser]:
     ]
 
 
-def user_is_enterprise_member(*, user: AbstractBaseUser, enterprise_id: int) -> bool:
+def user_is_enterprise_member(*, user: User, enterprise_id: int) -> bool:
     return (
         user.is_authenticated
         and Membership.objects.filter(
@@ -95,7 +108,7 @@ def user_is_enterprise_member(*, user: AbstractBaseUser, enterprise_id: int) -> 
     )
 
 
-def labs_for_contact(*, user: AbstractBaseUser) -> QuerySet[Lab]:
+def labs_for_contact(*, user: User) -> QuerySet[Lab]:
     """The labs of the institutions ``user`` is a contact of (default-language rows)."""
     return Lab.objects.filter(
         institution__translation_key__in=contact_institution_keys(user=user),
@@ -107,7 +120,7 @@ def _visit_qs() -> QuerySet[LabVisit]:
     return LabVisit.objects.select_related("slot__lab__institution", "enterprise", "requested_by")
 
 
-def visit_for_user(*, user: AbstractBaseUser, pk: int) -> LabVisit | None:
+def visit_for_user(*, user: User, pk: int) -> LabVisit | None:
     """The visit if ``user`` is a party to it (see the module docstring), else None."""
     if not user.is_authenticated:
         return None
@@ -119,7 +132,7 @@ def visit_for_user(*, user: AbstractBaseUser, pk: int) -> LabVisit | None:
     return visit
 
 
-def visit_role(*, user: AbstractBaseUser, visit: LabVisit) -> str | None:
+def visit_role(*, user: User, visit: LabVisit) -> str | None:
     """``"enterprise"``, ``"contact"``, ``"staff"`` or None (not a party)."""
     if user_is_enterprise_member(user=user, enterprise_id=visit.enterprise_id):
         return "enterprise"
@@ -134,7 +147,7 @@ def visit_list_for_enterprise(*, enterprise_id: int) -> QuerySet[LabVisit]:
     return _visit_qs().filter(enterprise_id=enterprise_id).order_by("-slot__starts_at", "-pk")
 
 
-def visit_list_for_contact(*, user: AbstractBaseUser) -> QuerySet[LabVisit]:
+def visit_list_for_contact(*, user: User) -> QuerySet[LabVisit]:
     return _visit_qs().filter(
         slot__lab__institution__translation_key__in=contact_institution_keys(user=user)
     )
@@ -193,8 +206,10 @@ def lab_offer_list(*, now: datetime.datetime | None = None) -> list[LabOffer]:
 
 
 def slot_list_for_checkin(
-    *, user: AbstractBaseUser, now: datetime.datetime | None = None, past_days: int = 14
-) -> tuple[list[VisitSlot], list[VisitSlot]]:
+    *, user: User, now: datetime.datetime | None = None, past_days: int = 14
+) -> tuple[
+    list[WithAnnotations[VisitSlot, SlotPlaces]], list[WithAnnotations[VisitSlot, SlotPlaces]]
+]:
     """Visit slots for the check-in picker: (today and later, soonest first; the last
     ``past_days`` days, latest first). Check-in staff see every lab's slots, a contact
     only those of their institutions. Slots without an approved visit are left out."""

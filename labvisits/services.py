@@ -25,9 +25,9 @@ the approved visits nobody checked in once their slot has ended.
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
@@ -58,6 +58,9 @@ from portal.locking import lock_rows
 from portal.tickets import TicketUnreadable, ticket_code_new, ticket_code_read
 from reminders.models import Reminder
 from reminders.services import reminders_cancel, reminders_plan
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 State = LabVisit.State
 SLOT_CAPACITY_MAX = 500
@@ -100,12 +103,12 @@ def _lock_visit(visit_id: int) -> tuple[VisitSlot, LabVisit]:
     return slot, visits[0]
 
 
-def can_manage_lab(*, user: AbstractBaseUser, lab: Lab) -> bool:
+def can_manage_lab(*, user: User, lab: Lab) -> bool:
     """A contact of the lab's institution, or staff allowed to change lab visits."""
     return user_is_contact_for_lab(user=user, lab=lab) or user.has_perm("labvisits.change_labvisit")
 
 
-def can_check_in(*, user: AbstractBaseUser, lab: Lab) -> bool:
+def can_check_in(*, user: User, lab: Lab) -> bool:
     """Check-in staff, or a contact of the lab's institution."""
     return user.has_perm("events.check_in") or user_is_contact_for_lab(user=user, lab=lab)
 
@@ -116,7 +119,7 @@ def can_check_in(*, user: AbstractBaseUser, lab: Lab) -> bool:
 def visit_slot_create(
     *,
     lab: Lab,
-    by: AbstractBaseUser,
+    by: User,
     starts_at: datetime.datetime,
     ends_at: datetime.datetime,
     capacity: int,
@@ -146,7 +149,7 @@ def visit_slot_create(
     )
 
 
-def visit_slot_delete(*, slot: VisitSlot, by: AbstractBaseUser) -> None:
+def visit_slot_delete(*, slot: VisitSlot, by: User) -> None:
     """Withdraw a slot nobody has asked for. Error codes: ``forbidden``, ``has_visits`` (a
     visit was requested for it, even one since declined or cancelled: its history is kept;
     decline or cancel the open ones and leave the slot)."""
@@ -171,7 +174,7 @@ def visit_slot_delete(*, slot: VisitSlot, by: AbstractBaseUser) -> None:
 def lab_visit_request(
     *,
     enterprise: Enterprise,
-    user: AbstractBaseUser,
+    user: User,
     slot: VisitSlot,
     group_size: int,
     purpose: str,
@@ -273,7 +276,7 @@ def _create_with_ticket_code(**fields) -> LabVisit:
 def lab_visit_decide(
     *,
     visit: LabVisit,
-    by: AbstractBaseUser,
+    by: User,
     approve: bool,
     reason: str = "",
     now: datetime.datetime | None = None,
@@ -325,7 +328,7 @@ def lab_visit_decide(
 
 
 def lab_visit_cancel_refusal(
-    *, visit: LabVisit, by: AbstractBaseUser, now: datetime.datetime
+    *, visit: LabVisit, by: User, now: datetime.datetime
 ) -> LabVisitError | None:
     """Why ``by`` may not cancel ``visit`` now (``forbidden``, ``not_cancellable``,
     ``past``), or None when they may: the rule of ``lab_visit_cancel`` and of the visit
@@ -344,7 +347,7 @@ def lab_visit_cancel_refusal(
 def lab_visit_cancel(
     *,
     visit: LabVisit,
-    by: AbstractBaseUser,
+    by: User,
     reason: str,
     now: datetime.datetime | None = None,
 ) -> LabVisit:
@@ -382,7 +385,7 @@ def lab_visit_cancel(
 def lab_visit_checkin(
     *,
     visit: LabVisit,
-    by: AbstractBaseUser,
+    by: User,
     nonce: str = "",
     override: bool = False,
     reason: str = "",
@@ -416,10 +419,10 @@ def lab_visit_checkin(
 def _checkin(
     *,
     visit_id: int,
-    by: AbstractBaseUser,
+    by: User,
     now: datetime.datetime,
     slot_id: int | None = None,
-    nonce: str = "",
+    nonce: str | None = "",
     override: bool = False,
     reason: str = "",
 ) -> LabVisit:
@@ -492,7 +495,7 @@ def _checkin(
 
 
 def _check_approved(visit: LabVisit) -> None:
-    messages = {
+    messages: dict[str, str] = {
         State.REQUESTED: _("This visit has not been approved yet."),
         State.DECLINED: _("This visit was declined."),
         State.CANCELLED: _("This visit was cancelled."),
@@ -507,7 +510,7 @@ def lab_visit_checkin_ticket(
     *,
     slot: VisitSlot,
     ticket: str,
-    by: AbstractBaseUser,
+    by: User,
     nonce: str = "",
     override: bool = False,
     reason: str = "",

@@ -12,11 +12,14 @@ Core module: it imports no feature app.
 from __future__ import annotations
 
 import datetime
+from typing import TypeVar
 
 from django.db import models
 from django.utils import timezone
 
 from portal.models import StateChange
+
+_Change = TypeVar("_Change", bound=StateChange)
 
 
 def _actor(by):
@@ -25,7 +28,7 @@ def _actor(by):
 
 
 def state_change_build(
-    model: type[StateChange],
+    model: type[_Change],
     *,
     event: str,
     from_state: str,
@@ -34,7 +37,7 @@ def state_change_build(
     note: str = "",
     at: datetime.datetime | None = None,
     **target,
-) -> StateChange:
+) -> _Change:
     """An unsaved step of ``model`` (``target``: its foreign key, e.g. ``registration_id``),
     for ``model.objects.bulk_create``."""
     return model(

@@ -26,15 +26,17 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import hashlib
 import logging
 import re
 import time
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
@@ -45,7 +47,10 @@ from portal.mail import email_render
 from portal.queueing import task_queue
 from reminders.letters import letter_message
 from reminders.models import Broadcast, Letter, Reminder
-from reminders.targets import ReminderTarget, target_for, target_of, targets
+from reminders.targets import ReminderTarget, UnknownTargetError, target_for, target_of, targets
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -71,10 +76,10 @@ class Outcome:
 def _one_target(given: dict[str, models.Model | None]) -> tuple[ReminderTarget, models.Model]:
     """The registered target and the appointment of ``kind=appointment`` keyword arguments
     (exactly one given)."""
-    given = {kind: obj for kind, obj in given.items() if obj is not None}
-    if len(given) != 1:
+    present = {kind: obj for kind, obj in given.items() if obj is not None}
+    if len(present) != 1:
         raise ValueError("pass exactly one target, as <kind>=<appointment>")
-    ((kind, obj),) = given.items()
+    ((kind, obj),) = present.items()
     return target_for(kind), obj
 
 
@@ -100,9 +105,15 @@ def reminders_plan(*, fresh: bool = False, **appointment: models.Model | None) -
     inserted without looking for existing ones (a clash would be an error).
     """
     target, obj = _one_target(appointment)
+    return _plan(target, obj, fresh=fresh)
+
+
+def _plan(target: ReminderTarget, obj: models.Model, *, fresh: bool) -> int:
+    """``reminders_plan`` of ``obj``, an appointment of ``target``'s kind."""
     if not target.is_plannable(obj):
         return 0
     starts_at = target.starts_at(obj)
+    assert starts_at is not None  # a plannable appointment has a start time
     now = timezone.now()
     rows = []
     for offset in settings.REMINDER_OFFSETS.get(target.kind, ()):
@@ -231,6 +242,7 @@ def reminders_replan(**appointment: models.Model | None) -> int:
     if not target.is_plannable(obj):
         return 0
     starts_at = target.starts_at(obj)
+    assert starts_at is not None  # a plannable appointment has a start time
     now = timezone.now()
     moved = 0
     with transaction.atomic():
@@ -269,7 +281,7 @@ def reminders_replan(**appointment: models.Model | None) -> int:
             moved += Reminder.objects.filter(pk=row.pk, state=row.state).update(
                 starts_at=starts_at, **changes
             )
-        created = reminders_plan(**{target.kind: obj})
+        created = _plan(target, obj, fresh=False)
     return moved + created
 
 
@@ -295,7 +307,7 @@ def reminders_enqueue_on_commit(*, reminder_ids: list[int]) -> None:
     size = max(settings.REMINDER_BATCH_SIZE, 1)
     for start in range(0, len(reminder_ids), size):
         chunk = list(reminder_ids[start : start + size])
-        transaction.on_commit(lambda chunk=chunk: _hand_over(chunk))
+        transaction.on_commit(functools.partial(_hand_over, chunk))
 
 
 def _hand_over(reminder_ids: list[int]) -> None:
@@ -402,10 +414,10 @@ class _Connections:
     the next message (an SMTP session may be unusable after an error)."""
 
     def __init__(self) -> None:
-        self._email = None
+        self._email: BaseEmailBackend | None = None
         self._sms = None
 
-    def email(self):
+    def email(self) -> BaseEmailBackend:
         if self._email is None:
             from django.core.mail import get_connection
 
@@ -614,7 +626,7 @@ def _scrub(text: str, *, secrets: list[str]) -> str:
     return _PHONE_RE.sub("[number]", text)
 
 
-def reminder_retry(*, reminder_id: int, by: AbstractBaseUser) -> Reminder:
+def reminder_retry(*, reminder_id: int, by: User) -> Reminder:
     """Staff send a failed reminder again: pending now, with a fresh set of attempts."""
     updated = Reminder.objects.filter(pk=reminder_id, state=Reminder.State.FAILED).update(
         state=Reminder.State.PENDING,
@@ -632,30 +644,44 @@ def reminder_retry(*, reminder_id: int, by: AbstractBaseUser) -> Reminder:
 # --- Who, and what ---------------------------------------------------------------------------
 
 
+def _target(reminder: Reminder) -> ReminderTarget:
+    """The target of a reminder that is not a composed message (``letter_id`` unset)."""
+    target = target_of(reminder)
+    if target is None:
+        raise UnknownTargetError(f"reminder {reminder.pk} is a composed message")
+    return target
+
+
+def _letter_message(reminder: Reminder) -> dict:
+    """The stored message of a composed reminder (``letter_id`` set); {} once sent."""
+    letter = reminder.letter
+    if letter is None:
+        raise ValueError(f"reminder {reminder.pk} is not a composed message")
+    return letter.message
+
+
 def _still_wanted(reminder: Reminder, *, batch: object = None) -> bool:
     """A composed message is sent until it expires; any other row as long as its target
     says it still stands (``ReminderTarget.still_wanted``)."""
     if reminder.letter_id:
-        expires_at = (reminder.letter.message or {}).get("expires_at")
+        expires_at = (_letter_message(reminder) or {}).get("expires_at")
         return not expires_at or datetime.datetime.fromisoformat(expires_at) > timezone.now()
-    return target_of(reminder).still_wanted(reminder, batch=batch)
+    return _target(reminder).still_wanted(reminder, batch=batch)
 
 
-def _recipient(
-    reminder: Reminder, *, batch: object = None
-) -> tuple[str, str, AbstractBaseUser | None] | None:
+def _recipient(reminder: Reminder, *, batch: object = None) -> tuple[str, str, User | None] | None:
     """(address, language, user or None) to send to; None when the reminder is not wanted
     any more or there is nobody to send it to over its channel."""
     if not _still_wanted(reminder, batch=batch):
         return None
     if reminder.letter_id:
-        message = reminder.letter.message
+        message = _letter_message(reminder)
         if not message:  # sent already (emptied)
             return None
         addresses = [*message["to"], *message["cc"], *message["bcc"]]
         language = message.get("language") or settings.LANGUAGE_CODE
         return (", ".join(addresses), language, None)
-    return target_of(reminder).recipient(reminder)
+    return _target(reminder).recipient(reminder)
 
 
 def _message_id(reminder: Reminder) -> str:
@@ -666,7 +692,7 @@ def _message_id(reminder: Reminder) -> str:
     return f"<reminder-{digest}@{host}>"
 
 
-def _context(reminder: Reminder, *, language: str, user: AbstractBaseUser | None) -> dict:
+def _context(reminder: Reminder, *, language: str, user: User | None) -> dict:
     """What the reminder's templates show, and the URL of the appointment (site path)."""
     context: dict = {
         "reminder": reminder,
@@ -674,7 +700,7 @@ def _context(reminder: Reminder, *, language: str, user: AbstractBaseUser | None
         "user": user,
         "hours": round((reminder.offset_minutes or 0) / 60),
     }
-    context.update(target_of(reminder).context(reminder, language=language, user=user))
+    context.update(_target(reminder).context(reminder, language=language, user=user))
     return context
 
 
@@ -683,18 +709,18 @@ def _send_email(
     *,
     address: str,
     language: str,
-    user: AbstractBaseUser | None,
+    user: User | None,
     connection=None,
 ) -> None:
     if reminder.letter_id:
         # Composed by its sender; its own Message-ID, if it set one, is kept.
-        message = letter_message(reminder.letter.message)
-        message.extra_headers.setdefault("Message-ID", _message_id(reminder))
+        composed = letter_message(_letter_message(reminder))
+        composed.extra_headers.setdefault("Message-ID", _message_id(reminder))
         if connection is not None:
-            message.connection = connection
-        message.send()
+            composed.connection = connection
+        composed.send()
         return
-    target = target_of(reminder)
+    target = _target(reminder)
     # A kind may compose the whole e-mail itself (the registrant's reminder or notice is the
     # ticket e-mail with its own lead text); else it is rendered from the target's template.
     message = target.email_message(reminder, language=language, user=user)
@@ -720,7 +746,7 @@ def _sms_params(reminder: Reminder, context: dict) -> tuple[str, dict]:
     """(template key, parameters) of the text message ``reminder`` sends (``reminders.sms``):
     the target's template for a reminder, ``notice_<purpose>`` for a notice. Call with the
     recipient's language active."""
-    target = target_of(reminder)
+    target = _target(reminder)
     if reminder.purpose == Reminder.Purpose.REMINDER:
         key = target.template
     else:
@@ -736,7 +762,7 @@ def _send_sms(reminder: Reminder, *, phone: str, language: str, connection=None)
     from reminders.sms import TextMessage
 
     if reminder.letter_id:
-        message = reminder.letter.message
+        message = _letter_message(reminder)
         TextMessage(
             template=message["template"],
             params=message["params"],
@@ -757,7 +783,7 @@ def _send_sms(reminder: Reminder, *, phone: str, language: str, connection=None)
     ).send()
 
 
-def _notify_in_site(reminder: Reminder, *, user: AbstractBaseUser) -> None:
+def _notify_in_site(reminder: Reminder, *, user: User) -> None:
     """A reminder to a person with an account (a target whose recipient has a user) also
     appears in the person's in-site inbox: once per person, from the e-mail row (or the
     text-message row when there is no e-mail)."""
@@ -771,7 +797,7 @@ def _notify_in_site(reminder: Reminder, *, user: AbstractBaseUser) -> None:
         context.pop(name)
     notify(
         user=user,
-        template=target_of(reminder).template,
+        template=_target(reminder).template,
         context=context,
         url=url,
         email=False,

@@ -20,14 +20,14 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import AbstractBaseUser, User
     from django.core.mail import EmailMessage
     from django.db.models import Model
 
     from reminders.models import Reminder
 
 # (address, language, user or None): who a message goes to.
-Recipient = tuple[str, str, "AbstractBaseUser | None"]
+Recipient = tuple[str, str, "User | None"]
 
 
 class UnknownTargetError(LookupError):

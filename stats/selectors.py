@@ -22,6 +22,7 @@ import dataclasses
 import datetime
 import math
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.db.models import Avg, Count, F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -266,12 +267,16 @@ def open_day_breakdown(*, filters: StatsFilters, by: str) -> list[dict]:
     if by not in OPEN_DAY_BREAKDOWNS:
         raise ValueError(f"unknown breakdown {by!r}")
     column = {"activity": "activity_id", "institution": "institution_id"}.get(by, by)
-    rows = list(
-        _session_stats(filters)
-        .values(key=F(column))
-        .annotate(**_open_day_aggregates())
-        .order_by("key")
-    )
+    # Dicts of ``key`` and the aggregates of ``annotate(**...)``, which the stubs cannot see.
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in (
+            _session_stats(filters)
+            .values(key=F(column))
+            .annotate(**_open_day_aggregates())
+            .order_by("key")
+        )
+    ]
     keys = [r["key"] for r in rows]
     if by in ("activity", "institution"):
         titles = _page_titles(keys)
@@ -354,12 +359,16 @@ def consultation_breakdown(*, filters: StatsFilters, by: str) -> list[dict]:
     if by not in CONSULTATION_BREAKDOWNS:
         raise ValueError(f"unknown breakdown {by!r}")
     column = {"expert": "expert_id"}.get(by, by)
-    rows = list(
-        _consultation_stats(filters)
-        .values(key=F(column))
-        .annotate(**_consultation_aggregates(timezone.now()))
-        .order_by("key")
-    )
+    # Dicts of ``key`` and the aggregates of ``annotate(**...)``, which the stubs cannot see.
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in (
+            _consultation_stats(filters)
+            .values(key=F(column))
+            .annotate(**_consultation_aggregates(timezone.now()))
+            .order_by("key")
+        )
+    ]
     keys = [r["key"] for r in rows]
     if by == "expert":
         names = _expert_names(keys)
@@ -416,12 +425,16 @@ def lab_visit_breakdown(*, filters: StatsFilters, by: str) -> list[dict]:
     if by not in LAB_VISIT_BREAKDOWNS:
         raise ValueError(f"unknown breakdown {by!r}")
     column = {"institution": "institution_id"}.get(by, by)
-    rows = list(
-        _lab_visit_stats(filters)
-        .values(key=F(column))
-        .annotate(**_lab_visit_aggregates())
-        .order_by("key")
-    )
+    # Dicts of ``key`` and the aggregates of ``annotate(**...)``, which the stubs cannot see.
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in (
+            _lab_visit_stats(filters)
+            .values(key=F(column))
+            .annotate(**_lab_visit_aggregates())
+            .order_by("key")
+        )
+    ]
     if by == "institution":
         titles = _page_titles(r["key"] for r in rows)
         for r in rows:

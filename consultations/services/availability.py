@@ -71,6 +71,7 @@ def _dates_of(rule: Availability, first: datetime.date, last: datetime.date) -> 
     end = min(rule.end_date or last, last)
     if start > end:
         return
+    assert rule.weekday is not None  # a weekly rule has one (availability_weekly_has_weekday)
     day = start + datetime.timedelta(days=(rule.weekday - start.weekday()) % 7)
     while day <= end:
         yield day
@@ -224,7 +225,7 @@ def exception_create(
             _("Give both a start and an end time, or neither for the whole day."),
             code="time_pair",
         )
-    if start_time is not None and end_time <= start_time:
+    if start_time is not None and end_time is not None and end_time <= start_time:
         raise AvailabilityError(
             _("The end time must be later than the start time."), code="time_order"
         )
@@ -259,6 +260,8 @@ def _excluded(
     for exception in exceptions:
         if exception.start_time is None:
             return True
+        # Set together with start_time (the model's constraint).
+        assert exception.end_time is not None
         zone = start.tzinfo
         ex_start = datetime.datetime.combine(exception.date, exception.start_time, tzinfo=zone)
         ex_end = datetime.datetime.combine(exception.date, exception.end_time, tzinfo=zone)

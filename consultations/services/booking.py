@@ -31,9 +31,9 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
@@ -47,7 +47,6 @@ from consultations.models import (
     ACTIVE_STATES,
     Consultation,
     ConsultationAttachment,
-    ConsultationChange,
     Slot,
 )
 from consultations.notifications import (
@@ -61,8 +60,12 @@ from inbox.services import notify, user_language
 from portal.audit import audit_log
 from portal.history import state_change_record
 from portal.locking import lock_rows
+from portal.models import StateChange
 from portal.tickets import ticket_code_new
 from reminders.services import reminders_cancel, reminders_replan
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 State = Consultation.State
 
@@ -99,7 +102,7 @@ def completion_grace() -> datetime.timedelta:
 # --- Who is acting -----------------------------------------------------------------------
 
 
-def consultation_sides(*, consultation: Consultation, user: AbstractBaseUser) -> set[str]:
+def consultation_sides(*, consultation: Consultation, user: User) -> set[str]:
     """The roles ``user`` holds for ``consultation``: enterprise, expert, staff."""
     sides: set[str] = set()
     if user is None or not user.is_authenticated:
@@ -110,7 +113,8 @@ def consultation_sides(*, consultation: Consultation, user: AbstractBaseUser) ->
         status=Membership.Status.APPROVED,
     ).exists():
         sides.add(ENTERPRISE)
-    if consultation.expert_id is not None and consultation.expert.user_id == user.pk:
+    expert = consultation.expert  # None without a query when no expert is assigned
+    if expert is not None and expert.user_id == user.pk:
         sides.add(EXPERT)
     if user.has_perm("consultations.assign_consultation") or user.has_perm(
         "consultations.change_consultation"
@@ -119,9 +123,7 @@ def consultation_sides(*, consultation: Consultation, user: AbstractBaseUser) ->
     return sides
 
 
-def attachment_download(
-    *, attachment: ConsultationAttachment, by: AbstractBaseUser, sides: set[str]
-) -> None:
+def attachment_download(*, attachment: ConsultationAttachment, by: User, sides: set[str]) -> None:
     """``by`` (holding ``sides`` of the attachment's consultation) downloads it. A download
     by the expert or staff is written to the audit log
     (``consultations.attachment_download``); the enterprise opening its own files is not."""
@@ -160,6 +162,14 @@ def _check_transition(consultation: Consultation, action: str) -> str | None:
     return target
 
 
+def _next_state(consultation: Consultation, action: str) -> str:
+    """``_check_transition`` of an action that moves the consultation to another state."""
+    target = _check_transition(consultation, action)
+    if target is None:
+        raise ValueError(f"{action!r} leaves the consultation in its state")
+    return target
+
+
 def _lock(consultation: Consultation) -> Consultation:
     """The consultation re-read under a row lock (the caller is in a transaction);
     ``Busy`` when the lock is not granted in time."""
@@ -175,7 +185,7 @@ def _lock(consultation: Consultation) -> Consultation:
 
 def _record(
     consultation: Consultation, *, event: str, from_state: str, by=None, note: str = ""
-) -> ConsultationChange:
+) -> StateChange:
     return state_change_record(
         obj=consultation,
         event=event,
@@ -235,6 +245,8 @@ def _overlap_error() -> ConsultationError:
 def _check_no_overlap(consultation: Consultation) -> None:
     """On every database (SQLite has no exclusion constraint): the expert has no other
     confirmed consultation overlapping this one's time. Call inside the transaction."""
+    # Called for confirmed consultations only, which have an expert (model constraint).
+    assert consultation.expert_id is not None
     clash = (
         Consultation.objects.filter(
             expert_id=consultation.expert_id,
@@ -296,7 +308,7 @@ def _move_to_slot(consultation: Consultation, slot: Slot) -> None:
 def consultation_request(
     *,
     enterprise: Enterprise,
-    user: AbstractBaseUser,
+    user: User,
     service: str,
     topic: str,
     description: str,
@@ -365,12 +377,13 @@ def consultation_request(
     except BaseException:
         # Files are not transactional: remove what this failed request wrote.
         for attachment in stored:
-            attachment.file.storage.delete(attachment.file.name)
+            if attachment.file.name is not None:
+                attachment.file.storage.delete(attachment.file.name)
         raise
 
 
 def consultation_confirm(
-    *, consultation: Consultation, by: AbstractBaseUser, now: datetime.datetime | None = None
+    *, consultation: Consultation, by: User, now: datetime.datetime | None = None
 ) -> Consultation:
     """The assigned expert accepts a request. Codes: ``forbidden``, ``invalid_transition``,
     ``no_time`` (no time agreed yet: propose a slot first), ``overlap``."""
@@ -378,7 +391,7 @@ def consultation_confirm(
     with transaction.atomic():
         consultation = _lock(consultation)
         _require(consultation_sides(consultation=consultation, user=by), EXPERT)
-        target = _check_transition(consultation, "confirm")
+        target = _next_state(consultation, "confirm")
         if consultation.starts_at is None:
             raise ConsultationError(
                 _("Agree on a time first: propose one of your slots."), code="no_time"
@@ -398,15 +411,13 @@ def consultation_confirm(
         return consultation
 
 
-def consultation_decline(
-    *, consultation: Consultation, by: AbstractBaseUser, reason: str
-) -> Consultation:
+def consultation_decline(*, consultation: Consultation, by: User, reason: str) -> Consultation:
     """The assigned expert turns a request down, saying why (``reason_required``)."""
     reason = (reason or "").strip()
     with transaction.atomic():
         consultation = _lock(consultation)
         _require(consultation_sides(consultation=consultation, user=by), EXPERT)
-        target = _check_transition(consultation, "decline")
+        target = _next_state(consultation, "decline")
         if not reason:
             raise ConsultationError(_("Say why you decline."), code="reason_required")
         previous = consultation.state
@@ -423,7 +434,7 @@ def consultation_decline(
 def consultation_cancel(
     *,
     consultation: Consultation,
-    by: AbstractBaseUser,
+    by: User,
     reason: str,
     now: datetime.datetime | None = None,
 ) -> Consultation:
@@ -435,7 +446,7 @@ def consultation_cancel(
         consultation = _lock(consultation)
         sides = consultation_sides(consultation=consultation, user=by)
         _require(sides, ENTERPRISE, EXPERT, STAFF)
-        target = _check_transition(consultation, "cancel")
+        target = _next_state(consultation, "cancel")
         if not reason:
             raise ConsultationError(_("Say why you cancel."), code="reason_required")
         if (
@@ -480,7 +491,7 @@ def consultation_cancel(
 def consultation_reschedule_propose(
     *,
     consultation: Consultation,
-    by: AbstractBaseUser,
+    by: User,
     slot: Slot,
     now: datetime.datetime | None = None,
 ) -> Consultation:
@@ -531,7 +542,7 @@ def _proposer_side(consultation: Consultation) -> str:
 def consultation_reschedule_respond(
     *,
     consultation: Consultation,
-    by: AbstractBaseUser,
+    by: User,
     accept: bool,
     now: datetime.datetime | None = None,
 ) -> Consultation:
@@ -589,7 +600,7 @@ def consultation_reschedule_respond(
 def consultation_complete(
     *,
     consultation: Consultation,
-    by: AbstractBaseUser,
+    by: User,
     summary: str,
     recommendations: str = "",
     now: datetime.datetime | None = None,
@@ -600,7 +611,8 @@ def consultation_complete(
     with transaction.atomic():
         consultation = _lock(consultation)
         _require(consultation_sides(consultation=consultation, user=by), EXPERT)
-        target = _check_transition(consultation, "complete")
+        target = _next_state(consultation, "complete")
+        assert consultation.starts_at is not None  # confirmed: it has a time (model constraint)
         if now < consultation.starts_at:
             raise ConsultationError(_("The consultation has not started yet."), code="too_early")
         if not summary:
@@ -620,14 +632,15 @@ def consultation_complete(
 
 
 def consultation_mark_no_show(
-    *, consultation: Consultation, by: AbstractBaseUser, now: datetime.datetime | None = None
+    *, consultation: Consultation, by: User, now: datetime.datetime | None = None
 ) -> Consultation:
     """The expert records that the enterprise did not come (after the start only)."""
     now = now or timezone.now()
     with transaction.atomic():
         consultation = _lock(consultation)
         _require(consultation_sides(consultation=consultation, user=by), EXPERT)
-        target = _check_transition(consultation, "no_show")
+        target = _next_state(consultation, "no_show")
+        assert consultation.starts_at is not None  # confirmed: it has a time (model constraint)
         if now < consultation.starts_at:
             raise ConsultationError(_("The consultation has not started yet."), code="too_early")
         previous = consultation.state
@@ -642,7 +655,7 @@ def consultation_mark_no_show(
 def consultation_rate(
     *,
     consultation: Consultation,
-    by: AbstractBaseUser,
+    by: User,
     rating: int,
     comment: str = "",
     now: datetime.datetime | None = None,
@@ -673,7 +686,7 @@ def consultation_rate(
 def consultation_assign(
     *,
     consultation: Consultation,
-    by: AbstractBaseUser,
+    by: User,
     expert: Expert,
     slot: Slot | None = None,
     now: datetime.datetime | None = None,
@@ -688,7 +701,7 @@ def consultation_assign(
         raise ConsultationError(_("You may not assign experts."), code="forbidden")
     with transaction.atomic():
         consultation = _lock(consultation)
-        target = _check_transition(consultation, "assign")
+        target = _next_state(consultation, "assign")
         previous = consultation.state
         previous_expert = consultation.expert
         if slot is not None:
@@ -731,7 +744,7 @@ def consultation_assign(
         # A confirmed consultation goes back to requested: its reminder rows stay, but the
         # sender skips them while it is not confirmed (``reminders.services``), and the
         # new expert's confirmation moves them to the (possibly new) time.
-        extra = ()
+        extra: tuple[User, ...] = ()
         if previous_expert is not None and previous_expert.pk != expert.pk and previous_expert.user:
             extra = (previous_expert.user,)
         consultation_notify(consultation=consultation, event="assigned", actor=by, extra=extra)
@@ -800,7 +813,8 @@ def consultations_request_completion(*, now: datetime.datetime | None = None) ->
 
 
 def _notify_completion_request(consultation: Consultation) -> bool:
-    user = consultation.expert.user if consultation.expert_id else None
+    expert = consultation.expert  # None without a query when no expert is assigned
+    user = expert.user if expert is not None else None
     if user is None or not user.is_active:
         return False
     notify(

@@ -100,7 +100,7 @@ def checkin_perform(
     ticket: str = "",
     by,
     registration_id: int | None = None,
-    nonce: str = "",
+    nonce: str | None = "",
     override: bool = False,
     reason: str = "",
     now: datetime.datetime | None = None,
@@ -129,9 +129,13 @@ def checkin_perform(
     """
     now = now or timezone.now()
     nonce = checkin_nonce_clean(nonce)
-    lookup = {"pk": registration_id} if registration_id is not None else {}
-    if not lookup:
-        lookup = {"ticket_code": _ticket_code(ticket)}
+    ticket_code: str | None = None
+    lookup: dict[str, int | str]
+    if registration_id is not None:
+        lookup = {"pk": registration_id}
+    else:
+        ticket_code = _ticket_code(ticket)
+        lookup = {"ticket_code": ticket_code}
     with transaction.atomic():
         session = _lock_session(session_id)
         # Lock order: session, then registration, as in the registration services. Two
@@ -145,7 +149,7 @@ def checkin_perform(
             .first()
         )
         if registration is None:
-            _refuse_ticket_of_another_door(lookup.get("ticket_code"))
+            _refuse_ticket_of_another_door(ticket_code)
             raise RegistrationError(_("No ticket has this code."), code="unknown_ticket")
         if registration.status == Status.CANCELLED:
             raise RegistrationError(
@@ -367,9 +371,15 @@ def checkin_counts(*, session_id: int) -> dict[str, int]:
     )
     if row is None:
         raise RegistrationError(_("This session does not exist."), code="not_found")
-    taken = row.pop("taken")
-    row["places_left"] = max(row["capacity"] - taken, 0)
-    return row
+    return {
+        "capacity": row["capacity"],
+        "registered": row["registered"],
+        "arrived": row["arrived"],
+        "expected": row["expected"],
+        "walk_ins": row["walk_ins"],
+        "waitlisted": row["waitlisted"],
+        "places_left": max(row["capacity"] - row["taken"], 0),
+    }
 
 
 def registrations_mark_no_show(

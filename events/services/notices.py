@@ -30,7 +30,7 @@ def registration_audiences(registration: Registration) -> list[tuple[str, str]]:
     """(audience, channel) pairs of the registrant's reminders and session notices, by the
     addresses known now."""
     Audience, Channel = Reminder.Audience, Reminder.Channel
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     if registration.email:
         pairs.append((Audience.REGISTRANT, Channel.EMAIL))
     if registration.phone:
@@ -199,7 +199,11 @@ def registration_followups_run(*, limit: int = 10_000) -> int:
             )
         done += len(ids)
         for registration in registrations:
-            if registration.status == Registration.Status.CONFIRMED:
+            # An anonymised registration has no ticket code, hence no QR code to draw.
+            if (
+                registration.status == Registration.Status.CONFIRMED
+                and registration.ticket_code is not None
+            ):
                 ticket_qr_prepare(
                     ticket_code=registration.ticket_code, language=registration.language
                 )

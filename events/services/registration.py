@@ -189,9 +189,11 @@ def _check_window(session: Session, now: datetime.datetime) -> None:
 # The places taken and the cancellation of one session, compiled once: the statement
 # every registration for a session runs in turn under its lock.
 _COUNTS = Precompiled(
+    # Both names are annotations (with_places, with_cancellation), not fields; the stubs
+    # check values_list against the model's fields only.
     lambda session_id: with_cancellation(
         Session.objects.filter(pk=session_id).with_places()
-    ).values_list("places_taken", "session_cancelled_at"),
+    ).values_list("places_taken", "session_cancelled_at"),  # type: ignore[misc]
     session_id=int,
 )
 
@@ -252,7 +254,7 @@ def _session_for_registration(
     its places counted under the lock. Without: ``loaded``, if the caller has just read it
     (with its cancellation), else read now."""
     if not lock and loaded is not None and "session_cancelled_at" in loaded.__dict__:
-        session = loaded
+        session: Session | None = loaded
     else:
         sessions = (
             Session.objects.select_for_update(no_key=True)

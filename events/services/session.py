@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import datetime
 import time
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +40,9 @@ from reminders.services import (
     reminders_enqueue_on_commit,
     reminders_replan,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 NOTICE_KINDS = ("changed", "cancelled")
 NOTICE_STATUSES = (Registration.Status.CONFIRMED, Registration.Status.WAITLISTED)
@@ -290,7 +293,7 @@ def registrations_apply_session_notice(
 
 
 def broadcast_start(
-    *, session: Session, kind: str, by: AbstractBaseUser | None = None, note: str = ""
+    *, session: Session, kind: str, by: User | None = None, note: str = ""
 ) -> Broadcast:
     """Record a notice to every registrant (confirmed or waiting) of ``session`` and plan it
     in batches from a task once the transaction commits."""
