@@ -25,14 +25,18 @@ database of ``DATABASE_URL`` (created, migrated and dropped at the end; ``--keep
   registration form and the registration POST (phone verification and the attempt limits
   off, a new phone each time), with the number of queries and how many touch a revision
   table. Reference: the public ``StandardPage``.
-- **Checks** (not timed): the session ids survive a publish; what happens when an editor
-  publishes an older revision of the page that predates a session people registered for
-  (the admin's "revert" followed by "Publish").
+- **Code**: the lines of the objects that exist only because sessions are inline (and, for
+  scale, of those either design needs), read from the source (``INLINE_ONLY``, ``BOTH``).
+- **Checks** (not timed): the session ids survive every publish; readers read no revision;
+  the activity page's queries do not grow with its sessions; and, only reported, what
+  happens when a revision older than a session people registered for is published, through
+  the admin (*Revisions -> Revert*, then *Publish*) and with ``Revision.publish()`` (what
+  the scheduler and a workflow approval run).
 
 Each step runs once untimed, then ``--repeat`` rounds (7) run every step once in turn, so a
 busy machine slows all steps alike; the best run of each is shown, with its ratio to the
 reference. Queries are counted on one extra run of each step. The exit status is 1 when a
-page does not answer as expected or a session id changes.
+check fails; a page that answers unexpectedly stops the run with an error.
 """
 
 from __future__ import annotations
