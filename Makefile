@@ -106,7 +106,7 @@ suite: $(VENV)/.installed-dev messages
 bench: $(VENV)/.installed-dev messages
 	@status=0; \
 	echo "== bench/rush.py"; $(PY) bench/rush.py $(RUSH_ARGS) || status=1; echo; \
-	for name in pages statistics reminders; do \
+	for name in pages statistics reminders sessions; do \
 		echo "== bench/$$name.py"; $(PY) bench/$$name.py || status=1; echo; \
 	done; exit $$status
 
