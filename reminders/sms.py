@@ -41,11 +41,10 @@ class TextTemplate:
     params: tuple[str, ...]
 
 
-# The phone verification code, and the texts of each kind of appointment, added when its
-# reminder target is registered (``ReminderTarget.text_templates``).
-TEMPLATES: dict[str, TextTemplate] = {
-    template.key: template for template in (TextTemplate("verify_code", ("code", "minutes")),)
-}
+# Every text the portal sends, added by the app that sends it: each kind of appointment
+# when its reminder target is registered (``ReminderTarget.text_templates``), the phone
+# verification code by ``verification`` in its ``AppConfig.ready()``.
+TEMPLATES: dict[str, TextTemplate] = {}
 
 
 def text_template_register(template: TextTemplate) -> None:

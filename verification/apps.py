@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from reminders.sms import TextTemplate, text_template_register
+
 
 class VerificationConfig(AppConfig):
     name = "verification"
@@ -14,3 +16,5 @@ class VerificationConfig(AppConfig):
         # Pages show the same to a browser that proved a number (the form always has the
         # code field), so the opening minute's stored pages still serve it.
         neutral_cookie_add(COOKIE)
+        # The code's text message (templates/sms/verify_code.txt, SMS_TEMPLATE_VERIFY_CODE).
+        text_template_register(TextTemplate("verify_code", ("code", "minutes")))
