@@ -96,7 +96,7 @@ test: lint check suite
 suite: $(VENV)/.installed-dev messages
 	$(PY) -m pytest -n auto $(PYTEST_ARGS)
 
-# The four benchmarks of bench/README.md, one table each (the registration rush: one per
+# The five benchmarks of bench/README.md, one table each (the registration rush: one per
 # scenario), against servers and workers they start themselves on PostgreSQL (127.0.0.1:5432)
 # and Redis (127.0.0.1:6379), loopback only; the rush's embedded scenario runs the make run
 # server on SQLite in a temporary folder. RUSH_ARGS passes options to bench/rush.py, e.g.
