@@ -116,3 +116,13 @@ def test_make_run_keeps_a_site_url_set_in_the_environment():
     out = make_run_dry("PORT=8102", SITE_URL="https://portal.example.org")
     assert "export SITE_URL='https://portal.example.org';" in out
     assert "--bind 127.0.0.1:8102" in out
+
+
+def test_wagtail_full_url_of_a_page_is_on_site_url(site_tree, site_url):
+    """Wagtail's own e-mails (a page approved in a workflow) link to ``page.full_url``,
+    which it builds from the Site record (``localhost:80`` in the demo) unless told."""
+    page = ActivityPageFactory(parent=site_tree.zh.campaign, title="开放日", slug="open")
+
+    assert page.full_url == SITE + page.url
+    assert page.specific.get_full_url() == SITE + page.url
+    assert page.url.startswith("/")
