@@ -8,6 +8,10 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The address links in e-mails, .ics files and notices point at (`make run` gives it to the
+# web server and to the worker that sends the mail): the server's own address, unless
+# SITE_URL is set in the environment (a proxy's public address).
+SITE_URL ?= http://$(HOST):$(PORT)
 export DJANGO_SETTINGS_MODULE := portal.settings
 
 .PHONY: run test suite lock install install-dev messages makemessages lint check migrate seed clean screenshots bench bench-stats
@@ -65,12 +69,12 @@ seed: migrate
 
 run: messages seed
 	@echo ""
-	@echo "  Portal:        http://$(HOST):$(PORT)/"
-	@echo "  Editors' admin: http://$(HOST):$(PORT)/cms-admin/"
+	@echo "  Portal:        $(SITE_URL)/"
+	@echo "  Editors' admin: $(SITE_URL)/cms-admin/"
 	@echo "  Demo logins (password demo-pass-2026): admin, editor, approver, checkin, expert,"
 	@echo "  institution, enterprise; public visitor: visitor@example.com. E-mails go to var/mail/."
 	@echo ""
-	@trap 'kill 0' EXIT INT TERM; \
+	@export SITE_URL='$(SITE_URL)'; trap 'kill 0' EXIT INT TERM; \
 	$(BIN)/celery -A portal worker --beat --queues=default,mail,reports \
 		--loglevel=INFO --concurrency=2 \
 		--schedule=var/celerybeat-schedule & \

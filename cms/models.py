@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -15,7 +16,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Page, Site
 from wagtail.search import index
 
 from cms.blocks import BaseStreamBlock
@@ -44,6 +45,20 @@ class BasePage(CjkIndexedMixin, Page):
 
     def meta_description(self) -> str:
         return self.search_description or ""
+
+    def get_full_url(self, request=None):
+        """The page's absolute URL on the portal's public address (``SITE_URL``). Wagtail
+        builds it from the Site record's hostname and port (``localhost:80`` in the demo),
+        and its e-mails (a page approved in a workflow) link to it. A portal serving
+        several Wagtail sites keeps Wagtail's answer."""
+        parts = self.get_url_parts(request=request)
+        if parts is None or parts[2] is None:
+            return None  # not routable
+        if len({root.site_id for root in Site.get_site_root_paths()}) != 1:
+            return super().get_full_url(request)
+        return settings.SITE_URL + parts[2]
+
+    full_url = property(get_full_url)
 
 
 class QuickLinkBlock(blocks.StructBlock):

@@ -3,8 +3,14 @@ create or join their enterprise. Configured by ``ACCOUNT_ADAPTER``."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from allauth.account import app_settings as allauth_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.urls import reverse
+from django.utils.encoding import force_str
 
 from enterprises.models import Membership
 from portal.ratelimit import login_failure_count, login_refused
@@ -27,7 +33,49 @@ def _login_typed(credentials: dict) -> str:
     return str(credentials.get("email") or credentials.get("username") or "")
 
 
+# The links allauth puts in its e-mails (confirm the address, reset the password, sign up).
+_MAIL_LINKS = ("activate_url", "password_reset_url", "signup_url")
+
+
+@dataclass(frozen=True)
+class PortalSite:
+    """What allauth's e-mails call the site (``current_site``): the portal's name and its
+    public address, not the host the request came in on."""
+
+    name: str
+    domain: str
+
+
+def portal_site() -> PortalSite:
+    return PortalSite(name=str(settings.PORTAL_TITLE), domain=urlsplit(settings.SITE_URL).netloc)
+
+
+def on_site_url(url: str) -> str:
+    """``url`` moved onto the portal's public address (``SITE_URL``): allauth builds its
+    links from the request's host, which is the server's own address behind a proxy or on
+    another port."""
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return settings.SITE_URL + path + (f"#{parts.fragment}" if parts.fragment else "")
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    def format_email_subject(self, subject: str) -> str:
+        prefix = allauth_settings.EMAIL_SUBJECT_PREFIX
+        if prefix is None:
+            prefix = f"[{portal_site().name}] "
+        return prefix + force_str(subject)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """allauth's e-mails, with their links on ``SITE_URL`` and the portal's name as the
+        site's (allauth would greet "Hello from 127.0.0.1:8000!")."""
+        context = {
+            **context,
+            "current_site": portal_site(),
+            **{key: on_site_url(context[key]) for key in _MAIL_LINKS if context.get(key)},
+        }
+        super().send_mail(template_prefix, email, context)
+
     def pre_authenticate(self, request, **credentials) -> None:
         """allauth's own limits, then the portal's, shared with the CMS admin's sign-in
         form: failures per account (whichever of its names was typed) and per address."""

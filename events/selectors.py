@@ -9,7 +9,20 @@ import datetime
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from wagtail.models import Locale, Page
@@ -153,14 +166,48 @@ def session_ids_for_activity(*, activity: ActivityPage) -> list[int]:
 def activity_list(
     *, campaign: OpenDayIndexPage, filters: ActivityFilters | None = None
 ) -> list[ActivityPage]:
-    """Live activities of a campaign with their next session and places left."""
+    """Live activities of a campaign, each with the session its card shows (``next_start``)
+    and that session's own places left (``next_places_left``): the first upcoming session
+    open for registration with places left; failing that, the first whose registration has
+    not opened yet; failing that, the first upcoming one (full, or its registration closed).
+    """
     filters = filters or ActivityFilters()
     now = timezone.now()
     default_locale_id = Locale.get_default().pk
-    # Cancelled sessions neither count as the next session nor offer places.
+    # Cancelled sessions are never shown on the card.
     upcoming = _sessions_of(
         OuterRef("translation_key"), default_locale_id=default_locale_id
     ).filter(starts_at__gte=now, state__cancelled_at__isnull=True)
+    # The card's session, ranked as ``Session.registration_state`` would answer for it:
+    # 0 open, 1 not open yet, 2 full or closed. Its places are its own, never the sum over
+    # the activity's sessions (a full session must not borrow a later one's places).
+    shown = (
+        upcoming.annotate(
+            places=F("capacity")
+            - Coalesce(
+                Subquery(
+                    Registration.objects.filter(
+                        session=OuterRef("pk"), status__in=PLACE_HOLDING_STATUSES
+                    )
+                    .order_by()
+                    .values("session")
+                    .annotate(total=Sum("party_size"))
+                    .values("total")[:1],
+                    output_field=IntegerField(),
+                ),
+                0,
+            )
+        )
+        .annotate(
+            rank=Case(
+                When(registration_opens_at__gt=now, then=Value(1)),
+                When(Q(registration_closes_at__lte=now) | Q(places__lte=0), then=Value(2)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("rank", "starts_at", "pk")
+    )
     qs = (
         ActivityPage.objects.child_of(campaign)
         .live()
@@ -168,36 +215,8 @@ def activity_list(
         # Renditions for the card images, so ``{% image %}`` does not query per card.
         .prefetch_related("cover_image__renditions")
         .annotate(
-            next_start=Subquery(upcoming.order_by("starts_at").values("starts_at")[:1]),
-            # Capacity and places taken are summed in separate subqueries: summing both
-            # over one join would count each session's capacity once per registration.
-            places_left_total=Coalesce(
-                Subquery(
-                    upcoming.order_by()
-                    .values("activity__translation_key")
-                    .annotate(total=Sum("capacity"))
-                    .values("total")[:1],
-                    output_field=IntegerField(),
-                ),
-                0,
-            )
-            - Coalesce(
-                Subquery(
-                    Registration.objects.filter(
-                        session__activity__translation_key=OuterRef("translation_key"),
-                        session__activity__locale_id=default_locale_id,
-                        session__starts_at__gte=now,
-                        session__state__cancelled_at__isnull=True,
-                        status__in=PLACE_HOLDING_STATUSES,
-                    )
-                    .order_by()
-                    .values("session__activity__translation_key")
-                    .annotate(total=Sum("party_size"))
-                    .values("total")[:1],
-                    output_field=IntegerField(),
-                ),
-                0,
-            ),
+            next_start=Subquery(shown.values("starts_at")[:1]),
+            next_places_left=Subquery(shown.values("places")[:1], output_field=IntegerField()),
             session_count=Coalesce(
                 Subquery(
                     _sessions_of(OuterRef("translation_key"), default_locale_id=default_locale_id)

@@ -301,6 +301,79 @@ def test_campaign_shows_places_left_and_full_activities(client, site_tree, listi
     assert "Full" in html  # the clinic's only session is taken
 
 
+def activity_card(html: str, title: str) -> str:
+    """The listing's card of the activity titled ``title``."""
+    start = html.index(title)
+    return html[html.rindex("<li", 0, start) : html.index("</li>", start)]
+
+
+def card_start(session) -> str:
+    return f'datetime="{timezone.localtime(session.starts_at).isoformat()}"'
+
+
+def test_campaign_card_shows_the_next_session_open_for_registration_and_its_places(
+    client, site_tree
+):
+    activity = factories.ActivityPageFactory(parent=site_tree.zh.campaign, title="计量开放日")
+    full = factories.SessionFactory(
+        activity=activity,
+        starts_at=timezone.now() + datetime.timedelta(days=3),
+        capacity=5,
+        taken=5,
+    )
+    open_ = factories.SessionFactory(
+        activity=activity,
+        starts_at=timezone.now() + datetime.timedelta(days=7),
+        capacity=9,
+        taken=2,
+    )
+    factories.translate(activity, "en", title="Metrology open day")
+
+    for url in (site_tree.en.campaign.url, site_tree.en.home.url):
+        card = activity_card(client.get(url).content.decode(), "Metrology open day")
+        assert card_start(open_) in card, url
+        assert card_start(full) not in card, url
+        assert "7 places left" in card or ">7<" in card, url  # the second session's own places
+
+
+def test_campaign_card_skips_a_session_whose_registration_has_closed(client, site_tree):
+    activity = factories.ActivityPageFactory(parent=site_tree.zh.campaign, title="食品实验室开放")
+    closed = factories.SessionFactory(
+        activity=activity,
+        starts_at=timezone.now() + datetime.timedelta(days=2),
+        registration_closes_at=timezone.now() - datetime.timedelta(hours=1),
+        capacity=30,
+    )
+    later = factories.SessionFactory(
+        activity=activity, starts_at=timezone.now() + datetime.timedelta(days=6), capacity=4
+    )
+
+    card = activity_card(client.get(site_tree.zh.campaign.url).content.decode(), "食品实验室开放")
+
+    assert card_start(later) in card and card_start(closed) not in card
+
+
+def test_campaign_card_of_a_fully_booked_activity_shows_its_next_session_as_full(client, site_tree):
+    activity = factories.ActivityPageFactory(parent=site_tree.zh.campaign, title="Full lab")
+    first = factories.SessionFactory(
+        activity=activity,
+        starts_at=timezone.now() + datetime.timedelta(days=2),
+        capacity=3,
+        taken=3,
+    )
+    factories.SessionFactory(
+        activity=activity,
+        starts_at=timezone.now() + datetime.timedelta(days=4),
+        capacity=2,
+        taken=2,
+    )
+
+    card = activity_card(client.get(site_tree.zh.campaign.url).content.decode(), "Full lab")
+
+    assert card_start(first) in card
+    assert "status--full" in card
+
+
 def test_activity_page_shows_places_left_per_session_in_both_languages(client, site_tree):
     activity = factories.ActivityPageFactory(parent=site_tree.zh.campaign, title="便民检测")
     factories.SessionFactory(activity=activity, capacity=40, taken=15)
