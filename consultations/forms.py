@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consultations.attachments import MAX_FILES
+from enterprises.services import EnterpriseError, contact_phone_normalise
 from portal.choices import Field, Service
 from portal.forms import NameField
 
@@ -48,6 +49,16 @@ class ConsultationRequestForm(forms.Form):
     )
     contact_name = NameField(label=_("Contact person"), max_length=60)
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=20)
+
+    def clean_contact_phone(self) -> str:
+        """A mobile or a fixed line stored as the enterprise's own (``+86`` and 11 digits,
+        ``023-63861234``), so texts reach it and pages show it grouped; anything else (an
+        extension, a foreign number) kept as typed."""
+        raw = self.cleaned_data["contact_phone"]
+        try:
+            return contact_phone_normalise(raw)
+        except EnterpriseError:
+            return raw
 
 
 class ReasonForm(forms.Form):

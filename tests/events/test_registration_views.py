@@ -155,6 +155,14 @@ def test_signed_in_user_gets_prefilled_form_and_my_registrations(client, session
     assert session.activity.title in mine.content.decode()
 
 
+def test_signed_in_user_sees_the_last_phone_grouped_in_the_form(client, session):
+    user = UserFactory()
+    RegistrationFactory(session=session, user=user, phone="+8613800138000")
+    client.force_login(user)
+    html = client.get(register_url(session)).content.decode()
+    assert 'value="138 0013 8000"' in html and "13800138000" not in html
+
+
 def test_my_registrations_needs_an_account(client, site_tree):
     response = client.get(reverse("events:my_registrations"))
     assert response.status_code == 302
