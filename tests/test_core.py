@@ -8,7 +8,9 @@ import inspect
 import zoneinfo
 
 import pytest
+from django import forms
 from django.contrib.auth.models import AnonymousUser
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
 from consultations.exceptions import ConsultationError
@@ -18,6 +20,7 @@ from events.exceptions import RegistrationError, SessionError
 from labvisits.exceptions import LabVisitError
 from portal.calendar import calendar_new, local_time, when
 from portal.errors import Busy, DomainError
+from portal.forms import PlainErrorsMixin
 from portal.mail import email_render
 from portal.phones import InvalidPhone, phone_display, phone_grouped, phone_mask, phone_normalise
 from portal.privacy import PrivacyError
@@ -179,3 +182,23 @@ def test_calendar_parts_write_the_portal_time_zone():
     with translation.override("en"):
         assert when(span).startswith("When: ")
 
+
+# --- Form errors -------------------------------------------------------------------------
+
+
+def test_plain_errors_keep_a_forms_own_message_and_a_files_name_length():
+    class Form(PlainErrorsMixin, forms.Form):
+        title = forms.CharField(max_length=5, error_messages={"max_length": "Short, please."})
+        kind = forms.ChoiceField(choices=[("a", "A")])
+        upload = forms.FileField(max_length=5, required=False)
+
+    with translation.override("en"):
+        form = Form({"title": "toolong", "kind": "b"})
+        assert form.errors == {
+            "title": ["Short, please."],
+            "kind": ["Please choose one of the options."],
+        }
+        upload = SimpleUploadedFile("too-long.txt", b"x")
+        form = Form({"title": "ok", "kind": "a"}, {"upload": upload})
+        assert [e.code for e in form.errors.as_data()["upload"]] == ["max_length"]
+        assert "Ensure this filename has at most 5 characters" in form.errors["upload"][0]

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from events.models import NoShowWaiver, Registration
 from events.services.registration import registration_create
 from events.tickets import manage_token_make, manage_token_read
+from portal.forms import PLAIN_ERROR_MESSAGES
 from portal.tickets import TokenInvalid, qr_token_make, qr_token_read
 from tests.factories import ActivityPageFactory, RegistrationFactory, SessionFactory, UserFactory
 
@@ -142,6 +143,25 @@ def test_invalid_input_is_explained_and_kept(client, session):
     assert 'value="Alice Smith"' in html and 'value="12345"' in html
     assert 'aria-invalid="true"' in html
     assert Registration.objects.count() == 0
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_form_says_plainly_a_name_is_too_long_and_a_choice_unknown(client, session, language):
+    response = client.post(
+        register_url(session, language), form_data(name="王" * 61, party_size="0")
+    )
+    html = response.content.decode()
+    errors = response.context["form"].errors.as_data()
+    assert errors["name"][0].code == "max_length"
+    assert errors["party_size"][0].code == "invalid_choice"
+    with translation.override(language):
+        too_long = str(PLAIN_ERROR_MESSAGES["max_length"]) % {"limit_value": 60}
+        unknown = str(PLAIN_ERROR_MESSAGES["invalid_choice"])
+    assert too_long in html and unknown in html
+    # Django's own wording, in either language, is gone.
+    for text in ("Ensure this value", "Select a valid choice", "确保该", "不在可用的选项中"):
+        assert text not in html
+    assert not Registration.objects.exists()
 
 
 def test_signed_in_user_gets_prefilled_form_and_my_registrations(client, session):
