@@ -122,7 +122,9 @@ class ConsultationIndexView(StaffExportMixin, generic.IndexView):
             "ends_at": item.ends_at,
             "mode": item.get_mode_display(),
             "contact_name": item.contact_name,
-            "contact_phone": phone_display(item.contact_phone, user=self.request.user),
+            "contact_phone": phone_display(
+                item.contact_phone, user=self.request.user, grouped=False
+            ),
             "created_at": item.created_at,
             "escalated_at": item.escalated_at,
             "rating": item.rating,

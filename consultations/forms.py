@@ -7,8 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consultations.attachments import MAX_FILES
+from enterprises.services import EnterpriseError, contact_phone_normalise
 from portal.choices import Field, Service
-from portal.forms import NameField
+from portal.forms import NameField, PlainErrorsMixin
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -29,7 +30,7 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class ConsultationRequestForm(forms.Form):
+class ConsultationRequestForm(PlainErrorsMixin, forms.Form):
     service = forms.ChoiceField(label=_("Service"), choices=Service.choices)
     field = forms.ChoiceField(
         label=_("Field (optional)"), choices=[("", "—"), *Field.choices], required=False
@@ -49,14 +50,24 @@ class ConsultationRequestForm(forms.Form):
     contact_name = NameField(label=_("Contact person"), max_length=60)
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=20)
 
+    def clean_contact_phone(self) -> str:
+        """A mobile or a fixed line stored as the enterprise's own (``+86`` and 11 digits,
+        ``023-63861234``), so texts reach it and pages show it grouped; anything else (an
+        extension, a foreign number) kept as typed."""
+        raw = self.cleaned_data["contact_phone"]
+        try:
+            return contact_phone_normalise(raw)
+        except EnterpriseError:
+            return raw
 
-class ReasonForm(forms.Form):
+
+class ReasonForm(PlainErrorsMixin, forms.Form):
     reason = forms.CharField(
         label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
-class SlotChoiceForm(forms.Form):
+class SlotChoiceForm(PlainErrorsMixin, forms.Form):
     slot = forms.TypedChoiceField(label=_("New time"), coerce=int)
 
     def __init__(self, *args, slots=(), **kwargs):
@@ -66,13 +77,13 @@ class SlotChoiceForm(forms.Form):
         ]
 
 
-class RespondForm(forms.Form):
+class RespondForm(PlainErrorsMixin, forms.Form):
     accept = forms.TypedChoiceField(
         choices=[("1", _("Accept")), ("0", _("Refuse"))], coerce=lambda v: v == "1"
     )
 
 
-class CompleteForm(forms.Form):
+class CompleteForm(PlainErrorsMixin, forms.Form):
     summary = forms.CharField(
         label=_("Summary"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
     )
@@ -84,7 +95,7 @@ class CompleteForm(forms.Form):
     )
 
 
-class RateForm(forms.Form):
+class RateForm(PlainErrorsMixin, forms.Form):
     rating = forms.TypedChoiceField(
         label=_("Rating"),
         choices=[(n, str(n)) for n in range(5, 0, -1)],

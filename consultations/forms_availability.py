@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from consultations.models import Availability, Mode
 from experts.models import Expert
 from portal.choices import District, Field, Service
-from portal.forms import DateField, ModelMultipleChoiceField
+from portal.forms import DateField, ModelMultipleChoiceField, PlainErrorsMixin
 from portal.models import ServiceType
 
 SLOT_LENGTH_CHOICES = [
@@ -36,7 +36,7 @@ class TimeInput(forms.TimeInput):
         super().__init__(attrs=attrs, format="%H:%M")
 
 
-class _BlockForm(forms.Form):
+class _BlockForm(PlainErrorsMixin, forms.Form):
     """Fields shared by a weekly rule and a single block."""
 
     start_time = forms.TimeField(label=_("Start time"), widget=TimeInput())
@@ -103,7 +103,7 @@ class SingleBlockForm(_BlockForm):
     field_order = ["date", "start_time", "end_time"]
 
 
-class ExceptionForm(forms.Form):
+class ExceptionForm(PlainErrorsMixin, forms.Form):
     date = DateField(label=_("Date"), widget=DateInput())
     start_time = forms.TimeField(
         label=_("From (optional)"),
@@ -126,7 +126,7 @@ class ExceptionForm(forms.Form):
         return cleaned
 
 
-class MatchForm(forms.Form):
+class MatchForm(PlainErrorsMixin, forms.Form):
     """What the enterprise needs. Read from the query string (GET)."""
 
     service = forms.ChoiceField(label=_("Service"), choices=Service.choices)

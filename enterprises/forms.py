@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from enterprises.models import Enterprise
 from enterprises.services import EnterpriseError, contact_phone_normalise
 from enterprises.validators import credit_code_validate
-from portal.forms import NameField
+from portal.forms import NameField, PlainErrorsMixin
 
 CREDIT_CODE_HELP = _(
     "18 characters, printed on the business licence (营业执照). Spaces are ignored; "
@@ -36,7 +36,7 @@ class CreditCodeField(forms.CharField):
         return credit_code_validate(value) if value else value
 
 
-class EnterpriseProfileForm(forms.Form):
+class EnterpriseProfileForm(PlainErrorsMixin, forms.Form):
     name = NameField(
         label=_("Enterprise name"),
         max_length=200,
@@ -80,7 +80,7 @@ class EnterpriseCreateForm(EnterpriseProfileForm):
     field_order = ["name", "credit_code"]
 
 
-class JoinForm(forms.Form):
+class JoinForm(PlainErrorsMixin, forms.Form):
     credit_code = CreditCodeField(
         help_text=_(
             "The credit code of the enterprise you work for. Its owner on the portal "

@@ -23,7 +23,7 @@ from enterprises.validators import credit_code_normalise, credit_code_validate
 from inbox.services import notify, user_language
 from portal.audit import audit_log
 from portal.errors import DomainError
-from portal.phones import InvalidPhone, phone_normalise
+from portal.phones import InvalidPhone, phone_compact, phone_normalise
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -59,7 +59,7 @@ def contact_phone_normalise(raw: str) -> str:
         return phone_normalise(raw)
     except InvalidPhone:
         pass  # not a mobile number: it may still be a fixed line
-    compact = re.sub(r"[\s()]", "", raw or "")
+    compact = phone_compact(raw)  # full-width digits made ASCII; spaces, dashes dropped
     if compact.startswith("+86"):
         compact = "0" + compact[3:].lstrip("-")
     if LANDLINE.match(compact):

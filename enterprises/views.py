@@ -33,6 +33,7 @@ from enterprises.services import (
     membership_request,
     membership_withdraw,
 )
+from portal.phones import phone_grouped
 
 PROFILE_FIELDS = (
     "name",
@@ -162,6 +163,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     me = next(m for m in memberships if m.user_id == request.user.pk)
     context = {
         "enterprise": enterprise,
+        "contact_phone": phone_grouped(enterprise.contact_phone),
         "is_owner": me.role == Membership.Role.OWNER,
         "members": [m for m in memberships if m.status == Membership.Status.APPROVED],
         "pending": [m for m in memberships if m.status == Membership.Status.PENDING],
@@ -223,9 +225,9 @@ def edit(request: HttpRequest) -> HttpResponse:
                 return redirect("enterprises:mine")
         status = 400
     else:
-        form = EnterpriseProfileForm(
-            initial={name: getattr(enterprise, name) for name in PROFILE_FIELDS}
-        )
+        initial = {name: getattr(enterprise, name) for name in PROFILE_FIELDS}
+        initial["contact_phone"] = phone_grouped(enterprise.contact_phone)
+        form = EnterpriseProfileForm(initial=initial)
     return render(
         request, "enterprises/edit.html", {"form": form, "enterprise": enterprise}, status=status
     )

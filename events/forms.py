@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin.forms import WagtailAdminPageForm
 
-from portal.forms import NameField
+from portal.forms import NameField, PlainErrorsMixin
 from portal.phones import InvalidPhone, phone_normalise
 from verification.forms import code_field
 
@@ -63,7 +63,7 @@ def _consent_label(privacy_url: str) -> SafeString:
 _consent_label_lazy = lazy(_consent_label, SafeString)
 
 
-class RegistrationForm(forms.Form):
+class RegistrationForm(PlainErrorsMixin, forms.Form):
     """The public registration form of one session. Rules are checked by the service; the
     form only checks what can be told from the input itself."""
 
@@ -165,7 +165,7 @@ class RegistrationForm(forms.Form):
         return bool(self.cleaned_data.get("website"))
 
 
-class PartySizeForm(forms.Form):
+class PartySizeForm(PlainErrorsMixin, forms.Form):
     party_size = forms.TypedChoiceField(label=gettext_lazy("Number of people"), coerce=int)
 
     def __init__(self, *args, session, **kwargs):
@@ -175,7 +175,7 @@ class PartySizeForm(forms.Form):
         ]
 
 
-class TicketResendForm(forms.Form):
+class TicketResendForm(PlainErrorsMixin, forms.Form):
     phone = forms.CharField(
         label=gettext_lazy("Mobile phone you registered with"),
         max_length=30,

@@ -27,6 +27,7 @@ from cms.models import BasePage
 from events.forms import ActivityPageForm
 from portal.choices import District
 from portal.models import StateChange, TimeStampedModel
+from portal.phones import phone_mask
 
 
 class ActivityType(models.TextChoices):
@@ -459,7 +460,7 @@ class NoShowWaiver(models.Model):
         verbose_name_plural = _("no-show restrictions lifted")
 
     def __str__(self) -> str:
-        return f"{self.phone[:-8]}****{self.phone[-4:]} · {self.created_at:%Y-%m-%d}"
+        return f"{phone_mask(self.phone)} · {self.created_at:%Y-%m-%d}"
 
 
 class SessionState(models.Model):

@@ -91,7 +91,9 @@ class LabVisitIndexView(StaffExportMixin, generic.IndexView):
             "enterprise": item.enterprise.name,
             "verified": verified_label(item.enterprise),
             "contact_name": item.contact_name,
-            "contact_phone": phone_display(item.contact_phone, user=self.request.user),
+            "contact_phone": phone_display(
+                item.contact_phone, user=self.request.user, grouped=False
+            ),
             "created_at": item.created_at,
             "checked_in_at": item.checked_in_at,
         }

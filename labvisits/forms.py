@@ -11,11 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from experts.models import Lab
 from labvisits.services import SLOT_CAPACITY_MAX
-from portal.forms import DateField, ModelChoiceField, NameField
+from portal.forms import DateField, ModelChoiceField, NameField, PlainErrorsMixin
 from portal.phones import InvalidPhone, phone_normalise
 
 
-class LabVisitRequestForm(forms.Form):
+class LabVisitRequestForm(PlainErrorsMixin, forms.Form):
     group_size = forms.IntegerField(label=_("Number of visitors"), min_value=1)
     visitor_names = forms.CharField(
         label=_("Names of the visitors"),
@@ -68,7 +68,7 @@ class LabVisitRequestForm(forms.Form):
         return data
 
 
-class DecideForm(forms.Form):
+class DecideForm(PlainErrorsMixin, forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"),
         choices=[("approve", _("Approve")), ("decline", _("Decline"))],
@@ -82,13 +82,13 @@ class DecideForm(forms.Form):
     )
 
 
-class CancelForm(forms.Form):
+class CancelForm(PlainErrorsMixin, forms.Form):
     reason = forms.CharField(
         label=_("Reason for cancelling"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
-class VisitSlotForm(forms.Form):
+class VisitSlotForm(PlainErrorsMixin, forms.Form):
     lab = ModelChoiceField(label=_("Lab"), queryset=Lab.objects.none())
     date = DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     start = forms.TimeField(label=_("Start"), widget=forms.TimeInput(attrs={"type": "time"}))

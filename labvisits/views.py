@@ -45,7 +45,7 @@ from labvisits.services import (
     visit_slot_create,
     visit_slot_delete,
 )
-from portal.phones import phone_mask
+from portal.phones import phone_grouped, phone_mask
 from portal.ratelimit import BOOKING_RATE_LIMITED_MESSAGE, booking_rate_limited
 from portal.tickets import qr_svg, qr_token_make
 
@@ -140,7 +140,7 @@ def request_visit(request: HttpRequest, slot_id: int) -> HttpResponse:
             initial={
                 "group_size": 1,
                 "contact_name": enterprise.contact_name,
-                "contact_phone": enterprise.contact_phone.removeprefix("+86"),
+                "contact_phone": phone_grouped(enterprise.contact_phone),
             },
             max_group=slot.lab.visit_capacity,
         )
@@ -174,7 +174,9 @@ def _detail_context(request: HttpRequest, visit: LabVisit) -> dict:
         "role": role,
         # The enterprise sees its own contact phone; the institution needs it to call.
         "contact_phone": (
-            visit.contact_phone if role != "staff" else phone_mask(visit.contact_phone)
+            phone_grouped(visit.contact_phone)
+            if role != "staff"
+            else phone_mask(visit.contact_phone)
         ),
         "changes": list(visit.changes.select_related("changed_by")),
         "can_decide": manages and visit.state == LabVisit.State.REQUESTED,

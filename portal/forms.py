@@ -87,3 +87,43 @@ class NameField(forms.CharField):
     def to_python(self, value):
         value = super().to_python(value)
         return text_visible(value) if value else value
+
+
+# Django's wording of these errors is a programmer's ("Ensure this value has at most 60
+# characters (it has 61).", "Select a valid choice. 0 is not one of the available
+# choices."); the public forms say it plainly.
+PLAIN_ERROR_MESSAGES = {
+    "max_length": _("Please use at most %(limit_value)d characters."),
+    "invalid_choice": _("Please choose one of the options."),
+}
+
+
+def _django_error_messages(field: forms.Field) -> dict:
+    """The messages a field of this class has unless its form gave others."""
+    messages: dict = {}
+    for klass in reversed(type(field).__mro__):
+        messages.update(getattr(klass, "default_error_messages", {}))
+    return messages
+
+
+def field_errors_plain(field: forms.Field) -> None:
+    """Gives ``field`` the plain messages of ``PLAIN_ERROR_MESSAGES`` where it would show
+    Django's own; a message the form chose stays."""
+    django = _django_error_messages(field)
+    for code, plain in PLAIN_ERROR_MESSAGES.items():
+        if code == "max_length" and not isinstance(field, forms.CharField):
+            continue  # a file's "max_length" is about its name, with other parameters
+        if field.error_messages.get(code) is django.get(code):
+            field.error_messages[code] = plain
+
+
+class PlainErrorsMixin:
+    """For the public forms: every field, including those added in ``__init__``, answers
+    an over-long text or an unknown choice with a plain message."""
+
+    fields: dict[str, forms.Field]
+
+    def full_clean(self) -> None:
+        for field in self.fields.values():
+            field_errors_plain(field)
+        super().full_clean()  # type: ignore[misc]

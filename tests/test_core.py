@@ -8,7 +8,9 @@ import inspect
 import zoneinfo
 
 import pytest
+from django import forms
 from django.contrib.auth.models import AnonymousUser
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
 from consultations.exceptions import ConsultationError
@@ -18,8 +20,9 @@ from events.exceptions import RegistrationError, SessionError
 from labvisits.exceptions import LabVisitError
 from portal.calendar import calendar_new, local_time, when
 from portal.errors import Busy, DomainError
+from portal.forms import PlainErrorsMixin
 from portal.mail import email_render
-from portal.phones import InvalidPhone, phone_display, phone_mask
+from portal.phones import InvalidPhone, phone_display, phone_grouped, phone_mask, phone_normalise
 from portal.privacy import PrivacyError
 from portal.tickets import (
     TICKET_ALPHABET,
@@ -81,8 +84,40 @@ def test_busy_says_nothing_was_saved():
 # --- Phones ------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "13812341234",
+        "+86 138-1234-1234",
+        "１３８１２３４１２３４",  # full-width digits
+        "＋８６　１３８　１２３４　１２３４",  # full-width plus, ideographic spaces
+        "138\u30001234－1234",  # ideographic space, full-width hyphen
+        "138\u20141234\u20131234",  # em and en dashes
+    ],
+)
+def test_phone_normalise_accepts_what_input_methods_type(raw):
+    assert phone_normalise(raw) == "+8613812341234"
+
+
+@pytest.mark.parametrize(
+    "raw", ["１２３", "２３８１２３４１２３４", "１３８１２３４１２３４５", ""]
+)
+def test_phone_normalise_refuses_full_width_non_mobiles(raw):
+    with pytest.raises(InvalidPhone):
+        phone_normalise(raw)
+
+
+def test_phone_grouped_for_people_to_read():
+    assert phone_grouped("+8613812345678") == "138 1234 5678"
+    assert phone_grouped("023-63861234") == "023-6386 1234"
+    assert phone_grouped("0755-1234567") == "0755-123 4567"
+    assert phone_grouped("call the office") == "call the office"
+    assert phone_grouped("") == ""
+
+
 def test_phone_mask_for_staff_and_for_the_text_message_logs():
-    assert phone_mask("+8613812341234") == "138****1234"
+    assert phone_mask("+8613812341234") == "138 **** 1234"
+    assert phone_mask("+8613812341234", grouped=False) == "138****1234"
     assert phone_mask("") == "****"
     assert phone_mask("+8613812341234", keep_prefix=True) == "+86138****1234"
     assert phone_mask("+14155550123", keep_prefix=True) == "+141****0123"
@@ -91,9 +126,12 @@ def test_phone_mask_for_staff_and_for_the_text_message_logs():
 
 
 def test_phone_display_masks_unless_the_viewer_may_see_numbers_in_full(django_user_model):
-    assert phone_display("+8613812341234", user=AnonymousUser()) == "138****1234"
+    assert phone_display("+8613812341234", user=AnonymousUser()) == "138 **** 1234"
     admin = django_user_model.objects.create(username="root", is_superuser=True)
-    assert phone_display("+8613812341234", user=admin) == "13812341234"
+    assert phone_display("+8613812341234", user=admin) == "138 1234 1234"
+    # downloads keep the compact form a spreadsheet reads back
+    assert phone_display("+8613812341234", user=admin, grouped=False) == "13812341234"
+    assert phone_display("+8613812341234", user=AnonymousUser(), grouped=False) == "138****1234"
     assert phone_display("", user=admin) == ""
 
 
@@ -143,3 +181,24 @@ def test_calendar_parts_write_the_portal_time_zone():
     assert "METHOD:PUBLISH" in text and "BEGIN:VTIMEZONE" in text
     with translation.override("en"):
         assert when(span).startswith("When: ")
+
+
+# --- Form errors -------------------------------------------------------------------------
+
+
+def test_plain_errors_keep_a_forms_own_message_and_a_files_name_length():
+    class Form(PlainErrorsMixin, forms.Form):
+        title = forms.CharField(max_length=5, error_messages={"max_length": "Short, please."})
+        kind = forms.ChoiceField(choices=[("a", "A")])
+        upload = forms.FileField(max_length=5, required=False)
+
+    with translation.override("en"):
+        form = Form({"title": "toolong", "kind": "b"})
+        assert form.errors == {
+            "title": ["Short, please."],
+            "kind": ["Please choose one of the options."],
+        }
+        upload = SimpleUploadedFile("too-long.txt", b"x")
+        form = Form({"title": "ok", "kind": "a"}, {"upload": upload})
+        assert [e.code for e in form.errors.as_data()["upload"]] == ["max_length"]
+        assert "Ensure this filename has at most 5 characters" in form.errors["upload"][0]

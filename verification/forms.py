@@ -4,6 +4,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal.forms import PlainErrorsMixin
 from portal.phones import InvalidPhone, phone_normalise
 
 
@@ -37,7 +38,7 @@ def code_field() -> forms.CharField:
     )
 
 
-class PhoneVerifyForm(forms.Form):
+class PhoneVerifyForm(PlainErrorsMixin, forms.Form):
     """Prove a number ahead of time: the number, then the code sent to it."""
 
     phone = forms.CharField(

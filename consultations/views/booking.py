@@ -33,7 +33,7 @@ from consultations.services.booking import ENTERPRISE, EXPERT, STAFF, consultati
 from enterprises.decorators import enterprise_required
 from experts.models import Expert
 from portal.choices import Field, Service
-from portal.phones import phone_mask
+from portal.phones import phone_grouped, phone_mask
 from portal.ratelimit import BOOKING_RATE_LIMITED_MESSAGE, booking_rate_limited
 
 ATTACHMENT_CODES = {"too_many_files", "file_too_big", "file_type"}
@@ -63,7 +63,7 @@ def consultation_request_view(request):
         slot = get_object_or_404(Slot.objects.select_related("expert"), pk=slot_id)
     initial = {
         "contact_name": enterprise.contact_name,
-        "contact_phone": enterprise.contact_phone,
+        "contact_phone": phone_grouped(enterprise.contact_phone),
         "field": enterprise.industry,
     }
     if request.GET.get("service") in Service.values:
@@ -192,7 +192,7 @@ def consultation_detail_view(request, reference: str):
             "sides": sides,
             "is_enterprise": ENTERPRISE in sides,
             "is_expert": EXPERT in sides,
-            "contact_phone": consultation.contact_phone
+            "contact_phone": phone_grouped(consultation.contact_phone)
             if sides
             else phone_mask(consultation.contact_phone),
             "changes": consultation.changes.select_related("changed_by"),

@@ -249,7 +249,7 @@ class ExportColumnsMixin(LocalSpreadsheetExportMixin):
         return {
             "ticket_code": item.ticket_code or "",
             "name": item.name,
-            "phone": phone_display(item.phone, user=self.request.user),
+            "phone": phone_display(item.phone, user=self.request.user, grouped=False),
             "party_size": item.party_size,
             "status": item.get_status_display(),
             "source": item.get_source_display(),

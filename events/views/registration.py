@@ -70,6 +70,7 @@ from portal.pagecache import (
     pagecache_fragment_set,
     pagecache_generation,
 )
+from portal.phones import phone_grouped
 from portal.ratelimit import client_ip, rate_limit_hit
 from portal.tickets import TokenInvalid
 from verification.browser import remember_verified
@@ -157,7 +158,7 @@ def _initial(request: HttpRequest) -> dict:
         initial.update(
             name=user.get_full_name() or (last.name if last else ""),
             email=user.email,
-            phone=last.phone.removeprefix("+86") if last else "",
+            phone=phone_grouped(last.phone) if last else "",
             organisation=last.organisation if last else "",
         )
     return initial

@@ -268,5 +268,5 @@ def test_dates_and_keys_at_the_edges_are_refused_on_the_form(
     response = client.post(url("availability", "en"), data)
     assert response.status_code == 400
     body = response.content.decode()
-    assert "Enter a date between" in body or "Select a valid choice" in body
+    assert "Enter a date between" in body or "Please choose one of the options." in body
     assert not Availability.objects.exists() and not Slot.objects.exists()

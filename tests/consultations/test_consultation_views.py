@@ -49,7 +49,7 @@ def test_request_page_prefills_from_enterprise(client, world, language, text):
     response = client.get(url("request", language) + f"?slot={slot.pk}&service=consulting")
     assert response.status_code == 200
     body = response.content.decode()
-    assert world.enterprise.contact_phone in body
+    assert "138 0000 1111" in body and "+8613800001111" not in body  # grouped, no +86
     assert text in body
     assert 'enctype="multipart/form-data"' in body
 
@@ -121,6 +121,25 @@ def test_detail_visible_to_parties_and_staff_only(client, world):
     client.logout()
     assert client.get(detail).status_code == 404
     assert client.get(url("detail", reference="CNOSUCH00")).status_code == 404
+
+
+def test_detail_shows_the_contact_phone_grouped_to_the_parties(client, world):
+    consultation = world.consultation()
+    detail = url("detail", reference=consultation.reference)
+    for user in (world.owner, world.expert_user):
+        client.force_login(user)
+        html = client.get(detail).content.decode()
+        assert "138 0000 1111" in html and "8613800001111" not in html, user
+
+
+def test_request_stores_a_full_width_phone_as_a_number_texts_can_reach(client, world):
+    client.force_login(world.owner)
+    response = client.post(
+        url("request", "en"),
+        {**FORM, "slot": world.slot().pk, "contact_phone": "１３８\u3000００００－１１１１"},
+    )
+    assert response.status_code == 302
+    assert Consultation.objects.get().contact_phone == "+8613800001111"
 
 
 def test_expert_confirms_and_enterprise_cancels_through_the_page(client, world):

@@ -52,6 +52,10 @@ def test_create_accepts_a_fixed_line():
         ("02363861234", "023-63861234"),
         ("010-12345678", "010-12345678"),
         ("0755 1234567", "0755-1234567"),
+        # typed with a Chinese input method: full-width digits, hyphen, ideographic space
+        ("０２３－６３８６\u3000１２３４", "023-63861234"),
+        ("＋８６ ２３ ６３８６１２３４", "023-63861234"),
+        ("１３８００１３８０００", "+8613800138000"),
     ],
 )
 def test_contact_phone_normalise(raw, expected):

@@ -210,6 +210,23 @@ def test_edit_errors_keep_input(client):
     assert "area code" in html
 
 
+def test_mine_and_the_edit_form_show_the_contact_phone_grouped(client):
+    owner = UserFactory()
+    EnterpriseFactory(owner=owner, contact_phone="+8613800001111")
+    client.force_login(owner)
+    html = client.get(url("mine", "en")).content.decode()
+    assert "138 0000 1111" in html and "8613800001111" not in html
+    html = client.get(url("edit", "en")).content.decode()
+    assert 'value="138 0000 1111"' in html
+
+
+def test_mine_shows_a_fixed_line_grouped(client):
+    owner = UserFactory()
+    EnterpriseFactory(owner=owner, contact_phone="023-63861234")
+    client.force_login(owner)
+    assert "023-6386 1234" in client.get(url("mine", "en")).content.decode()
+
+
 def test_mine_lists_the_enterprises_consultations_and_lab_visits_only(client, site_tree):
     owner = UserFactory()
     enterprise = EnterpriseFactory(owner=owner, is_verified=True)

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from events.models import NoShowWaiver, Registration
 from events.services.registration import registration_create
 from events.tickets import manage_token_make, manage_token_read
+from portal.forms import PLAIN_ERROR_MESSAGES
 from portal.tickets import TokenInvalid, qr_token_make, qr_token_read
 from tests.factories import ActivityPageFactory, RegistrationFactory, SessionFactory, UserFactory
 
@@ -144,6 +145,25 @@ def test_invalid_input_is_explained_and_kept(client, session):
     assert Registration.objects.count() == 0
 
 
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_form_says_plainly_a_name_is_too_long_and_a_choice_unknown(client, session, language):
+    response = client.post(
+        register_url(session, language), form_data(name="王" * 61, party_size="0")
+    )
+    html = response.content.decode()
+    errors = response.context["form"].errors.as_data()
+    assert errors["name"][0].code == "max_length"
+    assert errors["party_size"][0].code == "invalid_choice"
+    with translation.override(language):
+        too_long = str(PLAIN_ERROR_MESSAGES["max_length"]) % {"limit_value": 60}
+        unknown = str(PLAIN_ERROR_MESSAGES["invalid_choice"])
+    assert too_long in html and unknown in html
+    # Django's own wording, in either language, is gone.
+    for text in ("Ensure this value", "Select a valid choice", "确保该", "不在可用的选项中"):
+        assert text not in html
+    assert not Registration.objects.exists()
+
+
 def test_signed_in_user_gets_prefilled_form_and_my_registrations(client, session):
     user = UserFactory(first_name="明", last_name="王")
     RegistrationFactory(session=SessionFactory(activity=session.activity), user=user)
@@ -153,6 +173,14 @@ def test_signed_in_user_gets_prefilled_form_and_my_registrations(client, session
     mine = client.get(reverse("events:my_registrations"))
     assert mine.status_code == 200
     assert session.activity.title in mine.content.decode()
+
+
+def test_signed_in_user_sees_the_last_phone_grouped_in_the_form(client, session):
+    user = UserFactory()
+    RegistrationFactory(session=session, user=user, phone="+8613800138000")
+    client.force_login(user)
+    html = client.get(register_url(session)).content.decode()
+    assert 'value="138 0013 8000"' in html and "13800138000" not in html
 
 
 def test_my_registrations_needs_an_account(client, site_tree):

@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 
 from labvisits.models import LabVisit, VisitSlot
 from labvisits.services import lab_visit_decide
+from portal.phones import phone_grouped
 from portal.tickets import qr_token_make
 from tests import factories
 from tests.labvisits.conftest import open_door, request_visit
@@ -200,6 +201,19 @@ def test_enterprise_cannot_decide_its_own_visit(client, inst_a, member_a):
     assert response.status_code == 403
     visit.refresh_from_db()
     assert visit.state == State.REQUESTED
+
+
+def test_detail_shows_the_contact_phone_grouped_to_the_enterprise(client, member_a, approved):
+    client.force_login(member_a)
+    html = client.get(url("labvisits:detail", pk=approved.pk)).content.decode()
+    assert "王经理, 138 0000 1111" in html and "8613800001111" not in html
+
+
+def test_request_form_prefills_the_enterprise_phone_grouped(client, inst_a, member_a):
+    client.force_login(member_a)
+    html = client.get(url("labvisits:request", slot_id=inst_a.slot.pk)).content.decode()
+    grouped = phone_grouped(member_a.enterprise.contact_phone)
+    assert " " in grouped and f'value="{grouped}"' in html
 
 
 def test_enterprise_cancels_from_the_detail_page(client, member_a, approved):

@@ -10,8 +10,11 @@ from django.utils import timezone
 from tests import factories
 
 PHONE = "+8613912345678"
-MASKED = "139****5678"
-FULL = "13912345678"
+# Pages show numbers grouped; spreadsheet downloads keep the compact form.
+MASKED = "139 **** 5678"
+FULL = "139 1234 5678"
+MASKED_EXPORT = "139****5678"
+DIGITS = "13912345678"
 
 
 @pytest.fixture

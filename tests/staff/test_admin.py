@@ -17,7 +17,15 @@ from enterprises.models import Enterprise
 from labvisits.models import LabVisit, VisitSlot
 from portal.choices import District
 from tests import factories
-from tests.staff.conftest import FULL, MASKED, PHONE, make_consultation, make_visit
+from tests.staff.conftest import (
+    DIGITS,
+    FULL,
+    MASKED,
+    MASKED_EXPORT,
+    PHONE,
+    make_consultation,
+    make_visit,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -172,10 +180,10 @@ def test_consultation_csv_masks_phones_for_an_editor(client, editor):
     assert list(rows[0])[:6] == CONSULTATION_HEADER_START
     assert len(rows) == 1
     assert rows[0]["Reference"] == consultation.reference
-    assert rows[0]["Contact phone"] == MASKED
+    assert rows[0]["Contact phone"] == MASKED_EXPORT
     assert rows[0]["Topic"] == "'=HYPERLINK(1)"
     assert rows[0]["Enterprise verified"] == "Not verified"
-    assert FULL not in content.decode("utf-8-sig")
+    assert DIGITS not in content.decode("utf-8-sig")
 
 
 def test_consultation_xlsx_has_dates_and_numbers_and_masks_for_an_editor(client, editor):
@@ -192,7 +200,7 @@ def test_consultation_xlsx_has_dates_and_numbers_and_masks_for_an_editor(client,
     assert isinstance(row["Starts at"], datetime.datetime)
     expected = timezone.make_naive(consultation.starts_at).replace(microsecond=0)
     assert row["Starts at"].replace(microsecond=0) == expected
-    assert row["Contact phone"] == MASKED
+    assert row["Contact phone"] == MASKED_EXPORT
 
 
 def test_consultation_xlsx_shows_full_phones_to_an_approver(client, approver):
@@ -202,7 +210,7 @@ def test_consultation_xlsx_shows_full_phones_to_an_approver(client, approver):
         io.BytesIO(download(client, admin_url(CONSULTATIONS, "index"), "xlsx"))
     ).active
     rows = list(sheet.values)
-    assert dict(zip(rows[0], rows[1], strict=True))["Contact phone"] == FULL
+    assert dict(zip(rows[0], rows[1], strict=True))["Contact phone"] == DIGITS
 
 
 def test_consultation_export_follows_the_filters(client, editor):
@@ -212,6 +220,16 @@ def test_consultation_export_follows_the_filters(client, editor):
     content = download(client, admin_url(CONSULTATIONS, "index"), "csv", {"state": "requested"})
     rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
     assert [r["Reference"] for r in rows] == [kept.reference]
+
+
+def test_consultation_detail_and_enterprise_list_show_full_phones_grouped(client, approver):
+    consultation = make_consultation()
+    factories.EnterpriseFactory(contact_phone=PHONE)
+    client.force_login(approver)
+    html = client.get(admin_url(CONSULTATIONS, "inspect", consultation.pk)).content.decode()
+    assert FULL in html and DIGITS not in html
+    html = client.get(admin_url(ENTERPRISES, "index")).content.decode()
+    assert FULL in html and DIGITS not in html
 
 
 def test_consultation_detail_shows_the_timeline_and_masks_the_phone(client, editor):
@@ -228,7 +246,7 @@ def test_consultation_detail_shows_the_timeline_and_masks_the_phone(client, edit
     assert response.status_code == 200
     html = response.content.decode()
     assert "Timeline" in html and "首次申请" in html
-    assert MASKED in html and FULL not in html
+    assert MASKED in html and DIGITS not in html
     # An editor may not assign: no button.
     assert admin_url(CONSULTATIONS, "assign", consultation.pk) not in html
 
@@ -291,7 +309,7 @@ def test_enterprise_list_filters_and_masks_phones(client, editor):
     index = admin_url(ENTERPRISES, "index")
 
     html = client.get(index).content.decode()
-    assert banan.name in html and MASKED in html and FULL not in html
+    assert banan.name in html and MASKED in html and DIGITS not in html
     response = client.get(index, {"is_verified": "true"})
     assert {e.pk for e in response.context["object_list"]} == {yubei.pk}
     response = client.get(index, {"district": "banan"})
@@ -361,7 +379,7 @@ def test_lab_visit_exports_mask_phones_and_keep_numbers(client, editor, lab):
 
     rows = list(csv.DictReader(io.StringIO(download(client, index, "csv").decode("utf-8-sig"))))
     assert rows[0]["Ticket code"] == visit.ticket_code
-    assert rows[0]["Contact phone"] == MASKED
+    assert rows[0]["Contact phone"] == MASKED_EXPORT
     assert rows[0]["Lab"] == lab.name_en  # the admin speaks English to this user
 
     sheet = openpyxl.load_workbook(io.BytesIO(download(client, index, "xlsx"))).active
@@ -369,14 +387,14 @@ def test_lab_visit_exports_mask_phones_and_keep_numbers(client, editor, lab):
     row = dict(zip(values[0], values[1], strict=True))
     assert row["Number of visitors"] == 4
     assert isinstance(row["Starts at"], datetime.datetime)
-    assert row["Contact phone"] == MASKED
+    assert row["Contact phone"] == MASKED_EXPORT
 
 
 def test_lab_visit_detail_masks_the_phone(client, editor, lab):
     visit = make_visit(lab)
     client.force_login(editor)
     html = client.get(admin_url(LAB_VISITS, "inspect", visit.pk)).content.decode()
-    assert visit.ticket_code in html and MASKED in html and FULL not in html
+    assert visit.ticket_code in html and MASKED in html and DIGITS not in html
 
 
 def test_staff_add_a_visit_slot_for_any_lab(client, editor, lab, site_tree):
