@@ -1,5 +1,5 @@
-"""django-allauth adapter: after signing in, users with nothing to act for yet are sent to
-create or join their enterprise. Configured by ``ACCOUNT_ADAPTER``."""
+"""django-allauth adapter: the portal's limits on failed sign-ins, and where signing in
+leads when there is no page to return to. Configured by ``ACCOUNT_ADAPTER``."""
 
 from __future__ import annotations
 
@@ -9,24 +9,10 @@ from urllib.parse import urlsplit
 from allauth.account import app_settings as allauth_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
-from django.urls import reverse
 from django.utils.encoding import force_str
 
-from enterprises.models import Membership
 from portal.ratelimit import login_failure_count, login_refused
-from portal.roles import user_roles
-
-
-def user_needs_enterprise(user) -> bool:
-    """Whether ``user`` has no role on the portal yet: no approved enterprise membership,
-    not staff, not an expert and not an institution contact. A user whose request to join
-    is pending is sent to the start page too: it shows the request's status."""
-    if not user.is_authenticated or user.is_staff:
-        return False
-    if Membership.objects.filter(user=user, status=Membership.Status.APPROVED).exists():
-        return False
-    # The other roles (``portal.roles``), asked until one is held.
-    return not any(held for _name, held in user_roles(user))
+from portal.roles import user_landing_url
 
 
 def _login_typed(credentials: dict) -> str:
@@ -88,7 +74,8 @@ class AccountAdapter(DefaultAccountAdapter):
         login_failure_count(request, _login_typed(credentials))
 
     def get_login_redirect_url(self, request):
-        # A ?next= target is honoured by allauth before this is asked.
-        if user_needs_enterprise(request.user):
-            return reverse("enterprises:start")
-        return super().get_login_redirect_url(request)
+        """Asked only without a page to return to: allauth honours a ``next`` parameter
+        first, when ``is_safe_url`` accepts it (this site's host, http or https). Then the
+        page of the user's role (``portal.roles``: the door screen, the expert desk, the
+        enterprise page...), else ``LOGIN_REDIRECT_URL`` (my registrations)."""
+        return user_landing_url(request.user) or super().get_login_redirect_url(request)

@@ -34,6 +34,20 @@ def membership_active_for_user(*, user: User) -> Membership | None:
     )
 
 
+def user_is_enterprise_member(*, user: User) -> bool:
+    """Whether ``user`` acts for an enterprise (an approved member or its owner)."""
+    return user.is_authenticated and _memberships(user, Membership.Status.APPROVED).exists()
+
+
+def user_has_enterprise_request(*, user: User) -> bool:
+    """Whether ``user`` asked to join an enterprise and awaits the owner's answer."""
+    return user.is_authenticated and _memberships(user, Membership.Status.PENDING).exists()
+
+
+def _memberships(user: User, status: str):
+    return Membership.objects.filter(user=user, status=status)
+
+
 def membership_last_declined(*, user: User) -> Membership | None:
     return (
         Membership.objects.select_related("enterprise")

@@ -410,6 +410,12 @@ def activities_in_language(
     return result
 
 
+def user_is_checkin_staff(*, user) -> bool:
+    """Whether ``user`` checks tickets in at the session door (permission
+    ``events.check_in``, given by the "Check-in staff" group)."""
+    return user.is_authenticated and user.has_perm("events.check_in")
+
+
 def registration_list_for_user(*, user) -> QuerySet[Registration]:
     """A signed-in user's registrations, the next sessions first, then the past ones."""
     return (

@@ -17,4 +17,11 @@ class ExpertsConfig(AppConfig):
         personal_data_handlers_register()
         home_section_register("experts", home_experts_context)
         search_source_register("experts", expert_search)
-        user_role_register("is_expert", lambda user: user_is_expert(user=user))
+        # Experts land on their desk in consultations (named, not imported: a higher floor;
+        # the role gets no landing while that app is not installed).
+        user_role_register(
+            "is_expert",
+            lambda user: user_is_expert(user=user),
+            landing="consultations:expert_dashboard",
+            priority=30,
+        )

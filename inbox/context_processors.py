@@ -6,12 +6,21 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from inbox.selectors import notification_unread_count
-from portal.roles import user_roles
+from portal.roles import user_role_held
 
 
-def _account_nav(user) -> dict:
-    # The roles (``portal.roles``: is_expert, is_institution_contact) open their dashboards.
-    return {"unread": notification_unread_count(user=user), **dict(user_roles(user))}
+class _AccountNav(dict):
+    """``unread``, and each role (``portal.roles``: is_checkin_staff, is_expert,
+    is_institution_contact...) asked when a template first reads it: the header reads a
+    few, and the others cost no query."""
+
+    def __init__(self, user) -> None:
+        super().__init__(unread=notification_unread_count(user=user))
+        self.user = user
+
+    def __missing__(self, name: str) -> bool:
+        held = self[name] = user_role_held(self.user, name)
+        return held
 
 
 def account_nav(request: HttpRequest) -> dict:
@@ -19,4 +28,4 @@ def account_nav(request: HttpRequest) -> dict:
     if user is None or not user.is_authenticated:
         return {}
     # Lazy: pages that do not render the header (files, feeds) pay nothing.
-    return {"account_nav": SimpleLazyObject(lambda: _account_nav(user))}
+    return {"account_nav": SimpleLazyObject(lambda: _AccountNav(user))}

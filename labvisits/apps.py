@@ -21,7 +21,12 @@ class LabVisitsConfig(AppConfig):
         from portal.checkin import CheckinDoor, checkin_door_register
 
         personal_data_handlers_register()
-        user_role_register("is_institution_contact", lambda user: user_is_contact(user=user))
+        user_role_register(
+            "is_institution_contact",
+            lambda user: user_is_contact(user=user),
+            landing="labvisits:contact_dashboard",
+            priority=20,
+        )
         target_register(LabVisitTarget())
 
         # The visit slots on the open-day check-in home page (events imports no lab visits).

@@ -218,7 +218,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "/"
+# After signing in without a page to return to, a user who holds no role with a page of
+# its own (portal/roles.py) sees their registrations.
+LOGIN_REDIRECT_URL = "events:my_registrations"
 # django-allauth: e-mail sign-in, verified addresses, its own rate limits left on.
 # https://docs.allauth.org/en/latest/account/configuration.html
 ACCOUNT_LOGIN_METHODS = {"email", "username"}
@@ -238,8 +240,7 @@ ACCOUNT_RATE_LIMITS = {
 # allauth finds the client address for its limits the same way as portal/ratelimit.py.
 # https://docs.allauth.org/en/latest/common/configuration.html
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("NUM_PROXIES", "0"))
-# After sign-in, a user without an enterprise (and not staff, an expert or an institution
-# contact) is sent to create or join one.
+# The portal's limits on failed sign-ins, and the page of each role after signing in.
 ACCOUNT_ADAPTER = "enterprises.adapter.AccountAdapter"
 
 # --- Internationalisation -----------------------------------------------------------------

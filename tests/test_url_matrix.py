@@ -259,7 +259,17 @@ DEBUG_ONLY = {"^media/(?P<path>.*)$"}
 # Views that send these roles somewhere other than a sign-in page on purpose (no data):
 # URL name -> {role: the path the redirect must lead to}.
 # URL name -> (roles, the paths they may be sent to).
-_HOME = frozenset({"/", "/en/enterprise/start/"})  # after sign-in: by whether one has an enterprise
+# After sign-in: the page of the user's role (portal.roles), else my registrations.
+_HOME = frozenset(
+    {
+        "/en/open-day/registration/mine/",
+        "/en/open-day/checkin/",
+        "/en/consultations/expert/",
+        "/en/lab-visits/institution/",
+        "/en/enterprise/",
+        "/en/enterprise/start/",
+    }
+)
 REDIRECTS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "set_language": (EVERYONE, frozenset({"/"})),  # GET: back, language unchanged
     "account_logout": (frozenset({"anonymous"}), frozenset({"/"})),

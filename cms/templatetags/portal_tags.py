@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from django import template
 from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpRequest
-from django.urls import translate_url
-from django.utils.http import urlencode
+from django.urls import reverse, translate_url
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import get_language
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Locale, Page, Site
@@ -224,6 +225,30 @@ def home_url(context) -> str:
     if home is not None:
         return home.get_url(request) or "/"
     return f"/{get_language()}/"
+
+
+@register.simple_tag(takes_context=True)
+def account_entry_url(context, url_name: str, home: str = "") -> str:
+    """The header's sign-in (or sign-up) link, carrying the page to come back to afterwards
+    as ``next``: the current page, except the home page ``home`` (without it, signing in
+    leads to the page of the user's role, ``enterprises.adapter``). On allauth's own pages
+    the link keeps the ``next`` they were opened with, when it is a page of this site."""
+    url = reverse(url_name)
+    request = _request(context)
+    if request is None:
+        return url
+    match = request.resolver_match
+    if match is not None and (match.url_name or "").startswith("account_"):
+        target = request.GET.get(REDIRECT_FIELD_NAME, "")
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            target = ""
+    elif request.path == home:
+        target = ""
+    else:
+        target = request.get_full_path()
+    return f"{url}?{urlencode({REDIRECT_FIELD_NAME: target})}" if target else url
 
 
 @register.simple_tag(takes_context=True)

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from events.exceptions import RegistrationError
 from events.models import Registration, Session
+from events.selectors import user_is_checkin_staff
 from events.services.checkin import (
     checkin_counts,
     checkin_perform,
@@ -55,7 +56,7 @@ from portal.query import query_text
 
 
 def _staff(user) -> bool:
-    return user.has_perm("events.check_in")
+    return user_is_checkin_staff(user=user)
 
 
 def _at_some_door(user) -> bool:

@@ -1,9 +1,9 @@
-"""The enterprise pages over HTTP, in both languages, and the redirect after sign-in."""
+"""The enterprise pages over HTTP, in both languages (the redirect after sign-in:
+tests/test_signin_redirect.py)."""
 
 from __future__ import annotations
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
@@ -13,8 +13,6 @@ from tests.enterprises.conftest import profile
 from tests.factories import (
     ConsultationFactory,
     EnterpriseFactory,
-    ExpertFactory,
-    InstitutionContactFactory,
     InstitutionPageFactory,
     LabFactory,
     LabVisitFactory,
@@ -265,57 +263,6 @@ def test_start_sends_members_to_my_enterprise(client):
     EnterpriseFactory(owner=owner)
     client.force_login(owner)
     assert client.get(url("start", "en"))["Location"] == url("mine", "en")
-
-
-# --- Redirect after sign-in ------------------------------------------------------------------
-
-
-def sign_in(client, user, password, language="en", next_url=""):
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    with translation.override(language):
-        login_url = reverse("account_login")
-    if next_url:
-        login_url += f"?next={next_url}"
-    return client.post(login_url, {"login": user.email, "password": password})
-
-
-@pytest.fixture
-def adapter_on(settings):
-    settings.ACCOUNT_ADAPTER = "enterprises.adapter.AccountAdapter"
-
-
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_user_without_enterprise_is_sent_to_start(client, adapter_on, password, language):
-    response = sign_in(client, UserFactory(), password, language)
-    assert response.status_code == 302
-    assert response["Location"] == url("start", language)
-
-
-def test_pending_requester_is_sent_to_start_to_see_the_request(client, adapter_on, password):
-    user = UserFactory()
-    membership_request(user=user, credit_code=EnterpriseFactory(owner=UserFactory()).credit_code)
-    assert sign_in(client, user, password)["Location"] == url("start", "en")
-
-
-def test_explicit_next_wins(client, adapter_on, password):
-    response = sign_in(client, UserFactory(), password, next_url="/en/notifications/")
-    assert response["Location"] == "/en/notifications/"
-
-
-def test_other_roles_go_to_the_default(client, adapter_on, password, settings, site_tree):
-    settings.LOGIN_REDIRECT_URL = "/"
-    member = UserFactory()
-    EnterpriseFactory(owner=member)
-    staff = UserFactory(is_staff=True)
-    expert_user = UserFactory()
-    ExpertFactory(user=expert_user)
-    contact = InstitutionContactFactory(
-        institution=InstitutionPageFactory(parent=site_tree.zh.institutions)
-    ).user
-    for user in (member, staff, expert_user, contact):
-        client.logout()
-        response = sign_in(client, user, password)
-        assert response["Location"] == "/", user
 
 
 def test_renaming_a_verified_enterprise_says_the_mark_is_gone(client, site_tree):
