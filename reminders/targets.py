@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +35,7 @@ class UnknownTargetError(LookupError):
     """No target of this kind is registered (a typo, or the app is not installed)."""
 
 
-class ReminderTarget:
+class ReminderTarget(ABC):
     """One kind of appointment that gets reminders. Subclass it in the feature app.
 
     ``kind`` names the kind in reminder keys and in ``REMINDER_OFFSETS``; ``field`` is the
@@ -45,6 +46,8 @@ class ReminderTarget:
     ``text_templates`` are the texts its messages are sent as (``reminders.sms.TextTemplate``:
     the reminder's and any notice's, ``notice_<purpose>``), added to the catalogue when the
     target is registered.
+
+    The abstract methods are what every kind must answer; the others have a default.
     """
 
     kind: str = ""
@@ -59,16 +62,17 @@ class ReminderTarget:
         """The appointment ``reminder`` is about."""
         return getattr(reminder, self.field)
 
+    @abstractmethod
     def starts_at(self, target: Model) -> datetime.datetime | None:
-        raise NotImplementedError
+        """When ``target`` starts; None when it has no time yet."""
 
+    @abstractmethod
     def is_plannable(self, target: Model) -> bool:
         """Whether ``target`` gets reminders now (it holds its place, was not cancelled)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def audiences(self, target: Model) -> list[tuple[str, str]]:
         """(audience, channel) pairs the reminders go to, by the addresses known now."""
-        raise NotImplementedError
 
     # --- Sending ---------------------------------------------------------------------------
 
@@ -92,21 +96,21 @@ class ReminderTarget:
         starts_at = self.starts_at(target)
         return starts_at is not None and starts_at > timezone.now()
 
+    @abstractmethod
     def recipient(self, reminder: Reminder) -> Recipient | None:
         """(address, language, user or None) of ``reminder``'s audience over its channel;
         None when there is nobody to send it to."""
-        raise NotImplementedError
 
+    @abstractmethod
     def context(self, reminder: Reminder, *, language: str, user: AbstractBaseUser | None) -> dict:
         """What the templates show besides the generic values, with ``url`` (site path of
         the appointment). Called with ``language`` active."""
-        raise NotImplementedError
 
+    @abstractmethod
     def ics(
         self, reminder: Reminder, *, language: str, context: dict
     ) -> tuple[str, bytes | str | None]:
         """(file name, .ics content) of the appointment, in ``language``."""
-        raise NotImplementedError
 
     def email_message(
         self, reminder: Reminder, *, language: str, user: AbstractBaseUser | None
@@ -115,22 +119,23 @@ class ReminderTarget:
         ``template``, ``context`` and ``ics``."""
         return None
 
+    @abstractmethod
     def sms_params(
         self, reminder: Reminder, *, template: str, context: dict
     ) -> tuple[datetime.datetime, dict]:
         """(start, parameters other than date and time) of the text message ``template``.
         Called with the recipient's language active."""
-        raise NotImplementedError
 
     # --- Staff and the sweep ---------------------------------------------------------------
 
+    @abstractmethod
     def label(self, reminder: Reminder) -> str:
         """What the reminder is about, for staff, without personal data."""
-        raise NotImplementedError
 
     def sweep(self, *, now: datetime.datetime, budget: float) -> None:
         """Work of this kind the minutely sweep does before handing due rows over (rows
-        whose planning was interrupted), within ``budget`` seconds."""
+        whose planning was interrupted), within ``budget`` seconds. By default none."""
+        return None
 
 
 _TARGETS: dict[str, ReminderTarget] = {}

@@ -54,6 +54,17 @@ class FakeTarget(ReminderTarget):
     def email_message(self, reminder, *, language, user):
         return EmailMessage("Fake reminder", f"Starts at {self.start:%H:%M}.")
 
+    # It composes its own e-mail (above) and sends no text message: these three are never
+    # asked, which the test of the generic services proves by the mail it finds.
+    def context(self, reminder, *, language, user):
+        raise AssertionError("the fake target composes its own e-mail")
+
+    def ics(self, reminder, *, language, context):
+        raise AssertionError("the fake target composes its own e-mail")
+
+    def sms_params(self, reminder, *, template, context):
+        raise AssertionError("the fake target sends no text message")
+
     def label(self, reminder):
         return "Fake"
 
@@ -121,7 +132,7 @@ def test_exactly_one_appointment_is_passed(registration, consultation):
 
 def test_a_second_target_for_a_taken_kind_is_refused():
     class Other(FakeTarget):
-        pass
+        """Another class claiming the consultation's kind and key."""
 
     with pytest.raises(Exception, match="already registered by ConsultationTarget"):
         target_register(Other(timezone.now()))
