@@ -44,13 +44,12 @@ from labvisits.selectors import (
     user_is_contact_for_lab,
     user_is_enterprise_member,
 )
-from portal.audit import audit_log
 from portal.batching import in_locked_batches
 from portal.checkin import (
     checkin_nonce_clean,
+    checkin_override_audit,
     checkin_repeat_message,
     checkin_time_decide,
-    checkin_window_refusal,
     staff_name,
 )
 from portal.history import state_change_build, state_change_record
@@ -476,20 +475,16 @@ def _checkin(
         visit.save(update_fields=["checked_in_at", "checked_in_by", "checkin_nonce", "updated_at"])
         _record(visit, event="checked_in", from_state=visit.state, by=by, note=note)
         if note:  # checked in outside the window, by staff allowed to override it
-            window = checkin_window_refusal(
-                starts_at=slot.starts_at, ends_at=slot.ends_at, now=now, kind="visit"
-            )
-            audit_log(
+            checkin_override_audit(
                 instance=visit,
                 action=CHECKIN_OVERRIDE,
                 by=by,
-                data={
-                    "visit_id": visit.pk,
-                    "slot_id": slot.pk,
-                    "refusal": window.code if window is not None else "",
-                    "group_size": visit.group_size,
-                    "reason": " ".join(reason.split()),
-                },
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
+                now=now,
+                reason=reason,
+                data={"visit_id": visit.pk, "slot_id": slot.pk, "group_size": visit.group_size},
+                kind="visit",
             )
         return visit
 

@@ -43,11 +43,11 @@ from events.services.registration import (
     check_session_not_cancelled,
     registration_change_event,
 )
-from portal.audit import audit_log
 from portal.batching import in_locked_batches
 from portal.checkin import (
     checkin_doors,
     checkin_nonce_clean,
+    checkin_override_audit,
     checkin_repeat_message,
     checkin_time_decide,
     checkin_window_refusal,
@@ -225,19 +225,18 @@ def checkin_perform(
         )
         _record(registration, from_status=previous, by=by, note="; ".join(notes)[:200])
         if note:  # checked in outside the window, by staff allowed to override it
-            window = checkin_window_refusal(
-                starts_at=session.starts_at, ends_at=session.ends_at, now=now
-            )
-            audit_log(
+            checkin_override_audit(
                 instance=registration,
                 action=CHECKIN_OVERRIDE,
                 by=by,
+                starts_at=session.starts_at,
+                ends_at=session.ends_at,
+                now=now,
+                reason=reason,
                 data={
                     "registration_id": registration.pk,
                     "session_id": session.pk,
-                    "refusal": window.code if window is not None else "",
                     "party_size": registration.party_size,
-                    "reason": " ".join(reason.split()),
                 },
             )
         return registration
