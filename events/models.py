@@ -361,6 +361,11 @@ class Registration(TimeStampedModel):
     # The registrant proved the number with a code sent to it (``verification``): only
     # no-shows of such registrations count toward the no-show policy.
     phone_verified = models.BooleanField(_("phone verified"), default=False)
+    # A keyed hash of the CSRF secret of the browser that sent the form (never the secret
+    # itself): when the answer to a registration is lost (a dropped connection, a worker
+    # restarted after the commit), the same browser sending the form again is shown its
+    # ticket instead of "already registered". Empty for staff-entered rows.
+    browser_key = models.CharField(max_length=32, blank=True, editable=False)
     source = models.CharField(
         _("source"), max_length=10, choices=Source.choices, default=Source.ONLINE
     )

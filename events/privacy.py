@@ -36,6 +36,7 @@ REGISTRATION_ANONYMOUS = {
     "organisation": "",
     "user": None,
     "ticket_code": None,
+    "browser_key": "",
 }
 # Rows that still hold any of the fields above: the exact negation of the values, so a
 # batch loop over it always ends.
@@ -46,6 +47,7 @@ REGISTRATION_HAS_PERSONAL_DATA = (
     | ~Q(organisation="")
     | Q(user__isnull=False)
     | Q(ticket_code__isnull=False)
+    | ~Q(browser_key="")
 )
 
 

@@ -101,6 +101,7 @@ def test_purge_anonymises_only_what_is_past_retention(site_tree):
         session=old,
         user=user,
         organisation="重庆某公司",
+        browser_key="0" * 32,
         status=Registration.Status.CHECKED_IN,
         party_size=3,
         checked_in_at=old.starts_at,
@@ -133,7 +134,7 @@ def test_purge_anonymises_only_what_is_past_retention(site_tree):
     assert old_checked_in.name == ANONYMISED_NAME
     assert (old_checked_in.phone, old_checked_in.email, old_checked_in.organisation) == ("", "", "")
     assert old_checked_in.user is None
-    assert old_checked_in.ticket_code is None
+    assert old_checked_in.ticket_code is None and old_checked_in.browser_key == ""
     # What the statistics read stays.
     assert old_checked_in.status == Registration.Status.CHECKED_IN
     assert old_checked_in.party_size == 3

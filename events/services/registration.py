@@ -384,6 +384,7 @@ def registration_create(
     user=None,
     join_waitlist: bool = False,
     phone_verified: bool = False,
+    browser_key: str = "",
     now: datetime.datetime | None = None,
     session: Session | None = None,
 ) -> Registration:
@@ -391,6 +392,9 @@ def registration_create(
 
     ``phone_verified``: the registrant proved the number with a code (``verification``);
     only no-shows of such registrations count toward the no-show policy.
+
+    ``browser_key``: identifies the browser that sent the form (see
+    ``Registration.browser_key``), so a resent form can be recognised as its own.
 
     ``session``: the session ``session_id`` names, if the caller has just read it with
     ``with_cancellation`` (the public form has), so it is not read again; the rules that
@@ -433,6 +437,7 @@ def registration_create(
         "language": language,
         "consent_version": consent_version,
         "phone_verified": phone_verified,
+        "browser_key": browser_key,
     }
     restricted_until = noshow_restricted_until(phone=phone, now=now)
     try:

@@ -30,6 +30,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.functional import SimpleLazyObject, lazy
 from django.utils.html import escape
 from django.utils.translation import get_language
@@ -133,6 +134,15 @@ def _remember_ticket(request: HttpRequest, response: HttpResponse, ticket_code: 
     )
 
 
+def _browser_key(request: HttpRequest) -> str:
+    """A keyed hash of the browser's CSRF secret (set by ``CsrfViewMiddleware`` from the
+    cookie that came with the form), or "" without one."""
+    secret = request.META.get("CSRF_COOKIE") or ""
+    if not secret:
+        return ""
+    return salted_hmac("events.registration.browser", secret).hexdigest()[:32]
+
+
 def _owns(request: HttpRequest, registration: Registration) -> bool:
     """Whether this visitor may see ``registration``'s ticket after a duplicate attempt:
     only the account or the browser that made it. Nothing typed (a name, an e-mail) is
@@ -140,7 +150,14 @@ def _owns(request: HttpRequest, registration: Registration) -> bool:
     Everyone else may have it sent again to the address on file (``ticket_resend``)."""
     if request.user.is_authenticated and registration.user_id == request.user.pk:
         return True
-    return registration.ticket_code in _remembered_tickets(request)
+    if registration.ticket_code in _remembered_tickets(request):
+        return True
+    # The answer that carried the ticket cookie was lost, but this is the browser that sent
+    # the form.
+    key = _browser_key(request)
+    return bool(key and registration.browser_key) and constant_time_compare(
+        key, registration.browser_key
+    )
 
 
 def _manage_url(registration: Registration) -> str:
@@ -401,6 +418,7 @@ def _register_submit(
             user=request.user,
             join_waitlist=data["join_waitlist"],
             phone_verified=phone_verified,
+            browser_key=_browser_key(request),
             session=session,
         )
     except RegistrationError as error:

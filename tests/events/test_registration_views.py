@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from events.models import NoShowWaiver, Registration
 from events.services.registration import registration_create
 from events.tickets import manage_token_make, manage_token_read
+from events.views.registration import TICKETS_COOKIE
 from portal.forms import PLAIN_ERROR_MESSAGES
 from portal.tickets import TokenInvalid, qr_token_make, qr_token_read
 from tests.factories import ActivityPageFactory, RegistrationFactory, SessionFactory, UserFactory
@@ -203,6 +204,26 @@ def test_the_browser_that_registered_sees_its_ticket_on_a_second_attempt(client,
     response = client.post(register_url(session), form_data(party_size="1"))
     assert response.status_code == 302
     assert ticket_of(response["Location"]) == Registration.objects.get().ticket_code
+
+
+def test_a_form_sent_again_after_its_answer_was_lost_is_shown_the_same_ticket(client, session):
+    """The connection dropped after the commit: the ticket cookie never arrived, but the
+    browser that sent the form (its CSRF cookie) is recognised; another browser is not."""
+    client.get(register_url(session))
+    client.post(register_url(session), form_data())
+    registration = Registration.objects.get()
+    assert registration.browser_key and len(registration.browser_key) == 32
+    del client.cookies[TICKETS_COOKIE]  # the answer that set it was lost
+
+    response = client.post(register_url(session), form_data(party_size="1"))
+    assert response.status_code == 302
+    assert ticket_of(response["Location"]) == registration.ticket_code
+
+    stranger = client.__class__()
+    stranger.get(register_url(session))  # its own CSRF cookie
+    response = stranger.post(register_url(session), form_data(party_size="1"))
+    assert response.status_code == 400
+    assert registration.ticket_code not in response.content.decode()
 
 
 @pytest.mark.parametrize(
