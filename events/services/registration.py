@@ -477,14 +477,25 @@ def registration_create(
         ) from None
 
 
-def registration_cancel(*, registration_id: int, by=None, note: str = "") -> list[Registration]:
+def registration_cancel(
+    *,
+    registration_id: int,
+    by=None,
+    note: str = "",
+    by_registrant: bool = False,
+    now: datetime.datetime | None = None,
+) -> list[Registration]:
     """Cancel a registration; freed places go to the waiting list. Returns those promoted.
 
-    Error codes: ``not_found``, ``not_cancellable`` (already cancelled, checked in or past),
-    ``busy`` (the session's lock was not granted in time). The registrant is sent a
-    cancellation notice (with a METHOD:CANCEL calendar file) and everyone promoted gets
-    their ticket. Pending reminders of the cancelled registration are cancelled in the
-    same transaction; the promoted get theirs planned.
+    ``by_registrant``: the registrant cancels (the ticket page), which is possible only
+    until the session starts; staff may also cancel later (e.g. a party that left).
+
+    Error codes: ``not_found``, ``not_cancellable`` (already cancelled, checked in or past;
+    for the registrant also once the session has started), ``busy`` (the session's lock
+    was not granted in time). The registrant is sent a cancellation notice (with a
+    METHOD:CANCEL calendar file) and everyone promoted gets their ticket. Pending reminders
+    of the cancelled registration are cancelled in the same transaction; the promoted get
+    theirs planned.
     """
     with bounded_transaction(on_timeout=_busy):
         registration = (
@@ -494,10 +505,11 @@ def registration_cancel(*, registration_id: int, by=None, note: str = "") -> lis
             raise RegistrationError(_("This registration does not exist."), code="not_found")
         session = Session.objects.select_for_update(no_key=True).get(pk=registration.session_id)
         registration.refresh_from_db()
+        started = (now or timezone.now()) >= session.starts_at
         if registration.status not in (
             Registration.Status.CONFIRMED,
             Registration.Status.WAITLISTED,
-        ):
+        ) or (by_registrant and started):
             raise RegistrationError(
                 _("This registration can no longer be cancelled."), code="not_cancellable"
             )

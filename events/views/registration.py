@@ -607,7 +607,10 @@ def manage_cancel(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         try:
             registration_cancel(
-                registration_id=registration.pk, by=request.user, note="cancelled by registrant"
+                registration_id=registration.pk,
+                by=request.user,
+                note="cancelled by registrant",
+                by_registrant=True,
             )
         except RegistrationError as error:
             messages.error(request, error.message)

@@ -146,6 +146,20 @@ def test_cancelling_twice_is_refused(session):
     assert error.value.code == "not_cancellable"
 
 
+def test_the_registrant_cannot_cancel_once_the_session_has_started_staff_can(session):
+    registration = register(session, "13800000001")
+    started = session.starts_at + datetime.timedelta(minutes=1)
+    with pytest.raises(RegistrationError) as error:
+        registration_cancel(registration_id=registration.pk, by_registrant=True, now=started)
+    assert error.value.code == "not_cancellable"
+    registration.refresh_from_db()
+    assert registration.status == Registration.Status.CONFIRMED
+    before = session.starts_at - datetime.timedelta(minutes=1)
+    registration_cancel(registration_id=registration.pk, by_registrant=True, now=before)
+    registration.refresh_from_db()
+    assert registration.status == Registration.Status.CANCELLED
+
+
 def test_rush_of_50_concurrent_registrations_never_overbooks(transactional_site_tree):
     """50 threads with their own database connections race for 10 places."""
     tree_activity = factories.ActivityPageFactory(parent=transactional_site_tree.zh.campaign)

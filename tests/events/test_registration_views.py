@@ -386,6 +386,19 @@ def test_expired_link_says_so(client, session, settings):
     assert "expired" in response.content.decode()
 
 
+def test_a_direct_post_cannot_cancel_once_the_session_has_started(client, session):
+    registration = RegistrationFactory(session=session)
+    session.starts_at = timezone.now() - datetime.timedelta(minutes=5)
+    session.save(update_fields=["starts_at"])
+    token = manage_url(registration).split("/")[-2]
+    response = client.post(reverse("events:registration_cancel", kwargs={"token": token}))
+    assert response.status_code == 302
+    registration.refresh_from_db()
+    assert registration.status == Registration.Status.CONFIRMED
+    page = client.get(response["Location"]).content.decode()
+    assert "该报名已无法取消" in page
+
+
 def test_manage_link_cancels_and_promotes_the_waiting_list(
     client, activity, django_capture_on_commit_callbacks
 ):
