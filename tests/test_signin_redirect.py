@@ -115,6 +115,16 @@ def test_checkin_staff_land_on_the_door_screen(client):
     assert sign_in(client, door)["Location"] == in_language("events:checkin_home")
 
 
+def test_a_superuser_lands_on_the_cms_not_the_door_screen(client):
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    assert sign_in(client, admin)["Location"] == reverse("wagtailadmin_home")
+
+
+def test_an_editor_lands_on_the_cms(client):
+    editor = UserFactory(groups=["Editors"])
+    assert sign_in(client, editor)["Location"] == reverse("wagtailadmin_home")
+
+
 def test_an_expert_lands_on_the_expert_desk(client):
     user = UserFactory()
     ExpertFactory(user=user)
