@@ -89,6 +89,14 @@ def absolute_url(url: str) -> str:
 
 
 @register.filter
+def webcal_url(url: str) -> str:
+    """A calendar subscription (``webcal://``) of a site-relative URL on the portal's public
+    address, whatever host the request came in by (the page may be cached for all)."""
+    absolute = _absolute(str(url or ""))
+    return "webcal://" + absolute.split("://", 1)[-1]
+
+
+@register.filter
 def hreflang(language_code: str) -> str:
     """Django language code to BCP 47 (``zh-hans`` -> ``zh-Hans``)."""
     return HREFLANG.get(language_code, language_code)

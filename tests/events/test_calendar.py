@@ -432,15 +432,18 @@ def test_activity_page_without_sessions_has_no_calendar_link(client, activity):
     assert activity_path(activity.pk) not in html
 
 
-def test_campaign_page_offers_webcal_subscription_and_download(client, site_tree):
+def test_campaign_page_offers_webcal_subscription_and_download(client, site_tree, settings):
+    """Both addresses are on the portal's public address, not the host the request used."""
+    settings.SITE_URL = "https://kfr.example.cn"
     campaign = site_tree.en.campaign
 
     html = client.get(campaign.url).content.decode()
 
     path = campaign_path(campaign.pk, "en")
-    assert f'href="webcal://testserver{path}"' in html
+    assert f'href="webcal://kfr.example.cn{path}"' in html
     assert f'href="{path}"' in html
-    assert f"http://testserver{path}" in html
+    assert f"https://kfr.example.cn{path}" in html
+    assert "testserver" not in html
     assert "Subscribe to the calendar" in html
 
 
