@@ -98,15 +98,47 @@ def url_secrets_redact(text: str) -> str:
     return text
 
 
+# Personal data an exception's text may carry although no log call passes it: a database
+# error's DETAIL ("Key (session_id, phone)=(3, +8613812345678) already exists"), a
+# validation error quoting the input. Mobile numbers (with or without +86 and separators)
+# and e-mail addresses are replaced wherever they appear in a line or its traceback.
+_PERSONAL_DATA = (
+    (re.compile(r"(?<![\d.])(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)"), "[phone]"),
+    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[e-mail]"),
+)
+
+
+def personal_data_redact(text: str) -> str:
+    """``text`` with mobile numbers and e-mail addresses replaced (``_PERSONAL_DATA``)."""
+    for pattern, replacement in _PERSONAL_DATA:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def log_text_redact(text: str) -> str:
+    return personal_data_redact(url_secrets_redact(text))
+
+
 class RedactFilter(logging.Filter):
-    """Writes every record's message with the secrets of its URLs redacted: the message is
-    formatted once here, so no argument can bring a token back."""
+    """Writes every record's message, traceback and stack with the secrets of its URLs and
+    any phone number or e-mail address redacted: each is formatted once here, so no
+    argument (or exception object) can bring them back."""
+
+    _formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        redacted = url_secrets_redact(message)
+        redacted = log_text_redact(message)
         if redacted != message:
             record.msg, record.args = redacted, None
+        if record.exc_info and record.exc_info[0] is not None:
+            # Formatters print ``exc_text`` when ``exc_info`` is gone (the JSON one too).
+            record.exc_text = log_text_redact(self._formatter.formatException(record.exc_info))
+            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = log_text_redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = log_text_redact(record.stack_info)
         return True
 
 

@@ -202,3 +202,40 @@ def test_tokens_keys_and_query_strings_of_urls_never_reach_a_log_line(client, db
     assert "[token]" in written and "?[query]" in written and "[key]" in written
     for secret in (token, "s3cr3t", "王小明", "13800138000"):
         assert secret not in written
+
+
+@pytest.mark.parametrize("log_format", ["plain", "json"])
+def test_phone_numbers_and_e_mail_addresses_in_an_exception_never_reach_a_log_line(db, log_format):
+    """A database error's DETAIL quotes the row it refused; a message may quote an input.
+    The console handler's filters replace the numbers and addresses in the message and in
+    the traceback, whatever the format, and keep the rest of the traceback."""
+    from django.conf import settings
+
+    from portal.logs import RedactFilter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(
+        JsonFormatter() if log_format == "json" else logging.Formatter("%(message)s")
+    )
+    for spec in settings.LOGGING["handlers"]["console"]["filters"]:
+        handler.addFilter({"context": ContextFilter, "redact": RedactFilter}[spec]())
+    logger = logging.getLogger("portal.example")
+    logger.addHandler(handler)
+    try:
+        try:
+            raise ValueError(
+                "Key (session_id, phone)=(3, +8613812345678) already exists; "
+                "contact wang.xm@example.com or 138 1234 5679"
+            )
+        except ValueError:
+            logger.exception("could not save for %s", "+86 139-1234-5670")
+    finally:
+        logger.removeHandler(handler)
+    written = stream.getvalue()
+    for secret in ("13812345678", "wang.xm@example.com", "1234 5679", "1234-5670"):
+        assert secret not in written
+    assert written.count("[phone]") == 3 and "[e-mail]" in written
+    assert "ValueError" in written and "Traceback" in written
+    # Numbers that are not mobile numbers stay: an id, a year, a ticket count.
+    assert "session_id, phone)=(3," in written
