@@ -33,9 +33,11 @@ class MultipleFileField(forms.FileField):
 
 
 # The booking form's query parameters that carry a need from find-an-expert, and the
-# most of each it takes (the finder's own limits).
+# most of each a link carries: a Chinese character takes 9 bytes in a URL, and servers
+# refuse a request line longer than 8 KB (nginx's default buffer), so a longer need is
+# cut (the enterprise can complete it in the form).
 NEED_PARAM, PRODUCT_PARAM = "need", "product"
-NEED_MAX, PRODUCT_MAX = 1000, 200
+NEED_MAX, PRODUCT_MAX = 600, 200
 
 
 def need_query(*, service: str, field: str = "", need: str = "", product: str = "") -> str:

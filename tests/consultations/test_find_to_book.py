@@ -157,6 +157,7 @@ def test_unknown_or_inactive_expert_is_not_found(client, owner):
     client.force_login(owner)
     assert client.get(url("request"), {"expert": inactive.pk}).status_code == 404
     assert client.get(url("request"), {"expert": "99999"}).status_code == 404
+    assert client.get(url("request"), {"expert": "9" * 30}).status_code == 404
 
 
 def test_profile_without_free_times_offers_to_ask_the_team(client, site_tree):
@@ -165,3 +166,14 @@ def test_profile_without_free_times_offers_to_ask_the_team(client, site_tree):
     assert profile.status_code == 200
     assert links(profile, f"expert={expert.pk}")
     assert "未来几周暂无公布的可预约时段" in profile.content.decode()
+
+
+def test_a_long_need_is_cut_so_the_link_stays_short_enough_for_servers(client):
+    ExpertFactory(services=("consulting",))
+    long_need = "制动盘异响" * 199  # 995 characters, the finder allows 1000
+    response = client.get(
+        url("match"), {"service": "consulting", "text": long_need, "product": "品" * 200}
+    )
+    arrange = response.context["carry"]
+    assert len(f"/zh-hans/consultations/request/?expert=123&{arrange}") < 8000
+    assert parse_qs(arrange)["need"] == [long_need[:600]]
