@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +30,36 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, list | tuple):
             return [single(item, initial) for item in data if item]
         return [single(data, initial)] if data else []
+
+
+# The booking form's query parameters that carry a need from find-an-expert, and the
+# most of each a link carries: a Chinese character takes 9 bytes in a URL, and servers
+# refuse a request line longer than 8 KB (nginx's default buffer), so a longer need is
+# cut (the enterprise can complete it in the form).
+NEED_PARAM, PRODUCT_PARAM = "need", "product"
+NEED_MAX, PRODUCT_MAX = 600, 200
+
+
+def need_query(*, service: str, field: str = "", need: str = "", product: str = "") -> str:
+    """The query string (without "?") that opens the booking form with this need."""
+    params = {"service": service, "field": field}
+    params[NEED_PARAM] = (need or "").strip()[:NEED_MAX]
+    params[PRODUCT_PARAM] = (product or "").strip()[:PRODUCT_MAX]
+    return urlencode({k: v for k, v in params.items() if v})
+
+
+def need_initial(query) -> dict[str, str]:
+    """Initial values of the booking form from a need carried in ``query`` (a QueryDict):
+    the need as the description, the product or standard as such. Only text; the form
+    escapes it when it renders, and it is checked again when sent."""
+    initial = {}
+    need = (query.get(NEED_PARAM) or "").strip()[:NEED_MAX]
+    product = (query.get(PRODUCT_PARAM) or "").strip()[:PRODUCT_MAX]
+    if need:
+        initial["description"] = need
+    if product:
+        initial["product_or_standard"] = product
+    return initial
 
 
 class ConsultationRequestForm(PlainErrorsMixin, forms.Form):

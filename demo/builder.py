@@ -534,38 +534,47 @@ class _Builder:
             )
 
     def expert_availability(self) -> None:
-        """Weekly hours for the expert behind the "expert" account, then their slots."""
-        expert = Expert.objects.filter(slug=people.EXPERT_ACCOUNT_SLUG).first()
-        if expert is None:
-            return
-        services = _services(people.EXPERT_AVAILABILITY_SERVICES)
-        for weekday, start, end in people.EXPERT_AVAILABILITY:
-            start_time = datetime.time(*(int(x) for x in start.split(":")))
-            end_time = datetime.time(*(int(x) for x in end.split(":")))
-            rule = Availability.objects.filter(
-                expert=expert,
-                kind=Availability.Kind.WEEKLY,
-                weekday=weekday,
-                start_time=start_time,
-            ).first()
-            if rule is None:
-                rule = Availability.objects.create(
+        """Weekly hours for every expert, each rule offering all of the expert's services,
+        then their slots for the coming weeks (from today)."""
+        experts = {e.slug: e for e in Expert.objects.filter(slug__in=people.EXPERT_HOURS)}
+        for slug, hours in people.EXPERT_HOURS.items():
+            expert = experts.get(slug)
+            if expert is None:
+                continue
+            services = list(expert.services.order_by("pk"))
+            for weekday, start, end, mode in hours:
+                start_time = datetime.time(*(int(x) for x in start.split(":")))
+                end_time = datetime.time(*(int(x) for x in end.split(":")))
+                rule = Availability.objects.filter(
                     expert=expert,
                     kind=Availability.Kind.WEEKLY,
                     weekday=weekday,
-                    start_date=self.today,
                     start_time=start_time,
-                    end_time=end_time,
-                    slot_minutes=60,
-                    mode=Mode.AT_CENTRE,
-                    note=people.EXPERT_AVAILABILITY_NOTE,
-                    created_by=self.users.get("expert"),
-                )
-                rule.services.set(services)
-                self.tally.record("availability", "created")
-            else:
-                self.tally.record("availability", "unchanged")
-        slots_generate(expert=expert)
+                ).first()
+                if rule is None:
+                    rule = Availability.objects.create(
+                        expert=expert,
+                        kind=Availability.Kind.WEEKLY,
+                        weekday=weekday,
+                        start_date=self.today,
+                        start_time=start_time,
+                        end_time=end_time,
+                        slot_minutes=60,
+                        mode=mode,
+                        note=people.EXPERT_AVAILABILITY_NOTE if mode == Mode.AT_CENTRE else "",
+                        created_by=self.users.get("expert")
+                        if slug == people.EXPERT_ACCOUNT_SLUG
+                        else None,
+                    )
+                    rule.services.set(services)
+                    self.tally.record("availability", "created")
+                elif set(rule.services.all()) != set(services):
+                    # A rule from an older demo offering fewer services than the expert.
+                    rule.services.set(services)
+                    self.tally.record("availability", "updated")
+                else:
+                    self.tally.record("availability", "unchanged")
+            slots_generate(expert=expert)
 
     def institution_contact(self) -> None:
         """The "institution" account handles visits to one institution's labs, which get a

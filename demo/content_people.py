@@ -280,11 +280,23 @@ DEMO_ENTERPRISE: dict = {
     "contact_phone": "+8613800138000",
 }
 
-# The weekly hours of the expert behind the "expert" account: (weekday, start, end).
-# Weekdays count from Monday = 0; every rule offers 60-minute consultations at the service
-# centre for certification support and technical consulting.
-EXPERT_AVAILABILITY: list[tuple[int, str, str]] = [(1, "09:00", "12:00"), (3, "09:00", "12:00")]
-EXPERT_AVAILABILITY_SERVICES = ["certification", "consulting"]
+# Every expert's weekly consultation hours: slug -> [(weekday, start, end, where)].
+# Weekdays count from Monday = 0. Each rule offers 60-minute consultations for every
+# service the expert offers, so each of them can be booked for each of their services
+# in the coming weeks, counted from the day the demo is seeded.
+EXPERT_HOURS: dict[str, list[tuple[int, str, str, str]]] = {
+    "nie-zongfeng": [(0, "09:00", "11:00", "centre"), (2, "14:00", "16:00", "online")],
+    "lin-chunjing": [(1, "09:00", "12:00", "centre"), (3, "09:00", "12:00", "centre")],
+    "wang-lixin": [(1, "14:00", "16:00", "enterprise"), (4, "09:00", "11:00", "centre")],
+    "chen-xiaolan": [(0, "14:00", "16:00", "online"), (3, "14:00", "16:00", "centre")],
+    "liu-zihang": [(2, "09:00", "11:00", "centre"), (4, "14:00", "16:00", "online")],
+    "zhao-min": [(1, "09:00", "11:00", "online"), (3, "14:00", "16:00", "enterprise")],
+    "zhou-jianguo": [(0, "09:00", "11:00", "enterprise"), (2, "14:00", "16:00", "centre")],
+    "he-jingyi": [(1, "14:00", "16:00", "centre"), (4, "09:00", "11:00", "online")],
+    "deng-zhiyuan": [(2, "09:00", "12:00", "centre"), (4, "14:00", "16:00", "enterprise")],
+    "tang-xue": [(0, "14:00", "16:00", "centre"), (3, "09:00", "11:00", "online")],
+}
+# Where the consultations "at the service centre" take place.
 EXPERT_AVAILABILITY_NOTE = "巴南区质量基础设施一站式服务中心 3 楼"
 
 # The institution the "institution" account is a contact of, and the visit slots of its

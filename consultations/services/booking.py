@@ -317,15 +317,28 @@ def consultation_request(
     contact_name: str,
     contact_phone: str,
     slot: Slot | int | None = None,
+    expert: Expert | None = None,
     files: Iterable[UploadedFile] = (),
     language: str | None = None,
     now: datetime.datetime | None = None,
 ) -> Consultation:
-    """An enterprise asks for a consultation: on a slot of an expert, or (``slot=None``)
-    for the team to assign an expert. The expert (or nobody yet) and the requester are
-    notified. Error codes: ``slot_taken``, ``slot_past``, ``slot_service``, attachment codes.
+    """An enterprise asks for a consultation: on a slot of an expert; or without a slot,
+    for the team to arrange it: with ``expert`` (one without a free time that suits) the
+    team arranges a time with that expert, without one the team assigns an expert. Staff
+    see the request in the admin and give it a time by (re)assigning it on a slot. The
+    expert (or nobody yet) and the requester are notified. Error codes: ``slot_taken``,
+    ``slot_past``, ``slot_service``, ``slot_expert`` (a slot of another expert),
+    ``expert_service`` (the expert does not offer the service or no longer takes
+    requests), attachment codes.
     """
     now = now or timezone.now()
+    if expert is not None and not (
+        expert.is_active and expert.services.filter(code=service).exists()
+    ):
+        raise ConsultationError(
+            _("This expert does not offer this service. Choose another service or expert."),
+            code="expert_service",
+        )
     checked = attachments_check(files)
     slot_id = slot.pk if isinstance(slot, Slot) else slot
     stored = []
@@ -345,8 +358,12 @@ def consultation_request(
                 language=language or settings.LANGUAGE_CODE,
             )
             if slot_id is not None:
-                locked = _slot_lock_and_check(slot_id=slot_id, service=service, now=now)
+                locked = _slot_lock_and_check(
+                    slot_id=slot_id, service=service, expert=expert, now=now
+                )
                 _move_to_slot(consultation, locked)
+            elif expert is not None:
+                consultation.expert = expert
             try:
                 # The savepoint keeps the outer transaction usable after a constraint error.
                 with transaction.atomic():

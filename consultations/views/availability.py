@@ -12,6 +12,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from consultations.forms import need_query
 from consultations.forms_availability import (
     ExceptionForm,
     MatchForm,
@@ -172,7 +173,20 @@ def match(request: HttpRequest) -> HttpResponse:
         form = MatchForm(initial=initial)
     context = {"form": form, "matches": matches, "page": None}
     if matches is not None:
-        context.update(service=form.cleaned_data["service"], field=form.cleaned_data["field"])
+        data = form.cleaned_data
+        context.update(
+            service=data["service"],
+            field=data["field"],
+            # What the booking form is opened with: the service, field and the need as
+            # typed, so nobody types it twice. Only in links to the (uncached, per-user)
+            # booking form, never in a page URL others are served from a cache.
+            carry=need_query(
+                service=data["service"],
+                field=data["field"],
+                need=data["text"],
+                product=data["product"],
+            ),
+        )
     return render(request, "consultations/match.html", context)
 
 

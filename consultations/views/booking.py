@@ -26,6 +26,7 @@ from consultations.forms import (
     ReasonForm,
     RespondForm,
     SlotChoiceForm,
+    need_initial,
 )
 from consultations.models import ACTIVE_STATES, Consultation, Slot
 from consultations.services import booking
@@ -53,23 +54,34 @@ def _free_slots(*, expert: Expert, service: str | None = None, exclude_pk: int |
     return list(slots.distinct()[:20])
 
 
+def _is_id(value) -> bool:
+    # ASCII digits only: str.isdigit() also accepts "²" or "٣", which are no primary key.
+    return bool(value) and str(value).isascii() and str(value).isdigit()
+
+
 @enterprise_required
 def consultation_request_view(request):
     enterprise = request.enterprise
     slot = None
     slot_id = request.POST.get("slot") or request.GET.get("slot")
-    # ASCII digits only: str.isdigit() also accepts "²" or "٣", which are no primary key.
-    if slot_id and str(slot_id).isascii() and str(slot_id).isdigit():
+    if _is_id(slot_id):
         slot = get_object_or_404(Slot.objects.select_related("expert"), pk=slot_id)
+    # Without a slot, an expert the team is to arrange a time with (one with no free
+    # time that suits); only an active, published expert.
+    expert = None
+    expert_id = request.POST.get("expert") or request.GET.get("expert")
+    if slot is None and _is_id(expert_id):
+        expert = get_object_or_404(Expert.objects.filter(is_active=True, live=True), pk=expert_id)
     initial = {
         "contact_name": enterprise.contact_name,
         "contact_phone": phone_grouped(enterprise.contact_phone),
         "field": enterprise.industry,
+        **need_initial(request.GET),
     }
     if request.GET.get("service") in Service.values:
         initial["service"] = request.GET["service"]
-    elif slot is not None:
-        first = slot.services.first()
+    elif slot is not None or expert is not None:
+        first = (slot or expert).services.first()
         if first is not None:
             initial["service"] = first.code
     if request.GET.get("field") in Field.values:
@@ -101,11 +113,19 @@ def consultation_request_view(request):
                     contact_name=data["contact_name"],
                     contact_phone=data["contact_phone"],
                     slot=slot,
+                    expert=expert,
                     files=data["attachments"],
                     language=request.LANGUAGE_CODE,
                 )
             except ConsultationError as error:
-                form.add_error("attachments" if error.code in ATTACHMENT_CODES else None, error)
+                name = (
+                    "attachments"
+                    if error.code in ATTACHMENT_CODES
+                    else "service"
+                    if error.code == "expert_service"
+                    else None
+                )
+                form.add_error(name, error)
                 if slot is not None and error.code in {"slot_taken", "slot_past"}:
                     other_slots = _free_slots(expert=slot.expert, service=data["service"])
             else:
@@ -126,6 +146,7 @@ def consultation_request_view(request):
         {
             "form": form,
             "slot": slot,
+            "expert": expert,
             "enterprise": enterprise,
             "other_slots": other_slots,
         },

@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone, translation
 
 from consultations.selectors import expert_next_free_slots, slot_list_free
-from consultations.services.matching import experts_match, text_terms
+from consultations.services.matching import experts_match
+from consultations.vocabulary import need_fields, need_terms
 from tests.factories import ConsultationFactory, ExpertFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
@@ -141,8 +142,111 @@ def test_free_text_words_found_in_bio_or_title_in_either_language():
         assert any(r.startswith("mentions:") for r in reasons)
 
 
-def test_text_terms_split_chinese_into_pairs_and_drop_stop_words():
-    assert text_terms("汽车安全带 the CCC") == ["汽车", "车安", "安全", "全带", "ccc"]
+COMMON_WORDS = ("帮助", "分析", "原因", "问题", "需要", "企业", "help", "analyse", "cause")
+
+
+def test_need_terms_are_domain_terms_and_standards_only():
+    terms = need_terms("企业需要帮助：按 GB/T 34422-2017 和 qc/t 564 检测制动盘，分析异响原因")
+    assert [t.label for t in terms] == ["GB/T 34422-2017", "QC/T 564", "制动盘", "异响"]
+    assert need_fields(terms) == {"automotive"}
+    assert need_terms("我们企业遇到了问题，需要帮助分析原因") == []
+    english = need_terms("We need help: our brake discs squeal, ISO 9001 audit soon")
+    assert [t.label for t in english] == ["brake discs", "squeal", "ISO 9001"]
+
+
+def _brake_world():
+    """Two automotive experts (no word of brakes in their biographies), one in the
+    enterprise's district who knows food, one whose biography is full of common words."""
+    powertrain = ExpertFactory(
+        name="动力总成",
+        services=("diagnosis",),
+        fields=("automotive",),
+        bio="从事汽车动力总成检测，擅长失效分析。",
+        bio_en="Powertrain testing; failure analysis.",
+    )
+    battery = ExpertFactory(
+        name="电池",
+        services=("diagnosis",),
+        fields=("energy", "automotive"),
+        bio="从事动力电池检测。",
+        bio_en="Tests traction batteries.",
+    )
+    food = ExpertFactory(name="食品", services=("diagnosis",), fields=("food",), district="banan")
+    talker = ExpertFactory(
+        name="常用词",
+        services=("diagnosis",),
+        fields=("consumer",),
+        bio="帮助企业分析问题原因，满足企业需要。",
+        bio_en="Helps companies analyse the cause of their problems.",
+    )
+    for expert in (powertrain, battery, food, talker):
+        slot(expert, 3, services=["diagnosis"])
+    return powertrain, battery, food, talker
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "terms"),
+    [
+        ("zh-hans", "我们生产的制动盘在制动时有异响，需要帮助分析原因", ("制动盘", "异响")),
+        (
+            "en",
+            "Our brake discs squeal when braking. We need help to analyse the cause.",
+            ("brake discs", "squeal"),
+        ),
+    ],
+)
+def test_brake_disc_noise_finds_automotive_experts_for_their_domain_terms(language, text, terms):
+    powertrain, battery, food, talker = _brake_world()
+
+    with translation.override(language):
+        matches = experts_match(service="diagnosis", district="banan", text=text)
+
+    # The need's field outweighs the district; the common words find nobody.
+    assert {m.expert for m in matches[:2]} == {powertrain, battery}
+    assert matches[2].expert == food
+    reasons = " ".join(r for m in matches[:2] for r in m.reasons)
+    assert all(term in reasons for term in terms)
+    for match in matches:
+        for reason in match.reasons:
+            assert not any(word in reason for word in COMMON_WORDS), reason
+    talker_match = next(m for m in matches if m.expert == talker)
+    assert len(talker_match.reasons) == 2  # the service and its next free slot
+
+
+def test_domain_reason_in_both_languages():
+    _brake_world()
+    with translation.override("en"):
+        reasons = experts_match(service="diagnosis", text="制动盘异响")[0].reasons
+    assert "your need concerns Automotive and motorcycles: 制动盘, 异响" in reasons
+    with translation.override("zh-hans"):
+        reasons = experts_match(service="diagnosis", text="brake disc noise")[0].reasons
+    assert any("汽车摩托车" in r and "brake disc" in r for r in reasons)
+
+
+def test_standards_and_terms_in_the_profile_are_mentioned_in_either_language():
+    knows = ExpertFactory(
+        name="标准",
+        services=("certification",),
+        bio="熟悉 GB/T34422 与失效分析。",
+        bio_en="Knows the standard well.",
+    )
+    ExpertFactory(name="其他", services=("certification",), bio="熟悉 GB/T 3442。")
+
+    with translation.override("en"):
+        matches = experts_match(
+            service="certification", text="Failure analysis to GB/T 34422-2017 please"
+        )
+    assert matches[0].expert == knows
+    assert "mentions: Failure analysis, GB/T 34422-2017" in matches[0].reasons
+    assert not any(r.startswith("mentions:") for r in matches[1].reasons)
+
+
+def test_no_free_slot_is_not_given_as_a_reason():
+    ExpertFactory(services=("diagnosis",), fields=("automotive",))
+    with translation.override("en"):
+        match = experts_match(service="diagnosis", field="automotive", text="制动盘")[0]
+    assert match.next_slots == []
+    assert not any("slot" in reason for reason in match.reasons)
 
 
 def test_reasons_name_service_and_field_in_the_active_language():
@@ -171,5 +275,7 @@ def test_matching_query_count_does_not_grow_with_experts(django_assert_max_num_q
         slot(expert, 2, services=["certification"])
     # experts + prefetches (services, fields, photo renditions) + one query for all slots
     with django_assert_max_num_queries(5):
-        matches = experts_match(service="certification", field="automotive", text="汽车")
+        matches = experts_match(
+            service="certification", field="automotive", text="汽车制动盘异响 GB/T 34422"
+        )
     assert len(matches) == 6

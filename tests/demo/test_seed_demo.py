@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from wagtail.models import Locale, Page, Revision, Site
 
 from cms.models import HomePage, NewsPage, SiteSettings, StandardPage
+from consultations.selectors import expert_next_free_slots
 from demo.builder import campaign_window, demo_counts, seed_demo
 from events.models import ActivityPage, ActivityType, OpenDayIndexPage, Registration, Session
 from experts.models import Expert, InstitutionPage, Lab
@@ -87,6 +88,19 @@ def _check_experts_published_for_every_service() -> None:
     assert Expert.objects.get(user__username="expert").name == "林春景"
 
 
+def _check_every_expert_bookable_for_each_service() -> None:
+    # Find-an-expert and the profiles link to free slots: an expert without one for a
+    # service they offer could only be asked through the team.
+    experts = list(Expert.objects.filter(live=True, is_active=True).prefetch_related("services"))
+    missing = []
+    for code in Service.values:
+        offering = [e for e in experts if code in {s.code for s in e.services.all()}]
+        free = expert_next_free_slots(experts=offering, limit=1, service=code)
+        missing += [(e.name, code) for e in offering if not free[e.pk]]
+    assert missing == []
+    assert len(experts) == 10
+
+
 def _check_an_account_for_each_role() -> None:
     users = get_user_model().objects
     expected_groups = {
@@ -125,6 +139,7 @@ def test_seed_demo_builds_a_complete_bilingual_site(django_capture_on_commit_cal
     _check_every_page_translated_without_sessions_or_labs()
     _check_welcome_page_replaced_and_settings_filled()
     _check_experts_published_for_every_service()
+    _check_every_expert_bookable_for_each_service()
     _check_an_account_for_each_role()
     _check_pages_found_by_search()
 
