@@ -33,7 +33,7 @@ from enterprises.services import (
     membership_request,
     membership_withdraw,
 )
-from portal.choices import district_from_credit_code
+from portal.choices import district_from_credit_code, region_districts
 from portal.phones import phone_grouped
 
 PROFILE_FIELDS = (
@@ -98,9 +98,8 @@ def create(request: HttpRequest) -> HttpResponse:
                 "contact_name": request.user.get_full_name(),
             }
         )
-    return render(
-        request, "enterprises/create.html", {"form": form, "existing": existing}, status=status
-    )
+    context = {"form": form, "existing": existing, "region_districts": region_districts()}
+    return render(request, "enterprises/create.html", context, status=status)
 
 
 @login_required

@@ -123,6 +123,12 @@ def district_for_region_code(code: str) -> str:
     return DISTRICT_CODES.get(code) or FORMER_DISTRICT_CODES.get(code) or ""
 
 
+def region_districts() -> dict[str, str]:
+    """Every Chongqing region code a credit code may carry, current and former, with its
+    district (for the enterprise form's script)."""
+    return {**FORMER_DISTRICT_CODES, **DISTRICT_CODES}
+
+
 def district_from_credit_code(credit_code: str) -> str:
     """The district whose authority issued a unified social credit code, from its region
     code (characters 3-8, GB 32100-2015): ``91500113...`` gives 巴南区. "" when the code
