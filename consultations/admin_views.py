@@ -40,7 +40,7 @@ from portal.admin_views import (
     local_time,
     service_function,
 )
-from portal.choices import District, Field
+from portal.choices import District, Field, Zone
 from portal.filters import DateFromToRangeFilter, ModelChoiceFilter
 from portal.phones import phone_display
 
@@ -63,6 +63,9 @@ class ConsultationFilterSet(WagtailFilterSet):
     )
     district = django_filters.ChoiceFilter(
         label=gettext_lazy("District"), field_name="enterprise__district", choices=District.choices
+    )
+    zone = django_filters.ChoiceFilter(
+        label=gettext_lazy("Functional zone"), field_name="enterprise__zone", choices=Zone.choices
     )
     industry = django_filters.ChoiceFilter(
         label=gettext_lazy("Industry"), field_name="enterprise__industry", choices=Field.choices

@@ -269,10 +269,16 @@ class _Builder:
                     rows.append(lab)
                 page.labs = rows + list(existing.values())
 
+            cma = ev.ACCREDITATION[spec["slug"]]
             common = {
                 "accreditation_number": spec["accreditation_number"],
+                "cma_issued_on": datetime.date.fromisoformat(cma["issued"]),
+                "cma_expires_on": datetime.date.fromisoformat(cma["expires"]),
+                "cnas_accredited": bool(cma["cnas"]),
+                "cnas_number": cma["cnas"],
                 "fields": _sector_fields(spec["fields"]),
                 "district": spec["district"],
+                "zone": spec.get("zone", ""),
                 "contact_phone": spec["contact_phone"],
                 "contact_email": spec["contact_email"],
                 "logo": self.images[spec["image"]],
@@ -283,8 +289,8 @@ class _Builder:
                 model=InstitutionPage,
                 slug=spec["slug"],
                 common=common,
-                zh=spec["zh"],
-                en=spec["en"],
+                zh={**spec["zh"], "cma_scope": cma["zh"]},
+                en={**spec["en"], "cma_scope": cma["en"]},
                 children=set_labs,
             )
 
@@ -322,6 +328,7 @@ class _Builder:
             common = {
                 "activity_type": spec["activity_type"],
                 "district": spec["district"],
+                "zone": spec.get("zone", ""),
                 "latitude": spec["latitude"],
                 "longitude": spec["longitude"],
                 "cover_image": self.images[spec["image"]],
@@ -484,6 +491,7 @@ class _Builder:
                 )
             }
             values.update(
+                zone=spec.get("zone", ""),
                 services=_services(spec["services"]),
                 fields=_sector_fields(spec["fields"]),
                 is_active=True,

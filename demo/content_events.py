@@ -28,11 +28,74 @@ CAMPAIGN = {
     },
 }
 
+# The CMA certificate of each institution: fictional numbers of the real shape (year,
+# 22 = issued in Chongqing, field, sector, serial), six years of validity, the scope in
+# both languages and, for some, a CNAS number. The construction lab's certificate ran out
+# in 2026, so the pages show an expired one.
+ACCREDITATION: dict[str, dict] = {
+    "banan-smart-vehicle-testing-centre": {
+        "issued": "2021-04-16",
+        "expires": "2027-04-15",
+        "cnas": "CNAS L8821",
+        "zh": "汽车整车及零部件性能、排放、电磁兼容检测",
+        "en": "Performance, emission and EMC tests of vehicles and components",
+    },
+    "yunan-food-agri-testing-institute": {
+        "issued": "2022-07-08",
+        "expires": "2028-07-07",
+        "cnas": "CNAS L9135",
+        "zh": "食品、食用农产品中农药兽药残留、添加剂及微生物检测",
+        "en": "Pesticide and veterinary drug residues, additives and microbes in food",
+    },
+    "liangjiang-electronics-testing-institute": {
+        "issued": "2023-03-21",
+        "expires": "2029-03-20",
+        "cnas": "CNAS L10427",
+        "zh": "电子电气产品可靠性、环境适应性、无线通信性能检测",
+        "en": "Reliability, environmental and wireless tests of electronic products",
+    },
+    "western-materials-testing-centre": {
+        "issued": "2022-11-02",
+        "expires": "2028-11-01",
+        "cnas": "",
+        "zh": "金属及复合材料力学性能、金相与失效分析",
+        "en": "Mechanical properties, metallography and failure analysis of materials",
+    },
+    "qingyuan-environmental-testing": {
+        "issued": "2023-09-12",
+        "expires": "2029-09-11",
+        "cnas": "",
+        "zh": "室内空气、水和废气检测",
+        "en": "Indoor air, water and exhaust gas testing",
+    },
+    "jiulong-medical-device-testing-centre": {
+        "issued": "2022-05-27",
+        "expires": "2028-05-26",
+        "cnas": "CNAS L7716",
+        "zh": "有源医疗器械电气安全与电磁兼容检测",
+        "en": "Electrical safety and EMC of active medical devices",
+    },
+    "shapingba-construction-testing": {
+        "issued": "2020-06-18",
+        "expires": "2026-06-17",
+        "cnas": "",
+        "zh": "建筑材料、主体结构及地基基础检测",
+        "en": "Building materials, structures and foundations",
+    },
+    "yubei-consumer-goods-inspection": {
+        "issued": "2023-12-05",
+        "expires": "2029-12-04",
+        "cnas": "",
+        "zh": "玩具、童装、文具等消费品安全检测",
+        "en": "Safety of toys, children's clothing, stationery and other consumer goods",
+    },
+}
+
 INSTITUTIONS: list[dict] = [
     {
         "slug": "banan-smart-vehicle-testing-centre",
-        "accreditation_number": "CMA 20221234567",
-        "fields": ["automotive", "equipment", "energy"],
+        "accreditation_number": "212208110137",
+        "fields": ["automotive", "equipment", "metrology"],
         "district": "banan",
         "contact_phone": "023-6628 1101",
         "contact_email": "vehicle-lab@example.com",
@@ -106,8 +169,8 @@ INSTITUTIONS: list[dict] = [
     },
     {
         "slug": "yunan-food-agri-testing-institute",
-        "accreditation_number": "CMA 20222050318",
-        "fields": ["food", "environment"],
+        "accreditation_number": "222200140218",
+        "fields": ["food", "agriculture", "environment"],
         "district": "banan",
         "contact_phone": "023-6628 2203",
         "contact_email": "food-lab@example.com",
@@ -167,9 +230,10 @@ INSTITUTIONS: list[dict] = [
     },
     {
         "slug": "liangjiang-electronics-testing-institute",
-        "accreditation_number": "CMA 20231107425",
+        "accreditation_number": "232209010425",
         "fields": ["electronics", "consumer"],
-        "district": "liangjiang",
+        "district": "yubei",
+        "zone": "liangjiang",
         "contact_phone": "023-6789 3310",
         "contact_email": "eit-lab@example.com",
         "image": "Demo: lab tour",
@@ -219,9 +283,10 @@ INSTITUTIONS: list[dict] = [
     },
     {
         "slug": "western-materials-testing-centre",
-        "accreditation_number": "CMA 20222209861",
-        "fields": ["materials", "energy", "equipment"],
-        "district": "gaoxin",
+        "accreditation_number": "222216300861",
+        "fields": ["materials", "equipment"],
+        "district": "shapingba",
+        "zone": "gaoxin",
         "contact_phone": "023-6560 7712",
         "contact_email": "materials-lab@example.com",
         "image": "Demo: lecture",
@@ -274,7 +339,7 @@ INSTITUTIONS: list[dict] = [
     },
     {
         "slug": "qingyuan-environmental-testing",
-        "accreditation_number": "CMA 20232316754",
+        "accreditation_number": "232212050754",
         "fields": ["environment"],
         "district": "jiangbei",
         "contact_phone": "023-6711 5208",
@@ -316,7 +381,7 @@ INSTITUTIONS: list[dict] = [
     },
     {
         "slug": "jiulong-medical-device-testing-centre",
-        "accreditation_number": "CMA 20221902437",
+        "accreditation_number": "222215140437",
         "fields": ["medical", "electronics"],
         "district": "jiulongpo",
         "contact_phone": "023-6852 4417",
@@ -361,8 +426,8 @@ INSTITUTIONS: list[dict] = [
     },
     {
         "slug": "shapingba-construction-testing",
-        "accreditation_number": "CMA 20230518279",
-        "fields": ["engineering", "materials"],
+        "accreditation_number": "202201060279",
+        "fields": ["engineering", "materials", "safety"],
         "district": "shapingba",
         "contact_phone": "023-6530 9026",
         "contact_email": "build-lab@example.com",
@@ -405,7 +470,7 @@ INSTITUTIONS: list[dict] = [
     },
     {
         "slug": "yubei-consumer-goods-inspection",
-        "accreditation_number": "CMA 20232607153",
+        "accreditation_number": "232211260153",
         "fields": ["consumer", "materials"],
         "district": "yubei",
         "contact_phone": "023-6745 6630",
@@ -764,7 +829,8 @@ ACTIVITIES: list[dict] = [
         "slug": "new-materials-science-talk",
         "activity_type": "lecture",
         "institution": "western-materials-testing-centre",
-        "district": "gaoxin",
+        "district": "shapingba",
+        "zone": "gaoxin",
         "latitude": "29.585000",
         "longitude": "106.305000",
         "image": "Demo: lecture",

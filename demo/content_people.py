@@ -41,7 +41,7 @@ EXPERTS: list[dict] = [
         # Certification as well: the demo's "certification support for an automotive part"
         # request finds this expert, whom the "expert" account logs in as.
         "services": ["diagnosis", "consulting", "certification"],
-        "fields": ["automotive", "materials", "energy"],
+        "fields": ["automotive", "materials", "equipment"],
         "district": "banan",
         "bio": (
             "从事汽车及摩托车动力总成检测二十余年，擅长发动机性能试验和零部件失效分析，"
@@ -83,7 +83,8 @@ EXPERTS: list[dict] = [
         "organisation_en": "Liangjiang Electronic Information Products Testing Institute",
         "services": ["consulting", "certification"],
         "fields": ["electronics", "consumer"],
-        "district": "liangjiang",
+        "district": "yubei",
+        "zone": "liangjiang",
         "bio": (
             "专注电磁兼容和产品安全测试，熟悉 CCC 认证流程，可为电子产品企业提供送检前的整改建议。"
         ),
@@ -102,7 +103,8 @@ EXPERTS: list[dict] = [
         "organisation_en": "Chongqing Western Advanced Materials Testing Centre",
         "services": ["diagnosis", "consulting"],
         "fields": ["materials", "equipment"],
-        "district": "gaoxin",
+        "district": "shapingba",
+        "zone": "gaoxin",
         "bio": "研究金属材料疲劳与断裂，为装备制造企业提供失效分析和选材建议。",
         "bio_en": (
             "Researches fatigue and fracture of metals; offers failure analysis and material "
@@ -169,7 +171,7 @@ EXPERTS: list[dict] = [
         "organisation": "重庆巴南智联汽车检测中心",
         "organisation_en": "Chongqing Banan Smart Vehicle Testing Centre",
         "services": ["diagnosis", "consulting"],
-        "fields": ["energy", "automotive", "electronics"],
+        "fields": ["automotive", "electronics", "safety"],
         "district": "banan",
         "bio": "从事动力电池和新型储能产品检测，帮助企业分析电池安全测试中的问题。",
         "bio_en": (

@@ -198,7 +198,7 @@ class EnterpriseViewSet(ReadOnlyViewSetMixin, ModelViewSet):
         verified_column(sort_key="is_verified"),
         MaskedPhoneColumn("contact_phone", label=gettext_lazy("Contact phone")),
     ]
-    list_filter = ["is_verified", "industry", "district", "size"]
+    list_filter = ["is_verified", "industry", "district", "zone", "size"]
     search_fields = ["name", "credit_code"]
     search_backend_name = None  # plain database search: enterprises are not indexed
     ordering = "name"
@@ -207,6 +207,7 @@ class EnterpriseViewSet(ReadOnlyViewSetMixin, ModelViewSet):
         "credit_code",
         "industry",
         "district",
+        "zone",
         "size",
         "address",
         "contact_name",

@@ -49,6 +49,14 @@ class EnterpriseProfileForm(PlainErrorsMixin, forms.Form):
     district = forms.ChoiceField(
         label=_("District"), choices=Enterprise._meta.get_field("district").choices
     )
+    zone = forms.ChoiceField(
+        label=_("Functional zone"),
+        choices=[("", _("None")), *Enterprise._meta.get_field("zone").choices],
+        required=False,
+        help_text=_(
+            "A national-level zone such as the Liangjiang New Area, if the enterprise lies in one."
+        ),
+    )
     size = forms.ChoiceField(label=_("Size"), choices=Enterprise.Size.choices)
     address = forms.CharField(
         label=_("Address"),
@@ -76,6 +84,19 @@ class EnterpriseProfileForm(PlainErrorsMixin, forms.Form):
 
 class EnterpriseCreateForm(EnterpriseProfileForm):
     credit_code = CreditCodeField()
+    # Left empty, the district is read from the credit code (``enterprise_create``).
+    district = forms.ChoiceField(
+        label=_("District"),
+        choices=[
+            ("", _("Take it from the credit code")),
+            *Enterprise._meta.get_field("district").choices,
+        ],
+        required=False,
+        help_text=_(
+            "Characters 3-8 of the credit code name the district that issued it; choose "
+            "another if the enterprise has moved."
+        ),
+    )
 
     field_order = ["name", "credit_code"]
 

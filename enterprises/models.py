@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from portal.choices import District, Field
+from portal.choices import District, Field, Zone
 from portal.models import TimeStampedModel
 
 
@@ -31,6 +31,13 @@ class Enterprise(TimeStampedModel):
     )
     industry = models.CharField(_("industry"), max_length=32, choices=Field.choices)
     district = models.CharField(_("district"), max_length=20, choices=District.choices)
+    zone = models.CharField(
+        _("functional zone"),
+        max_length=20,
+        choices=Zone.choices,
+        blank=True,
+        help_text=_("A national-level zone the enterprise lies in, if any."),
+    )
     size = models.CharField(_("size"), max_length=10, choices=Size.choices)
     address = models.CharField(_("address"), max_length=300)
     contact_name = models.CharField(_("contact person"), max_length=60)

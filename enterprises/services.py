@@ -22,6 +22,7 @@ from enterprises.models import Enterprise, Membership
 from enterprises.validators import credit_code_normalise, credit_code_validate
 from inbox.services import notify, user_language
 from portal.audit import audit_log
+from portal.choices import district_from_credit_code
 from portal.errors import DomainError
 from portal.phones import InvalidPhone, phone_compact, phone_normalise
 
@@ -121,21 +122,34 @@ def enterprise_create(
     name: str,
     credit_code: str,
     industry: str,
-    district: str,
+    district: str = "",
+    zone: str = "",
     size: str,
     address: str,
     contact_name: str,
     contact_phone: str,
 ) -> Enterprise:
-    """Creates an enterprise with ``user`` as its owner (approved membership).
+    """Creates an enterprise with ``user`` as its owner (approved membership). Without a
+    ``district``, the district is the one whose authority issued the credit code (its
+    region code, ``portal.choices.district_from_credit_code``); the owner may change it.
 
-    Error codes: ``invalid_credit_code``, ``invalid_phone``, ``has_enterprise`` (the user
+    Error codes: ``invalid_credit_code``, ``invalid_phone``, ``district_required`` (none
+    given and the code names no Chongqing district), ``has_enterprise`` (the user
     already acts for or asked to join an enterprise), ``exists`` (the credit code is
     already registered; ``error.enterprise`` is that enterprise, so the user can ask to
     join it).
     """
     code = _credit_code_checked(credit_code)
     phone = contact_phone_normalise(contact_phone)
+    district = district or district_from_credit_code(code)
+    if not district:
+        raise EnterpriseError(
+            _(
+                "This credit code was not issued in a district of Chongqing: choose the "
+                "district the enterprise is in."
+            ),
+            code="district_required",
+        )
     with transaction.atomic():
         if _active_membership(user) is not None:
             raise _has_enterprise_error()
@@ -152,6 +166,7 @@ def enterprise_create(
                     credit_code=code,
                     industry=industry,
                     district=district,
+                    zone=zone,
                     size=size,
                     address=address.strip(),
                     contact_name=" ".join(contact_name.split()),
@@ -301,6 +316,7 @@ def enterprise_update(
     name: str,
     industry: str,
     district: str,
+    zone: str = "",
     size: str,
     address: str,
     contact_name: str,
@@ -320,7 +336,7 @@ def enterprise_update(
             _("Only members of the enterprise can edit its profile."), code="forbidden"
         )
     new_name = " ".join(name.split())
-    fields = ["name", "industry", "district", "size", "address", "contact_name"]
+    fields = ["name", "industry", "district", "zone", "size", "address", "contact_name"]
     fields += ["contact_phone", "updated_at"]
     if new_name != enterprise.name and enterprise.is_verified:
         # In the same write: a verified row never carries a name nobody checked.
@@ -329,6 +345,7 @@ def enterprise_update(
     enterprise.name = new_name
     enterprise.industry = industry
     enterprise.district = district
+    enterprise.zone = zone
     enterprise.size = size
     enterprise.address = address.strip()
     enterprise.contact_name = " ".join(contact_name.split())

@@ -33,12 +33,14 @@ from enterprises.services import (
     membership_request,
     membership_withdraw,
 )
+from portal.choices import district_from_credit_code, region_districts
 from portal.phones import phone_grouped
 
 PROFILE_FIELDS = (
     "name",
     "industry",
     "district",
+    "zone",
     "size",
     "address",
     "contact_name",
@@ -79,6 +81,7 @@ def create(request: HttpRequest) -> HttpResponse:
                     "exists": "credit_code",
                     "invalid_credit_code": "credit_code",
                     "invalid_phone": "contact_phone",
+                    "district_required": "district",
                 }.get(error.code)
                 form.add_error(field, error.message)
                 existing = error.enterprise
@@ -87,15 +90,16 @@ def create(request: HttpRequest) -> HttpResponse:
                 return redirect("enterprises:mine")
         status = 400
     else:
+        credit_code = request.GET.get("credit_code", "")[:40]
         form = EnterpriseCreateForm(
             initial={
-                "credit_code": request.GET.get("credit_code", "")[:40],
+                "credit_code": credit_code,
+                "district": district_from_credit_code(credit_code),
                 "contact_name": request.user.get_full_name(),
             }
         )
-    return render(
-        request, "enterprises/create.html", {"form": form, "existing": existing}, status=status
-    )
+    context = {"form": form, "existing": existing, "region_districts": region_districts()}
+    return render(request, "enterprises/create.html", context, status=status)
 
 
 @login_required

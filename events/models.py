@@ -25,7 +25,7 @@ from wagtail.search import index
 
 from cms.models import BasePage
 from events.forms import ActivityPageForm
-from portal.choices import District
+from portal.choices import District, Zone, area_choices
 from portal.models import StateChange, TimeStampedModel
 from portal.phones import phone_mask
 
@@ -87,7 +87,7 @@ class OpenDayIndexPage(BasePage):
             filters=filters,
             activities=activity_list(campaign=self, filters=filters),
             activity_type_choices=ActivityType.choices,
-            district_choices=District.choices,
+            area_groups=area_choices(),
             institution_choices=institution_choices(campaign=self),
             # Every day of the campaign, first to last, for the date filter.
             campaign_dates=[
@@ -114,6 +114,7 @@ class ActivityPage(BasePage):
     venue = models.CharField(_("venue"), max_length=200)
     address = models.CharField(_("address"), max_length=300)
     district = models.CharField(_("district"), max_length=20, choices=District.choices)
+    zone = models.CharField(_("functional zone"), max_length=20, choices=Zone.choices, blank=True)
     latitude = models.DecimalField(
         _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
@@ -144,7 +145,7 @@ class ActivityPage(BasePage):
             [
                 FieldPanel("venue"),
                 FieldPanel("address"),
-                FieldPanel("district"),
+                FieldRowPanel([FieldPanel("district"), FieldPanel("zone")]),
                 FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")]),
             ],
             heading=_("Where"),

@@ -39,7 +39,7 @@ from events.models import (
     SessionState,
 )
 from experts.models import InstitutionPage
-from portal.choices import District
+from portal.choices import area_filter
 from portal.precompiled import Precompiled
 from portal.tickets import qr_token_make
 
@@ -69,7 +69,7 @@ def activity_filter_from_query(*, campaign: OpenDayIndexPage, query: Mapping) ->
     return ActivityFilters(
         date=date,
         activity_type=activity_type if activity_type in ActivityType.values else "",
-        district=district if district in District.values else "",
+        district=district if area_filter(district) else "",
         institution=int(institution_raw)
         if institution_raw.isascii() and institution_raw.isdigit() and len(institution_raw) < 12
         else None,
@@ -234,8 +234,8 @@ def activity_list(
     )
     if filters.activity_type:
         qs = qs.filter(activity_type=filters.activity_type)
-    if filters.district:
-        qs = qs.filter(district=filters.district)
+    if filters.district:  # a district or a functional zone
+        qs = qs.filter(**area_filter(filters.district))
     if filters.institution:
         qs = qs.filter(
             institution__translation_key__in=Page.objects.filter(pk=filters.institution).values(

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Q
 from django.shortcuts import get_object_or_404
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -28,7 +32,8 @@ from wagtail.search import index
 
 from cms.models import BasePage
 from experts.registry import expert_next_free_slots
-from portal.choices import District, Field, Service
+from experts.validators import cma_number_validate, cnas_number_validate
+from portal.choices import District, Field, Service, Zone, area_choices
 from portal.search import CjkIndexedMixin
 
 
@@ -57,22 +62,76 @@ class InstitutionIndexPage(BasePage):
         context = super().get_context(request, *args, **kwargs)
         district = request.GET.get("district", "")
         field = request.GET.get("field", "")
+        cnas = request.GET.get("cnas") == "1"
+        valid_only = request.GET.get("status") == CmaStatus.VALID
         context.update(
-            institutions=institution_list(index=self, district=district, field=field),
+            institutions=institution_list(
+                index=self, district=district, field=field, cnas=cnas, valid_only=valid_only
+            ),
             current_district=district,
             current_field=field,
-            district_choices=District.choices,
+            current_cnas=cnas,
+            current_valid_only=valid_only,
+            filtered=bool(district or field or cnas or valid_only),
+            area_groups=area_choices(),
             field_choices=Field.choices,
         )
         return context
 
 
+class CmaStatus(models.TextChoices):
+    """State of a CMA certificate. Editors record valid, suspended or revoked; "expired"
+    is never stored but derived from the expiry date (``InstitutionPage.cma_state``)."""
+
+    VALID = "valid", _("Valid")
+    SUSPENDED = "suspended", _("Suspended")
+    REVOKED = "revoked", _("Revoked")
+    EXPIRED = "expired", _("Expired")
+
+
+CMA_STORED_STATUSES = [c for c in CmaStatus.choices if c[0] != CmaStatus.EXPIRED]
+
+
 class InstitutionPage(BasePage):
     """A CMA-accredited testing and inspection institution."""
 
-    accreditation_number = models.CharField(_("CMA accreditation number"), max_length=40)
+    accreditation_number = models.CharField(
+        _("CMA accreditation number"),
+        max_length=40,
+        validators=[cma_number_validate],
+        help_text=_("The 12 digits of the CMA certificate, e.g. 232205110123."),
+    )
+    cma_issued_on = models.DateField(_("CMA certificate issued on"), null=True, blank=True)
+    cma_expires_on = models.DateField(_("CMA certificate valid until"), null=True, blank=True)
+    cma_status = models.CharField(
+        _("CMA certificate status"),
+        max_length=12,
+        choices=CMA_STORED_STATUSES,
+        default=CmaStatus.VALID,
+        help_text=_("Shown as expired after the validity date, whatever is chosen here."),
+    )
+    cma_scope = models.TextField(
+        _("scope of accreditation"),
+        blank=True,
+        help_text=_("What the institution is accredited to test, as on the certificate."),
+    )
+    cnas_accredited = models.BooleanField(_("CNAS-accredited"), default=False)
+    cnas_number = models.CharField(
+        _("CNAS accreditation number"),
+        max_length=20,
+        blank=True,
+        validators=[cnas_number_validate],
+        help_text=_("For example CNAS L1234."),
+    )
     fields = ParentalManyToManyField("portal.SectorField", verbose_name=_("fields"), blank=True)
     district = models.CharField(_("district"), max_length=20, choices=District.choices)
+    zone = models.CharField(
+        _("functional zone"),
+        max_length=20,
+        choices=Zone.choices,
+        blank=True,
+        help_text=_("A national-level zone the institution lies in, if any."),
+    )
     address = models.CharField(_("address"), max_length=300)
     contact_name = models.CharField(_("contact person"), max_length=60, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
@@ -94,12 +153,21 @@ class InstitutionPage(BasePage):
 
     content_panels = [
         *Page.content_panels,
-        FieldPanel("accreditation_number"),
+        MultiFieldPanel(
+            [
+                FieldPanel("accreditation_number"),
+                FieldRowPanel([FieldPanel("cma_issued_on"), FieldPanel("cma_expires_on")]),
+                FieldPanel("cma_status"),
+                FieldPanel("cma_scope"),
+                FieldRowPanel([FieldPanel("cnas_accredited"), FieldPanel("cnas_number")]),
+            ],
+            heading=_("Accreditation"),
+        ),
         FieldPanel("summary"),
         FieldPanel("fields"),
         MultiFieldPanel(
             [
-                FieldPanel("district"),
+                FieldRowPanel([FieldPanel("district"), FieldPanel("zone")]),
                 FieldPanel("address"),
                 FieldRowPanel([FieldPanel("contact_name"), FieldPanel("contact_phone")]),
                 FieldPanel("contact_email"),
@@ -122,6 +190,7 @@ class InstitutionPage(BasePage):
         index.SearchField("description"),
         index.SearchField("accreditation_number"),
         index.FilterField("district"),
+        index.FilterField("zone"),
     ]
     parent_page_types = ["experts.InstitutionIndexPage"]
     subpage_types: list[str] = []
@@ -129,6 +198,56 @@ class InstitutionPage(BasePage):
     class Meta:
         verbose_name = _("institution")
         verbose_name_plural = _("institutions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cma_issued_on__isnull=True)
+                | Q(cma_expires_on__isnull=True)
+                | Q(cma_expires_on__gt=F("cma_issued_on")),
+                name="institution_cma_expires_after_issued",
+            ),
+            # A CNAS number on an institution not marked accredited would be shown nowhere
+            # and found by no filter: the two go together.
+            models.CheckConstraint(
+                condition=Q(cnas_number="") | Q(cnas_accredited=True),
+                name="institution_cnas_number_needs_flag",
+            ),
+        ]
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.cma_issued_on and self.cma_expires_on and self.cma_expires_on <= self.cma_issued_on:
+            errors["cma_expires_on"] = _("The certificate must expire after the day it was issued.")
+        if self.cnas_number and not self.cnas_accredited:
+            errors["cnas_accredited"] = _("Tick this box when you enter a CNAS number.")
+        if errors:
+            raise ValidationError(errors)
+
+    def cma_state(self, *, today: datetime.date | None = None) -> str:
+        """The certificate's state as the public sees it: a valid certificate whose
+        validity date has passed is expired (``CmaStatus``)."""
+        today = today or timezone.localdate()
+        if (
+            self.cma_status == CmaStatus.VALID
+            and self.cma_expires_on
+            and self.cma_expires_on < today
+        ):
+            return CmaStatus.EXPIRED
+        return self.cma_status
+
+    @property
+    def cma_state_label(self) -> str:
+        return str(CmaStatus(self.cma_state()).label)
+
+    @property
+    def cma_issuer_label(self) -> str:
+        """Who issued the CMA certificate, from digits 3-4 of its number ("" if unknown)."""
+        authority = self.accreditation_number[2:4] if len(self.accreditation_number) == 12 else ""
+        if authority == "00":
+            return str(_("Certification and Accreditation Administration (national)"))
+        if authority == "22":
+            return str(_("Chongqing Administration for Market Regulation"))
+        return ""
 
     def cjk_search_parts(self) -> list[str]:
         return [self.title, self.summary, self.address, self.description]
@@ -223,6 +342,9 @@ class Expert(
     district = models.CharField(
         _("district served"), max_length=20, choices=District.choices, blank=True
     )
+    zone = models.CharField(
+        _("functional zone served"), max_length=20, choices=Zone.choices, blank=True
+    )
     bio = models.TextField(_("biography"))
     bio_en = models.TextField(_("biography (English)"), blank=True)
     is_active = models.BooleanField(
@@ -255,7 +377,7 @@ class Expert(
         FieldPanel("photo"),
         FieldPanel("services"),
         FieldPanel("fields"),
-        FieldPanel("district"),
+        FieldRowPanel([FieldPanel("district"), FieldPanel("zone")]),
         FieldPanel("bio"),
         FieldPanel("bio_en"),
         FieldRowPanel([FieldPanel("is_active"), FieldPanel("sort_order")]),

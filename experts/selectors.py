@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 from wagtail.models import Locale, Page
 from wagtail.search.backends import get_search_backend
 
 from cms.search import SearchHit
-from experts.models import Expert, ExpertRosterPage, InstitutionIndexPage, InstitutionPage, Lab
+from experts.models import (
+    CmaStatus,
+    Expert,
+    ExpertRosterPage,
+    InstitutionIndexPage,
+    InstitutionPage,
+    Lab,
+)
 from experts.registry import institution_sections
-from portal.choices import District, Field, Service
+from portal.choices import Field, Service, area_filter
 
 
 def expert_list(*, service: str = "", field: str = "") -> QuerySet[Expert]:
@@ -34,8 +44,18 @@ def user_is_expert(*, user: AbstractBaseUser) -> bool:
 
 
 def institution_list(
-    *, index: InstitutionIndexPage, district: str = "", field: str = ""
+    *,
+    index: InstitutionIndexPage,
+    district: str = "",
+    field: str = "",
+    cnas: bool = False,
+    valid_only: bool = False,
+    today: datetime.date | None = None,
 ) -> QuerySet[InstitutionPage]:
+    """Published institutions under ``index``. ``district`` is a district or a functional
+    zone (``portal.choices.area_filter``); ``cnas`` keeps CNAS-accredited ones;
+    ``valid_only`` those whose CMA certificate is valid today (not suspended, revoked or
+    past its validity date). Unknown filter values are ignored."""
     qs = (
         InstitutionPage.objects.child_of(index)
         .live()
@@ -43,10 +63,16 @@ def institution_list(
         .prefetch_related("fields", "logo__renditions")
         .order_by("title")
     )
-    if district in District.values:
-        qs = qs.filter(district=district)
+    qs = qs.filter(**area_filter(district))
     if field in Field.values:
         qs = qs.filter(fields__code=field)
+    if cnas:
+        qs = qs.filter(cnas_accredited=True)
+    if valid_only:
+        today = today or timezone.localdate()
+        qs = qs.filter(cma_status=CmaStatus.VALID).filter(
+            Q(cma_expires_on__isnull=True) | Q(cma_expires_on__gte=today)
+        )
     return qs.distinct()
 
 

@@ -12,7 +12,7 @@ class ExpertViewSet(SnippetViewSet):
     menu_order = 210
     add_to_admin_menu = True
     list_display = ["name", "title", "organisation", "is_active", "live"]
-    list_filter = ["is_active", "services", "fields", "district"]
+    list_filter = ["is_active", "services", "fields", "district", "zone"]
     search_fields = ["name", "name_en", "title", "organisation"]
     list_export = ["name", "name_en", "title", "organisation", "district", "is_active"]
 

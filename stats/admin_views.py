@@ -36,7 +36,7 @@ from wagtail.models import Locale
 from events.models import ActivityType
 from experts.models import InstitutionPage
 from portal.admin_views import csv_stream
-from portal.choices import District
+from portal.choices import District, Zone
 from portal.queueing import task_queue
 from stats import charts, reports, selectors
 from stats.models import ReportJob
@@ -99,7 +99,8 @@ def filter_fields(query, errors: dict[str, str]) -> list[dict]:
         field("campaign", _("Campaign"), "select", selectors.campaign_choices()),
         field("date_from", pgettext("start of a date range", "From"), "date"),
         field("date_to", _("Until"), "date"),
-        field("district", _("District"), "select", District.choices),
+        # Districts, then the functional zones (a zone filters the rows in it).
+        field("district", _("District or zone"), "select", [*District.choices, *Zone.choices]),
         field("institution", _("Institution"), "select", institution_choices()),
         field("activity_type", _("Activity type"), "select", ActivityType.choices),
     ]

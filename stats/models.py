@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from portal.choices import District
+from portal.choices import District, Zone
 from portal.storage import private_file_storage
 
 
@@ -26,6 +26,7 @@ class SessionStat(models.Model):
     institution_id = models.PositiveBigIntegerField(null=True, blank=True)
     activity_type = models.CharField(max_length=20)
     district = models.CharField(max_length=20, choices=District.choices)
+    zone = models.CharField(max_length=20, choices=Zone.choices, blank=True)
     day = models.DateField()  # local date of the session's start
     starts_at = models.DateTimeField()
     capacity = models.PositiveIntegerField(default=0)
@@ -51,6 +52,7 @@ class ConsultationStat(models.Model):
     service = models.CharField(max_length=32)
     field = models.CharField(max_length=32, blank=True)  # industry
     district = models.CharField(max_length=20, blank=True)  # the enterprise's
+    zone = models.CharField(max_length=20, blank=True)  # the enterprise's functional zone
     expert_id = models.PositiveBigIntegerField(null=True, blank=True)
     state = models.CharField(max_length=20)
     requested_at = models.DateTimeField()
@@ -76,6 +78,7 @@ class LabVisitStat(models.Model):
     lab_id = models.PositiveBigIntegerField()
     institution_id = models.PositiveBigIntegerField(null=True, blank=True)
     district = models.CharField(max_length=20, blank=True)
+    zone = models.CharField(max_length=20, blank=True)  # the institution's functional zone
     day = models.DateField()
     capacity = models.PositiveIntegerField(default=0)
     requests = models.PositiveIntegerField(default=0)

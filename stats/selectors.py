@@ -33,7 +33,7 @@ from wagtail.models import Locale, Page
 from consultations.models import Consultation
 from events.models import ActivityType, OpenDayIndexPage
 from experts.models import Expert, InstitutionPage
-from portal.choices import District, Field, Service
+from portal.choices import District, Field, Service, Zone, area_filter
 from stats.models import ConsultationStat, LabVisitStat, SessionStat, StatsRefresh
 
 OPEN_DAY_FIGURES = (
@@ -58,7 +58,8 @@ class StatsFilters:
     campaign_id: int | None = None  # open-day figures only
     date_from: datetime.date | None = None  # all figures (by day)
     date_to: datetime.date | None = None
-    district: str = ""  # session district / enterprise district / lab district
+    # Session / enterprise / lab district, or a functional zone (``portal.choices.area_filter``).
+    district: str = ""
     institution_id: int | None = None  # open day and lab visits
     activity_type: str = ""  # open day only
 
@@ -73,7 +74,8 @@ class StatsFilters:
         if self.date_to:
             rows.append((gettext("Until"), self.date_to.isoformat()))
         if self.district:
-            rows.append((gettext("District"), _choice_label(District, self.district)))
+            kind = Zone if self.district in Zone.values else District
+            rows.append((gettext("District"), _choice_label(kind, self.district)))
         if self.institution_id:
             titles = _page_titles([self.institution_id])
             rows.append(
@@ -154,7 +156,7 @@ def stats_filters_from_query(query: Mapping[str, str]) -> tuple[StatsFilters, di
         campaign_id=campaign_id,
         date_from=date_from,
         date_to=date_to,
-        district=parse_choice("district", District.values),
+        district=parse_choice("district", [*District.values, *Zone.values]),
         institution_id=institution_id,
         activity_type=parse_choice("activity_type", ActivityType.values),
     )
@@ -225,7 +227,9 @@ _FILTER_LOOKUPS = {
 def _filtered(qs: QuerySet, filters: StatsFilters, *names: str) -> QuerySet:
     for name in names:
         value = getattr(filters, name)
-        if value:
+        if name == "district":
+            qs = qs.filter(**area_filter(value))  # a district or a functional zone
+        elif value:
             qs = qs.filter(**{_FILTER_LOOKUPS[name]: value})
     return qs
 

@@ -96,6 +96,7 @@ def _session_stats_build(cursor: CursorWrapper) -> int:
             a_institution=F("institution_id"),
             a_type=F("activity_type"),
             a_district=F("district"),
+            a_zone=F("zone"),
         )
         .query.sql_with_params()
     )
@@ -117,6 +118,7 @@ def _session_stats_build(cursor: CursorWrapper) -> int:
         "institution_id": "a.a_institution",
         "activity_type": "a.a_type",
         "district": "a.a_district",
+        "zone": "a.a_zone",
         "day": "d.s_day",
         "starts_at": "d.s_starts_at",
         "capacity": "d.s_capacity",
@@ -157,6 +159,7 @@ def _consultation_rows() -> list[ConsultationStat]:
             "service",
             "field",
             "enterprise__district",
+            "enterprise__zone",
             "expert_id",
             "state",
             "created_at",
@@ -179,6 +182,7 @@ def _consultation_rows() -> list[ConsultationStat]:
                 service=c["service"],
                 field=c["field"],
                 district=c["enterprise__district"] or "",
+                zone=c["enterprise__zone"] or "",
                 expert_id=c["expert_id"],
                 state=c["state"],
                 requested_at=c["created_at"],
@@ -198,7 +202,14 @@ def _lab_visit_rows() -> list[LabVisitStat]:
     held = Q(visits__state__in=(State.APPROVED, State.NO_SHOW))
     aggregated = (
         VisitSlot.objects.order_by()
-        .values("pk", "lab_id", "lab__institution_id", "lab__institution__district", "capacity")
+        .values(
+            "pk",
+            "lab_id",
+            "lab__institution_id",
+            "lab__institution__district",
+            "lab__institution__zone",
+            "capacity",
+        )
         .annotate(
             day=TruncDate("starts_at", tzinfo=timezone.get_current_timezone()),
             requests=Count("visits"),
@@ -215,6 +226,7 @@ def _lab_visit_rows() -> list[LabVisitStat]:
             lab_id=v["lab_id"],
             institution_id=v["lab__institution_id"],
             district=v["lab__institution__district"] or "",
+            zone=v["lab__institution__zone"] or "",
             day=v["day"],
             capacity=v["capacity"],
             requests=v["requests"],

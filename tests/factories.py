@@ -143,7 +143,8 @@ class InstitutionPageFactory(PageFactory):
 
     title = factory.Sequence(lambda n: f"重庆市质量检测研究院{n}")
     slug = factory.Sequence(lambda n: f"institution-{n}")
-    accreditation_number = factory.Sequence(lambda n: f"2000220{n:05d}")
+    # The shape of a CMA number (experts.validators): 2023, Chongqing (22), field 08, sector 11.
+    accreditation_number = factory.Sequence(lambda n: f"23220811{n % 9999 + 1:04d}")
     district = District.BANAN
     address = "重庆市巴南区界石镇"
     summary = "国家级检验检测机构。"

@@ -215,7 +215,7 @@ def test_match_page_ranks_experts_and_prefills_the_enterprises_district(client):
     body = response.content.decode()
     assert response.status_code == 200
     assert [m.expert for m in response.context["matches"]] == [expert]
-    assert "matches: Certification support, Automotive and motorcycles" in body
+    assert "matches: Certification support, Automotive (motorcycle) testing" in body
     assert timezone.localtime(free.starts_at).strftime("%H:%M") in body
 
 

@@ -257,7 +257,7 @@ def test_reasons_name_service_and_field_in_the_active_language():
         reasons = experts_match(service="certification", field="automotive", district="banan")[
             0
         ].reasons
-    assert reasons[0] == "matches: Certification support, Automotive and motorcycles"
+    assert reasons[0] == "matches: Certification support, Automotive (motorcycle) testing"
     assert reasons[1] == "serves your district: Banan District"
     assert reasons[2].startswith("next free slot: ")
 
@@ -265,7 +265,7 @@ def test_reasons_name_service_and_field_in_the_active_language():
         reasons = experts_match(service="certification", field="automotive", district="banan")[
             0
         ].reasons
-    assert "认证支持" in reasons[0] and "汽车摩托车" in reasons[0]
+    assert "认证支持" in reasons[0] and "汽车（摩托车）检验检测" in reasons[0]
     assert "巴南区" in reasons[1]
 
 

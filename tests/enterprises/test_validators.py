@@ -65,8 +65,12 @@ def error_of(value: str) -> ValidationError:
         ("9111000060003V341L", "letter", "“V”"),
         ("911100006000Z7341L", "letter", "“Z”"),
         ("91110000600037341*", "character", "Character 18"),
-        ("A1110000600037341L", "prefix", "first 8 characters"),
-        ("9111000A600037341L", "prefix", "first 8 characters"),
+        ("A1110000600037341L", "check", "should be"),  # A1 exists: only the check is wrong
+        ("B1110000600037341L", "authority", "first character"),
+        ("0111000060003734XL", "authority", "first character"),
+        ("9411000060003734XL", "kind", "second character"),
+        ("Y2110000600037341L", "kind", "may be 1"),
+        ("9111000A600037341L", "region", "Characters 3 to 8"),
     ],
 )
 def test_each_mistake_names_what_is_wrong(value, code, says):
@@ -90,3 +94,51 @@ def test_length_message_keeps_the_count_in_both_languages():
     with translation.override("en"):
         en = error_of("91110000600037341").messages[0]
     assert "17" in zh and "17" in en
+
+
+# One code per registration authority of GB 32100-2015 and each kind it registers: a
+# public institution (12), a social organisation (51), a company (91), a military unit (A1),
+# a village collective (N2), "other" (Y1) ... all registered in Banan District (500113).
+OTHER_AUTHORITIES = [
+    kind_code
+    for authority, kinds in {
+        "1": "1239",
+        "2": "19",
+        "3": "123459",
+        "4": "19",
+        "5": "1239",
+        "6": "129",
+        "7": "129",
+        "8": "19",
+        "9": "123",
+        "A": "19",
+        "N": "1239",
+        "Y": "1",
+    }.items()
+    for kind_code in (authority + kind for kind in kinds)
+]
+
+
+@pytest.mark.parametrize("prefix", OTHER_AUTHORITIES)
+def test_codes_of_every_registration_authority_are_accepted(prefix):
+    code = with_check(f"{prefix}500113MA60A1B2C")
+    assert credit_code_validate(code) == code
+
+
+@pytest.mark.parametrize("first", ["1", "5", "9", "A", "N", "Y"])
+def test_python_stdnum_alone_would_refuse_letters_first_but_we_accept_them(first):
+    code = with_check(f"{first}1500000123456789")
+    assert credit_code_validate(code) == code
+    if not first.isdigit():
+        assert not uscc.is_valid(code)  # why the validator no longer relies on it
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [("en", "names no registration authority"), ("zh-hans", "登记管理部门")],
+)
+def test_a_wrong_authority_is_explained_in_both_languages(language, says):
+    with translation.override(language):
+        error = error_of(with_check("B1500113MA60A1B2C"))
+    assert error.code == "authority"
+    assert says in error.messages[0]

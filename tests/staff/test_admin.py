@@ -109,6 +109,7 @@ def test_consultation_list_filters_and_marks_unverified_enterprises(
     verified = make_consultation(topic="座椅诊断", state=Consultation.State.CONFIRMED)
     verified.enterprise.is_verified = True
     verified.enterprise.district = District.YUBEI
+    verified.enterprise.zone = "liangjiang"
     verified.enterprise.save()
     for _ in range(5):
         make_consultation()
@@ -126,6 +127,8 @@ def test_consultation_list_filters_and_marks_unverified_enterprises(
     assert listed == {verified.pk}
 
     response = client.get(admin_url(CONSULTATIONS, "index"), {"district": "yubei"})
+    assert {c.pk for c in response.context["object_list"]} == {verified.pk}
+    response = client.get(admin_url(CONSULTATIONS, "index"), {"zone": "liangjiang"})
     assert {c.pk for c in response.context["object_list"]} == {verified.pk}
 
     response = client.get(admin_url(CONSULTATIONS, "index"), {"q": "安全带"})
@@ -304,7 +307,9 @@ def test_editor_may_not_assign(client, editor):
 
 def test_enterprise_list_filters_and_masks_phones(client, editor):
     banan = factories.EnterpriseFactory(contact_phone=PHONE)
-    yubei = factories.EnterpriseFactory(district=District.YUBEI, is_verified=True)
+    yubei = factories.EnterpriseFactory(
+        district=District.YUBEI, zone="liangjiang", is_verified=True
+    )
     client.force_login(editor)
     index = admin_url(ENTERPRISES, "index")
 
@@ -314,6 +319,8 @@ def test_enterprise_list_filters_and_masks_phones(client, editor):
     assert {e.pk for e in response.context["object_list"]} == {yubei.pk}
     response = client.get(index, {"district": "banan"})
     assert {e.pk for e in response.context["object_list"]} == {banan.pk}
+    response = client.get(index, {"zone": "liangjiang"})
+    assert {e.pk for e in response.context["object_list"]} == {yubei.pk}
     response = client.get(index, {"q": banan.credit_code})
     assert {e.pk for e in response.context["object_list"]} == {banan.pk}
 

@@ -517,8 +517,8 @@ def test_consultation_breakdowns(stats_data):
         ("No-show", 1),
     ]
     assert {r["label"]: r["requests"] for r in by_field} == {
-        "Automotive and motorcycles": 5,
-        "Food and agricultural products": 1,
+        "Automotive (motorcycle) testing": 5,
+        "Food safety testing": 1,
         "Not specified": 1,
     }
     assert {r["label"]: r["requests"] for r in by_district} == {
