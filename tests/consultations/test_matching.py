@@ -217,10 +217,10 @@ def test_domain_reason_in_both_languages():
     _brake_world()
     with translation.override("en"):
         reasons = experts_match(service="diagnosis", text="制动盘异响")[0].reasons
-    assert "your need concerns Automotive and motorcycles: 制动盘, 异响" in reasons
+    assert "your need concerns Automotive (motorcycle) testing: 制动盘, 异响" in reasons
     with translation.override("zh-hans"):
         reasons = experts_match(service="diagnosis", text="brake disc noise")[0].reasons
-    assert any("汽车摩托车" in r and "brake disc" in r for r in reasons)
+    assert any("汽车（摩托车）检验检测" in r and "brake disc" in r for r in reasons)
 
 
 def test_standards_and_terms_in_the_profile_are_mentioned_in_either_language():

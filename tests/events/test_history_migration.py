@@ -6,24 +6,16 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from events.models import RegistrationChange
 from tests import factories
+from tests.migrations import migrate, migrate_to_latest
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 BEFORE = [("events", "0013_registration_phone_verified")]
 AFTER = [("events", "0016_delete_statuschange")]
-
-
-def migrate(target):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(target)
-    return executor.loader.project_state(target).apps
 
 
 def test_every_history_row_is_kept_with_who_when_from_to_and_note(transactional_site_tree):
@@ -75,4 +67,4 @@ def test_every_history_row_is_kept_with_who_when_from_to_and_note(transactional_
             for c in back
         ] == rows
     finally:
-        migrate(AFTER)
+        migrate_to_latest()

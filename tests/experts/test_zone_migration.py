@@ -6,11 +6,10 @@ and back; the plan's fields are added without touching the fields already chosen
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from experts.models import Expert, InstitutionPage
 from tests import factories
+from tests.migrations import migrate, migrate_to_latest
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -30,13 +29,6 @@ OLD_FIELDS = [
     "automotive", "electronics", "materials", "food", "environment",
     "medical", "engineering", "equipment", "energy", "consumer",
 ]  # fmt: skip
-
-
-def migrate(target):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(target)
-    return executor.loader.project_state(target).apps
 
 
 def test_zones_stored_as_districts_move_to_the_zone_field_and_back(transactional_site_tree):
@@ -114,6 +106,6 @@ def test_zones_stored_as_districts_move_to_the_zone_field_and_back(transactional
             == "gaoxin"
         )
     finally:
-        migrate(AFTER)
+        migrate_to_latest()
     assert InstitutionPage.objects.get(pk=institution.pk).zone == "gaoxin"
     assert Expert.objects.get(pk=expert.pk).zone == "liangjiang"
