@@ -217,4 +217,37 @@ WAGTAIL = [
         "This %(model_name)s is referenced %(usage_count)s times.",
         "count",
     ),
+    gettext_noop(
+        "<p>Select a file where redirects are separated into rows and contains the columns representing <code>from</code> and <code>to</code> (they can be named anything).</p> <p>After submitting you will be taken to a confirmation view where you can customize your redirects before import.</p>"
+    ),
+    gettext_noop("Assign your workflow to snippets"),
+    gettext_noop("By workflow"),
+    gettext_noop("Can access Wagtail admin"),
+    gettext_noop("Can submit translations"),
+    gettext_noop("Can view"),
+    gettext_noop("Layout"),
+    gettext_noop("New: %(model_name)s"),
+    gettext_noop(
+        "Pages/snippets at this step in a workflow will be moderated or approved by these groups of users"
+    ),
+    gettext_noop(
+        "Please provide an image description to comply with best practices for accessibility."
+    ),
+    gettext_noop("Required. Letters, digits and @/./+/-/_ only."),
+    gettext_noop(
+        'There are no %(model_name)s to display. Why not <a href="%(add_url)s">add one</a>?'
+    ),
+    gettext_noop("Toggle all change permissions"),
+    gettext_noop("Toggle all custom permissions"),
+    gettext_noop("Toggle all delete permissions"),
+    gettext_noop(
+        "Upload successful. However, your new image seems to be a duplicate of this existing image. You may delete it if it wasn't required."
+    ),
+    gettext_noop(
+        'Why not <a class="upload-one-now" href="#tab-upload" data-action="w-tabs#select:prevent" data-w-tabs-target="trigger" data-w-tabs-focus-param="true">upload one now</a>?'
+    ),
+    gettext_noop(
+        'You haven\'t created any %(snippet_type_name)s snippets. Why not <a href="%(wagtailsnippets_create_snippet_url)s" target="_blank" rel="noreferrer">create one now</a>?'
+    ),
+    gettext_noop("You haven't uploaded any images."),
 ]
