@@ -8,7 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from events.reminder_targets import RegistrationTarget
 from events.tickets import manage_token_make
+from reminders.models import Reminder
 from tests import factories
 
 
@@ -64,3 +66,16 @@ def test_ticket_calendar_file_is_in_the_page_language(
     (event,) = icalendar.Calendar.from_ical(ics.content).walk("VEVENT")
     assert str(event["SUMMARY"]) == shown
     assert hidden not in str(event["DESCRIPTION"])
+
+
+def test_reminder_describes_the_activity_in_the_language_it_is_written_in(chinese_registration):
+    target = RegistrationTarget()
+    reminder = Reminder(registration=chinese_registration)
+
+    with translation.override("en"):
+        context = target.context(reminder, language="en", user=None)
+        _, ics = target.ics(reminder, language="en", context=context)
+
+    assert context["activity"].title == "Inside a food testing lab"
+    (event,) = icalendar.Calendar.from_ical(ics).walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Inside a food testing lab"
