@@ -10,9 +10,9 @@ take precedence), so our msgstrs replace the packages' for these strings:
 - Wagtail's zh_Hans catalogue lacks strings of its newer admin screens, which then show
   in English inside the Chinese admin ("72 Pages created in…", "Search all pages…").
 
-The msgids must stay exactly as the packages write them (check after upgrading them:
-tests/cms/test_languages.py renders the screens and finds
-those that are missing).
+The msgids must stay exactly as the packages write them. After upgrading Wagtail,
+tests/cms/test_languages.py renders the admin screens in Chinese and names the strings
+still missing; allauth's pages are checked by tests/test_account_language.py.
 """
 
 from django.utils.translation import gettext_noop, ngettext_lazy
