@@ -16,6 +16,7 @@ class HeadingBlock(blocks.StructBlock):
     )
 
     class Meta:
+        label = _("Heading")
         icon = "title"
         template = "blocks/heading_block.html"
         preview_value = {"text": "活动安排", "size": "h2"}
@@ -32,6 +33,7 @@ class CaptionedImageBlock(blocks.StructBlock):
     attribution = blocks.CharBlock(label=_("Credit"), required=False)
 
     class Meta:
+        label = _("Image")
         icon = "image"
         template = "blocks/image_block.html"
 
@@ -41,6 +43,7 @@ class QuoteBlock(blocks.StructBlock):
     attribute_name = blocks.CharBlock(label=_("Said by"), required=False)
 
     class Meta:
+        label = _("Quote")
         icon = "openquote"
         template = "blocks/quote_block.html"
         preview_value = {"text": "向新而行，智检未来。", "attribute_name": "2025 年开放日主题"}

@@ -68,6 +68,7 @@ class QuickLinkBlock(blocks.StructBlock):
     description = blocks.CharBlock(label=_("Description"), required=False, max_length=120)
 
     class Meta:
+        label = _("Quick link")
         icon = "link"
         template = "blocks/quick_link_block.html"
         preview_value = {"label": "报名开放日活动", "url": "/zh-hans/", "description": ""}
@@ -264,8 +265,21 @@ class NewsPage(BasePage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["related"] = [a.localized for a in self.related_activities.live().specific()]
+        context["related"] = self.related_in_own_language()
         return context
+
+    def related_in_own_language(self) -> list[Page]:
+        """The related activities in this article's language: an article translated from
+        another keeps pointing at the original's activities, so each is swapped for its
+        live translation in this page's locale, and left out when it has none."""
+        keys = [activity.translation_key for activity in self.related_activities.all()]
+        model = self._meta.get_field("related_activities").related_model
+        return list(
+            model.objects.live()
+            .filter(locale_id=self.locale_id, translation_key__in=keys)
+            .specific()
+            .order_by("title")
+        )
 
 
 @register_setting(icon="site")

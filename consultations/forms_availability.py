@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from consultations.models import Availability, Mode
 from experts.models import Expert
@@ -77,9 +78,9 @@ class WeeklyRuleForm(_BlockForm):
     weekday = forms.TypedChoiceField(
         label=_("Day of the week"), choices=Availability.Weekday.choices, coerce=int
     )
-    start_date = DateField(label=_("From"), widget=DateInput())
+    start_date = DateField(label=pgettext_lazy("start of a date range", "From"), widget=DateInput())
     end_date = DateField(
-        label=_("Until (optional)"),
+        label=pgettext_lazy("end date", "Until (optional)"),
         required=False,
         widget=DateInput(),
         help_text=_("Leave empty to repeat until you change it."),
@@ -111,7 +112,9 @@ class ExceptionForm(PlainErrorsMixin, forms.Form):
         widget=TimeInput(),
         help_text=_("Leave both times empty for the whole day."),
     )
-    end_time = forms.TimeField(label=_("Until (optional)"), required=False, widget=TimeInput())
+    end_time = forms.TimeField(
+        label=pgettext_lazy("end time", "Until (optional)"), required=False, widget=TimeInput()
+    )
     reason = forms.CharField(label=_("Reason (optional)"), max_length=200, required=False)
 
     def clean(self):

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.choices import Field, Service
 from portal.models import StateChange, TimeStampedModel
@@ -24,7 +25,7 @@ from portal.storage import private_file_storage
 class Mode(models.TextChoices):
     AT_ENTERPRISE = "enterprise", _("At the enterprise")
     AT_CENTRE = "centre", _("At the service centre")
-    ONLINE = "online", _("Online")
+    ONLINE = "online", pgettext_lazy("consultation mode", "Online")
 
 
 class Availability(TimeStampedModel):
@@ -48,8 +49,10 @@ class Availability(TimeStampedModel):
     weekday = models.PositiveSmallIntegerField(
         _("weekday"), choices=Weekday.choices, null=True, blank=True
     )
-    start_date = models.DateField(_("from"), help_text=_("For a single block, its date."))
-    end_date = models.DateField(_("until"), null=True, blank=True)
+    start_date = models.DateField(
+        pgettext_lazy("start date", "from"), help_text=_("For a single block, its date.")
+    )
+    end_date = models.DateField(pgettext_lazy("end date", "until"), null=True, blank=True)
     start_time = models.TimeField(_("start time"))
     end_time = models.TimeField(_("end time"))
     slot_minutes = models.PositiveSmallIntegerField(_("length of one consultation (minutes)"))
@@ -90,8 +93,8 @@ class AvailabilityException(models.Model):
         "experts.Expert", on_delete=models.CASCADE, related_name="availability_exceptions"
     )
     date = models.DateField(_("date"))
-    start_time = models.TimeField(_("from"), null=True, blank=True)
-    end_time = models.TimeField(_("until"), null=True, blank=True)
+    start_time = models.TimeField(pgettext_lazy("start time", "from"), null=True, blank=True)
+    end_time = models.TimeField(pgettext_lazy("end time", "until"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
 
     class Meta:

@@ -58,6 +58,7 @@ class AccountAdapter(DefaultAccountAdapter):
         context = {
             **context,
             "current_site": portal_site(),
+            "site_url": settings.SITE_URL,
             **{key: on_site_url(context[key]) for key in _MAIL_LINKS if context.get(key)},
         }
         super().send_mail(template_prefix, email, context)

@@ -56,8 +56,9 @@ _STATUS = {
 }
 
 
-def registration_ics(*, registration: Registration) -> bytes:
-    """The ticket as a calendar event, in the registrant's language.
+def registration_ics(*, registration: Registration, language: str | None = None) -> bytes:
+    """The ticket as a calendar event, in ``language`` (by default the registrant's: the
+    ticket page's download passes the language the page is viewed in).
 
     ``METHOD:PUBLISH`` while the registration stands; once it is cancelled the same UID
     comes with ``METHOD:CANCEL`` and ``STATUS:CANCELLED`` so a calendar app that imported
@@ -69,8 +70,9 @@ def registration_ics(*, registration: Registration) -> bytes:
     """
     session = registration.session
     cancelled = registration.status == Registration.Status.CANCELLED
-    with translation.override(registration.language):
-        page = activity_in_language(activity=session.activity, language=registration.language)
+    language = language or registration.language
+    with translation.override(language):
+        page = activity_in_language(activity=session.activity, language=language)
         title = page.title
         manage_url = absolute_url(
             reverse(

@@ -17,6 +17,7 @@ from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField
@@ -326,7 +327,7 @@ class Registration(TimeStampedModel):
         NO_SHOW = "no_show", _("No-show")
 
     class Source(models.TextChoices):
-        ONLINE = "online", _("Online")
+        ONLINE = "online", pgettext_lazy("registration source", "Online")
         WALK_IN = "walk_in", _("Walk-in")
         STAFF = "staff", _("Entered by staff")
 

@@ -99,14 +99,17 @@ class RegistrationTarget(ReminderTarget):
         return (address, registration.language, None) if address else None
 
     def context(self, reminder: Reminder, *, language: str, user: AbstractBaseUser | None) -> dict:
-        context = ticket_details(registration=reminder.registration)
+        # The activity in the language the message is written in.
+        context = ticket_details(registration=reminder.registration, language=language)
         context["url"] = context["manage_path"]
         return context
 
     def ics(
         self, reminder: Reminder, *, language: str, context: dict
     ) -> tuple[str, bytes | str | None]:
-        return "open-day.ics", registration_ics(registration=reminder.registration)
+        return "open-day.ics", registration_ics(
+            registration=reminder.registration, language=language
+        )
 
     def email_message(
         self, reminder: Reminder, *, language: str, user: AbstractBaseUser | None

@@ -425,11 +425,14 @@ def registration_list_for_user(*, user) -> QuerySet[Registration]:
     )
 
 
-def ticket_details(*, registration: Registration) -> dict:
-    """What a ticket shows, on the page and in e-mails, in the registrant's language.
+def ticket_details(*, registration: Registration, language: str | None = None) -> dict:
+    """What a ticket shows, on the page and in e-mails, in ``language`` (by default the
+    registrant's): the activity is its translation in that language, else the original.
 
-    Call with the registrant's language active. ``manage_url`` and ``qr_token`` are signed
-    tokens, never the database id. The QR code is only for registrations that hold places.
+    Call with that language active. The ticket page passes the language it is viewed in,
+    so a registration made in Chinese reads in English on the English page.
+    ``manage_url`` and ``qr_token`` are signed tokens, never the database id. The QR code
+    is only for registrations that hold places.
     """
     from django.conf import settings
     from django.urls import reverse
@@ -440,7 +443,9 @@ def ticket_details(*, registration: Registration) -> dict:
     if ticket_code is None:
         raise ValueError(f"registration {registration.pk} is anonymised: it has no ticket")
     session = registration.session
-    activity = activity_in_language(activity=session.activity, language=registration.language)
+    activity = activity_in_language(
+        activity=session.activity, language=language or registration.language
+    )
     manage_path = reverse(
         "events:registration_manage",
         kwargs={"token": manage_token_make(ticket_code)},

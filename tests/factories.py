@@ -167,7 +167,7 @@ class ExpertRosterPageFactory(PageFactory):
     class Meta:
         model = ExpertRosterPage
 
-    title = "巴心助检专家服务团"
+    title = "“巴心助检”专家服务团"
     slug = "experts"
 
 

@@ -88,7 +88,7 @@ def test_sign_up_e_mail_links_to_site_url_and_greets_with_the_portal_name(
     assert any("/accounts/confirm-email/" in link for link in links)
     assert all(link.startswith(SITE + "/") for link in links), links
     assert "localhost" not in message.body and "localhost" not in message.subject
-    assert "Hello from Testing & Inspection Public Service Portal!" in message.body
+    assert "Hello, this is Testing & Inspection Public Service Portal." in message.body
     assert message.subject.startswith("[Testing & Inspection Public Service Portal] ")
 
 

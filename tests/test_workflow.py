@@ -69,8 +69,8 @@ def submitted_article(site_tree, editor):
 def test_pages_are_reviewed_by_the_regulator_review_workflow(site_tree):
     workflow = site_tree.zh.news.get_workflow()
 
-    assert workflow == Workflow.objects.get(name="Regulator review")
-    assert [task.name for task in workflow.tasks] == ["Approver review"]
+    assert workflow == Workflow.objects.get(name="监管部门审核")
+    assert [task.name for task in workflow.tasks] == ["审批人审核"]
 
 
 def test_submitted_draft_waits_for_review_and_is_not_public(client, submitted_article):

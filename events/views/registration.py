@@ -531,7 +531,8 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     registration = _registration_from_token(request, token)
     if isinstance(registration, HttpResponse):
         return registration
-    details = ticket_details(registration=registration)
+    # The page's language, not the one the registration was made in.
+    details = ticket_details(registration=registration, language=get_language())
     session = registration.session
     changeable = registration_can_change(registration, now=timezone.now())
     party_form = None
@@ -568,7 +569,8 @@ def manage_ics(request: HttpRequest, token: str) -> HttpResponse:
     if isinstance(registration, HttpResponse):
         return registration
     response = HttpResponse(
-        registration_ics(registration=registration), content_type="text/calendar; charset=utf-8"
+        registration_ics(registration=registration, language=get_language()),
+        content_type="text/calendar; charset=utf-8",
     )
     response["Content-Disposition"] = (
         f'attachment; filename="open-day-{registration.ticket_code}.ics"'
@@ -620,7 +622,10 @@ def manage_cancel(request: HttpRequest, token: str) -> HttpResponse:
                 _("Your registration has been cancelled. Thank you for freeing your place."),
             )
         return redirect("events:registration_manage", token=token)
-    context = {**ticket_details(registration=registration), "token": token}
+    context = {
+        **ticket_details(registration=registration, language=get_language()),
+        "token": token,
+    }
     return render(request, "events/registration/cancel_confirm.html", context)
 
 
