@@ -278,6 +278,11 @@ def test_consultation_reminder_in_each_party_language_with_inbox_entry(
     assert Notification.objects.filter(user=consultation.requested_by).count() == 1
     assert Notification.objects.filter(user__username="expertuser").count() == 1
     assert len(mailoutbox) == 2
+    # Each greeted by name (the contact person, the expert), never by their login.
+    expert = consultation.expert
+    assert requester_mail.body.startswith(f"Hello {consultation.contact_name},")
+    assert by_recipient["expertuser@example.com"].body.startswith(f"尊敬的{expert.name}：")
+    assert "expertuser" not in by_recipient["expertuser@example.com"].body.split("\n")[0]
 
 
 def test_lab_visit_reminder(lab_visit, django_capture_on_commit_callbacks, mailoutbox, _sms_outbox):
