@@ -404,3 +404,34 @@ def test_session_door_points_a_lab_visit_ticket_to_its_screen(site_tree, inst_a,
     with translation.override("en"), pytest.raises(RegistrationError) as error:
         checkin_perform(session_id=session.pk, ticket=visit.ticket_code, by=staff)
     assert error.value.code == "wrong_session" and "lab-visit" in error.value.message
+
+
+@pytest.mark.parametrize("names", ["王一\n李二", "王一\n李二\n张三\n赵四", "", "\n \n"])
+def test_request_refuses_a_group_size_other_than_the_visitors_named(inst_a, member_a, names):
+    with translation.override("en"):
+        error = raises(
+            "names_mismatch", request_visit, user=member_a, slot=inst_a.slot, visitor_names=names
+        )
+    assert "The group has 3 visitors" in error.message and "one name per visitor" in error.message
+    with translation.override("zh-hans"):
+        error = raises(
+            "names_mismatch", request_visit, user=member_a, slot=inst_a.slot, visitor_names=names
+        )
+    assert "3" in error.message and "每位" in error.message
+    assert not LabVisit.objects.exists()
+
+
+def test_request_stores_the_names_one_per_line(inst_a, member_a):
+    visit = request_visit(member_a, inst_a.slot, visitor_names=" 王一 \r\n\r\n李二\n  张三  \n")
+    assert visit.visitor_names == "王一\n李二\n张三" and visit.group_size == 3
+
+
+def test_database_refuses_a_group_size_other_than_the_visitors_named(inst_a, member_a):
+    """The check constraint, for writes that bypass the service; erased names pass."""
+    from django.db import IntegrityError, transaction
+
+    visit = request_visit(member_a, inst_a.slot)
+    for size in (2, 4):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            LabVisit.objects.filter(pk=visit.pk).update(group_size=size)
+    LabVisit.objects.filter(pk=visit.pk).update(visitor_names="", group_size=4)
