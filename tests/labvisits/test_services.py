@@ -125,6 +125,11 @@ def test_approve_records_and_notifies_requester_with_ics_and_ticket_link(
     assert note.ics_method == "PUBLISH"
     mail = next(m for m in mailoutbox if m.to == [member_a.email])
     assert mail.attachments and mail.attachments[0][0] == "invite.ics"
+    # The requester is greeted as the contact person named on the request (王经理); the
+    # lab's contact, whose account has no name, neutrally; never by a login name.
+    assert note.body.startswith("尊敬的王经理：") and member_a.username not in note.body
+    to_contact = Notification.objects.get(user=inst_a.contact).body
+    assert to_contact.startswith("您好：") and inst_a.contact.username not in to_contact
 
 
 def test_decline_needs_a_reason_and_frees_the_places(inst_a, member_a, member_b):
