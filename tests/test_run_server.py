@@ -131,7 +131,9 @@ def test_make_run_stops_on_ctrl_c_without_a_hang_or_a_crash(tmp_path):
     with log.open("wb") as output:
         # A session of its own: the process group a terminal would put `make run` in.
         process = subprocess.Popen(
-            ["make", "--no-print-directory", "run", f"PORT={port}"],
+            # `-o messages`: the catalogue is compiled already; compiling it again would
+            # rewrite the .mo file other test processes may be reading.
+            ["make", "--no-print-directory", "-o", "messages", "run", f"PORT={port}"],
             cwd=ROOT,
             env=env,
             stdin=subprocess.DEVNULL,
