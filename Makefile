@@ -74,11 +74,7 @@ run: messages seed
 	@echo "  Demo logins (password demo-pass-2026): admin, editor, approver, checkin, expert,"
 	@echo "  institution, enterprise; public visitor: visitor@example.com. E-mails go to var/mail/."
 	@echo ""
-	@export SITE_URL='$(SITE_URL)'; trap 'kill 0' EXIT INT TERM; \
-	$(BIN)/celery -A portal worker --beat --queues=default,mail,reports \
-		--loglevel=INFO --concurrency=2 \
-		--schedule=var/celerybeat-schedule & \
-	$(BIN)/gunicorn portal.wsgi --config portal/gunicorn_run.py --bind $(HOST):$(PORT)
+	@SITE_URL='$(SITE_URL)' deploy/run.sh $(BIN) $(HOST):$(PORT)
 
 # ruff; the floors between the apps (.importlinter); the types of services and selectors
 # (mypy.ini).

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.db.models.functions import ExtractYear
 from django.utils.translation import get_language
 from taggit.models import Tag
+from wagtail.models import Page
 
 from cms.models import HomePage, NewsIndexPage, NewsPage
 from cms.registry import home_sections
@@ -59,11 +60,32 @@ def home_page_context(*, page: HomePage) -> dict:
     context: dict = {}
     for section in home_sections():
         context.update(section(page))
+    # The campaign's and the expert roster's tiles lead the "Services" tiles (the template
+    # shows them when those sections found the pages); an editor's quick link to the same
+    # page would show the same service twice (the demo's links do), so it is left out.
+    featured = [context.get("campaign"), context.get("roster_page")]
     context.update(
+        service_links=home_service_links(page=page, featured=[p for p in featured if p]),
         news_index=NewsIndexPage.objects.live().filter(locale=page.locale).first(),
         latest_news=news_latest(locale=page.locale),
     )
     return context
+
+
+def home_service_links(*, page: HomePage, featured: list[Page]) -> list:
+    """The home page's quick links (stream children) except those leading to a page of
+    ``featured`` (in any language, or by its path)."""
+    keys = {p.translation_key for p in featured}
+    paths = {p.url for p in featured}
+    links = []
+    for block in page.quick_links:
+        target = block.value.get("page")
+        if target is not None and target.translation_key in keys:
+            continue
+        if target is None and (block.value.get("url") or "").strip() in paths:
+            continue
+        links.append(block)
+    return links
 
 
 def shared_fragment(key: str, compute: Callable[[], T]) -> T:

@@ -27,6 +27,22 @@ def consultation_url(consultation: Consultation, language: str) -> str:
         return reverse("consultations:detail", kwargs={"reference": consultation.reference})
 
 
+def consultation_greeting_name(
+    consultation: Consultation, user: AbstractBaseUser, language: str
+) -> str:
+    """Whom a message about ``consultation`` to ``user`` greets: the contact person the
+    enterprise named for the requester, the expert's own name for the expert; else ""
+    (``notify`` then falls back to the account's full name, never its login name)."""
+    expert = consultation.expert
+    if expert is not None and expert.user_id == user.pk:
+        if language.startswith("en") and expert.name_en:
+            return expert.name_en
+        return expert.name
+    if user.pk == consultation.requested_by_id:
+        return consultation.contact_name.strip()
+    return ""
+
+
 def consultation_parties(consultation: Consultation) -> list[AbstractBaseUser]:
     """The requester and the assigned expert's account (if linked)."""
     users = [consultation.requested_by]
@@ -71,6 +87,7 @@ def consultation_notify(
                 "consultation": consultation,
                 "event": event,
                 "note": note,
+                **_greeting(consultation, user, language),
                 "for_expert": consultation.expert_id is not None
                 and consultation.expert.user_id == user.pk,
             },
@@ -79,6 +96,11 @@ def consultation_notify(
             ics_method=method,
         )
     return len(recipients)
+
+
+def _greeting(consultation: Consultation, user: AbstractBaseUser, language: str) -> dict:
+    name = consultation_greeting_name(consultation, user, language)
+    return {"greeting_name": name} if name else {}
 
 
 def consultation_notify_staff(*, consultation: Consultation) -> int:

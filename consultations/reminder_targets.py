@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from consultations.calendar import consultation_ics
 from consultations.models import Consultation
-from consultations.notifications import consultation_url
+from consultations.notifications import consultation_greeting_name, consultation_url
 from inbox.services import user_language
 from reminders.models import Reminder
 from reminders.sms import TextTemplate
@@ -70,7 +70,9 @@ class ConsultationTarget(ReminderTarget):
 
     def context(self, reminder: Reminder, *, language: str, user: AbstractBaseUser | None) -> dict:
         consultation = reminder.consultation
+        greeting = consultation_greeting_name(consultation, user, language) if user else ""
         return {
+            **({"greeting_name": greeting} if greeting else {}),
             "consultation": consultation,
             "for_expert": reminder.audience == Reminder.Audience.EXPERT,
             "url": consultation_url(consultation, language),

@@ -16,7 +16,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone, translation
 
 from inbox.models import Notification, Preference
-from portal.mail import email_render
+from portal.mail import email_render, greeting_name
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -51,10 +51,18 @@ def notify(
     ``url`` is a site path without a language prefix handled by the caller (use the path
     the recipient should open; it is made absolute in the e-mail). ``ics`` is an optional
     iCalendar text attached to the e-mail as ``invite.ics`` with ``ics_method``.
+    ``context["greeting_name"]``, when given, is the name the message greets (a booking's
+    contact person); else the user's full name, else a neutral greeting.
     """
     language = user_language(user)
     with translation.override(language):
-        full_context = {**context, "user": user, "url": url, "site_url": settings.SITE_URL}
+        full_context = {
+            "greeting_name": greeting_name(user),
+            **context,
+            "user": user,
+            "url": url,
+            "site_url": settings.SITE_URL,
+        }
         subject, body, body_html = email_render(template=template, context=full_context)
     notification = Notification.objects.create(
         user=user,

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from inbox.selectors import notification_list
+from inbox.selectors import notification_ics, notification_list
 from inbox.services import notification_mark_read
 
 
@@ -31,3 +31,19 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
         # Not redirect(): it would take a bare word such as "0" for a URL name to reverse.
         return HttpResponseRedirect(target)
     return redirect("inbox:notifications")
+
+
+@login_required
+def notification_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    """The calendar file a notice's e-mail carried ("the calendar file is attached"), for
+    its recipient only; anyone else gets 404, as for a notice that has none."""
+    notification = notification_ics(user=request.user, notification_id=pk)
+    if notification is None:
+        raise Http404
+    method = notification.ics_method or "PUBLISH"
+    response = HttpResponse(
+        notification.ics, content_type=f"text/calendar; method={method}; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="notice-{notification.pk}.ics"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -10,7 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from experts.models import Lab
-from labvisits.services import SLOT_CAPACITY_MAX
+from labvisits.services import (
+    SLOT_CAPACITY_MAX,
+    visitor_names_mismatch_error,
+    visitor_names_split,
+)
 from portal.forms import DateField, ModelChoiceField, NameField, PlainErrorsMixin
 from portal.phones import InvalidPhone, phone_normalise
 
@@ -21,7 +25,7 @@ class LabVisitRequestForm(PlainErrorsMixin, forms.Form):
         label=_("Names of the visitors"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("One name per line."),
+        help_text=_("One name per line, one line for each visitor."),
     )
     purpose = forms.CharField(
         label=_("Purpose of the visit"),
@@ -58,12 +62,11 @@ class LabVisitRequestForm(PlainErrorsMixin, forms.Form):
         data = super().clean()
         size, names = data.get("group_size"), data.get("visitor_names")
         if size and names:
-            count = len([line for line in names.splitlines() if line.strip()])
-            if count > size:
+            # The service checks the same (and the table's constraint counts the lines).
+            count = len(visitor_names_split(names))
+            if count != size:
                 self.add_error(
-                    "visitor_names",
-                    _("You listed %(names)d names for %(size)d visitors.")
-                    % {"names": count, "size": size},
+                    "visitor_names", visitor_names_mismatch_error(names=count, size=size).message
                 )
         return data
 

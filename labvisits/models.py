@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Length, Replace
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import StateChange, TimeStampedModel
@@ -107,6 +108,20 @@ class LabVisit(TimeStampedModel):
         verbose_name_plural = _("lab visits")
         constraints = [
             models.CheckConstraint(condition=Q(group_size__gte=1), name="lab_visit_group_size"),
+            # One visitor's name per line for each person in the group. The names are a
+            # text column, not a table of their own, so the database can count them: the
+            # service stores them trimmed, one per line, without blank lines, and the lines
+            # are the line breaks plus one. Erased names ("" after the retention period,
+            # see labvisits.privacy) are the one exception.
+            models.CheckConstraint(
+                condition=Q(visitor_names="")
+                | Q(
+                    group_size=Length("visitor_names")
+                    - Length(Replace("visitor_names", Value("\n"), Value("")))
+                    + 1
+                ),
+                name="lab_visit_one_name_per_visitor",
+            ),
             # One open request or approved visit per enterprise and slot.
             models.UniqueConstraint(
                 fields=["slot", "enterprise"],

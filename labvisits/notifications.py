@@ -64,6 +64,9 @@ def _send(
             "lab": visit.slot.lab,
             "institution": institution,
             "enterprise": visit.enterprise,
+            # The requester is greeted as the contact person the enterprise named; a lab's
+            # contacts by their account's full name (notify's default), else neutrally.
+            **({"greeting_name": visit.contact_name} if user.pk == visit.requested_by_id else {}),
         },
         url=_url(url_name, visit, language),
         ics=ics_text,

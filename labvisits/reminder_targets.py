@@ -62,6 +62,7 @@ class LabVisitTarget(ReminderTarget):
                 institution=visit.slot.lab.institution, language=language
             ),
             "enterprise": visit.enterprise,
+            "greeting_name": visit.contact_name,  # the contact person the enterprise named
             "url": reverse("labvisits:ticket", kwargs={"pk": visit.pk}),
         }
 

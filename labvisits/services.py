@@ -170,6 +170,25 @@ def visit_slot_delete(*, slot: VisitSlot, by: User) -> None:
 # --- Visits --------------------------------------------------------------------------------
 
 
+def visitor_names_split(text: str) -> list[str]:
+    """The visitors' names listed one per line: each line trimmed, blank lines dropped."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def visitor_names_mismatch_error(*, names: int, size: int) -> LabVisitError:
+    return LabVisitError(
+        ngettext(
+            "The group has %(size)d visitor but %(names)d names are listed: list one name "
+            "per visitor, one per line.",
+            "The group has %(size)d visitors but %(names)d names are listed: list one name "
+            "per visitor, one per line.",
+            size,
+        )
+        % {"size": size, "names": names},
+        code="names_mismatch",
+    )
+
+
 def lab_visit_request(
     *,
     enterprise: Enterprise,
@@ -189,12 +208,17 @@ def lab_visit_request(
     ``not_found``, ``not_accepting`` (the lab no longer accepts visits), ``past`` (the slot
     has started), ``group_too_large`` (outside 1 to the lab's ``visit_capacity``),
     ``duplicate`` (the enterprise already holds a request or visit for this slot), ``full``
-    (fewer places left than people; the message says how many are left).
+    (fewer places left than people; the message says how many are left),
+    ``names_mismatch`` (the visitors named, one per line, are not ``group_size`` people;
+    the names are stored one per line, trimmed, which the table's check constraint counts).
     The institution's contacts are notified after commit.
     """
     now = now or timezone.now()
     if not user_is_enterprise_member(user=user, enterprise_id=enterprise.pk):
         raise _forbidden()
+    names = visitor_names_split(visitor_names)
+    if len(names) != group_size:
+        raise visitor_names_mismatch_error(names=len(names), size=group_size)
     try:
         with transaction.atomic():
             # The slot lock serialises every request, decision and cancellation of this
@@ -232,7 +256,7 @@ def lab_visit_request(
                 requested_by=user,
                 group_size=group_size,
                 purpose=purpose.strip(),
-                visitor_names=visitor_names.strip(),
+                visitor_names="\n".join(names),
                 contact_name=contact_name.strip(),
                 contact_phone=contact_phone.strip(),
                 language=language or get_language() or "zh-hans",

@@ -4,10 +4,13 @@ language first."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
 
 class RenderedEmail(NamedTuple):
@@ -25,3 +28,15 @@ def email_render(*, template: str, context: dict) -> RenderedEmail:
     except TemplateDoesNotExist:
         html = ""
     return RenderedEmail(subject=subject, text=text, html=html)
+
+
+def greeting_name(user: AbstractBaseUser | None) -> str:
+    """The name a message to ``user`` greets them by: their full name, or "" for the
+    neutral greeting of ``emails/_greeting.txt``. Never the login name or the e-mail
+    address (a greeting "Hello ent_8412," or "Hello li@example.com," reads as a
+    machine's; callers that know the person's own name, such as a booking's contact
+    person, pass that instead)."""
+    if user is None:
+        return ""
+    get_full_name = getattr(user, "get_full_name", None)
+    return (get_full_name() if get_full_name else "").strip()

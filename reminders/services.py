@@ -43,7 +43,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format, time_format
 
 from inbox.services import notify, user_language
-from portal.mail import email_render
+from portal.mail import email_render, greeting_name
 from portal.queueing import task_queue
 from reminders.letters import letter_message
 from reminders.models import Broadcast, Letter, Reminder
@@ -698,6 +698,8 @@ def _context(reminder: Reminder, *, language: str, user: User | None) -> dict:
         "reminder": reminder,
         "site_url": settings.SITE_URL,
         "user": user,
+        # The target's context may name the person instead (a booking's contact person).
+        "greeting_name": greeting_name(user),
         "hours": round((reminder.offset_minutes or 0) / 60),
     }
     context.update(_target(reminder).context(reminder, language=language, user=user))

@@ -377,6 +377,16 @@ class VisitSlotFactory(DjangoModelFactory):
     capacity = 20
 
 
+VISITOR_NAMES = ("王一", "李二", "张三", "赵四", "钱五", "孙六", "周七", "吴八", "郑九", "冯十")
+
+
+def visitor_names_for(size: int) -> str:
+    """``size`` visitors' names, one per line (the first three: 王一, 李二, 张三)."""
+    return "\n".join(
+        VISITOR_NAMES[i] if i < len(VISITOR_NAMES) else f"访客{i + 1}" for i in range(size)
+    )
+
+
 class LabVisitFactory(DjangoModelFactory):
     class Meta:
         model = LabVisit
@@ -385,7 +395,8 @@ class LabVisitFactory(DjangoModelFactory):
     enterprise = factory.LazyAttribute(lambda o: EnterpriseFactory(owner=o.requested_by))
     group_size = 3
     purpose = "了解汽车零部件检测流程"
-    visitor_names = "王一\n李二\n张三"
+    # One name per visitor (a check constraint counts them).
+    visitor_names = factory.LazyAttribute(lambda o: visitor_names_for(o.group_size))
     contact_name = "王经理"
     contact_phone = "+8613800001111"
     ticket_code = factory.Sequence(lambda n: f"V{n:07d}")

@@ -33,6 +33,7 @@ from wagtail.models import Collection, PageViewRestriction
 from consultations.models import ConsultationAttachment
 from enterprises.models import Membership
 from events.tickets import manage_token_make
+from inbox.models import Notification
 from labvisits.models import LabVisit
 from reminders.models import Broadcast, Reminder
 from stats.models import ReportJob
@@ -157,6 +158,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "privacy:delete_account": SIGNED_IN,
     "inbox:notifications": SIGNED_IN,
     "inbox:notifications_read": NOBODY,
+    "inbox:notification_calendar": {"ent_a"},  # the recipient's own notice's .ics
     # Open-day registration: the ticket link is the key (signed token).
     "events:register": EVERYONE,
     "events:ticket_resend": NOBODY,
@@ -370,6 +372,11 @@ def world(site_tree):
         decided_at=timezone.now() - datetime.timedelta(hours=1),
     )
 
+    # Enterprise A's notice with a calendar file (linked from its notification list).
+    notice = Notification.objects.create(
+        user=users["ent_a"], subject="Confirmed", body="Attached.", ics="BEGIN:VCALENDAR\r\n"
+    )
+
     job = ReportJob.objects.create(
         token="job-url-matrix", state=ReportJob.State.DONE, created_by=users["approver"]
     )
@@ -429,6 +436,7 @@ def world(site_tree):
                 "reminders_reminders": reminder.pk,
                 "labvisits": visit.pk,
                 "enterprises": join_request.pk,
+                "inbox": notice.pk,
             },
             # allauth's e-mail and password links: a key that is not valid.
             "key": "not-a-valid-key",

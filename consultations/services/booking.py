@@ -50,6 +50,7 @@ from consultations.models import (
     Slot,
 )
 from consultations.notifications import (
+    consultation_greeting_name,
     consultation_notify,
     consultation_notify_staff,
     consultation_url,
@@ -834,10 +835,14 @@ def _notify_completion_request(consultation: Consultation) -> bool:
     user = expert.user if expert is not None else None
     if user is None or not user.is_active:
         return False
+    language = user_language(user)
     notify(
         user=user,
         template="consultation_completion_request",
-        context={"consultation": consultation},
-        url=consultation_url(consultation, user_language(user)),
+        context={
+            "consultation": consultation,
+            "greeting_name": consultation_greeting_name(consultation, user, language),
+        },
+        url=consultation_url(consultation, language),
     )
     return True

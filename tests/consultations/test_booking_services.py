@@ -516,3 +516,28 @@ def test_an_unrelated_integrity_error_is_not_reported_as_slot_taken(world):
     with pytest.raises(IntegrityError) as error:
         booking._save_guarded(consultation, ["ends_at"])
     assert "consultation_time_order" in str(error.value)
+
+
+def test_notifications_greet_people_by_name_never_by_login(world, mailoutbox):
+    """The requester is greeted by the contact person the enterprise named, the expert by
+    their own name; a message to an account without a name greets neutrally. No message
+    shows a login name or an e-mail address in its greeting."""
+    user_language_set(user=world.owner, language="en")
+    user_language_set(user=world.expert_user, language="en")
+    world.owner.username, world.owner.email = "ent_login_8412", "ent_login_8412@example.com"
+    world.owner.save()
+    consultation = request(world, slot=world.slot())  # contact person 王经理
+    to_owner = Notification.objects.get(user=world.owner).body
+    to_expert = Notification.objects.get(user=world.expert_user).body
+    assert to_owner.startswith("Hello 王经理,")
+    assert to_expert.startswith(f"Hello {world.expert.name_en},")
+    for body in (to_owner, to_expert):
+        assert world.owner.username not in body and world.expert_user.username not in body
+
+    # A regulator's account without a name: a neutral greeting, not "Hello user12,".
+    regulator = factories.UserFactory(groups=["Regulator approvers"])
+    user_language_set(user=regulator, language="zh-hans")
+    booking.consultations_escalate(now=timezone.now() + datetime.timedelta(days=30))
+    escalated = Notification.objects.get(user=regulator).body
+    assert escalated.startswith("您好：") and regulator.username not in escalated
+    assert consultation.reference in Notification.objects.get(user=regulator).subject

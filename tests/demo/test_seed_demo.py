@@ -130,7 +130,25 @@ def _check_pages_found_by_search() -> None:
     assert any("开放日" in title for title in titles)
 
 
-def test_seed_demo_builds_a_complete_bilingual_site(django_capture_on_commit_callbacks):
+def _check_home_page_shows_each_service_tile_once(client) -> None:
+    """The demo's quick links include the campaign and the expert roster, which the home
+    page already shows as its featured tiles: each service appears once, in both
+    languages."""
+    import re
+
+    zh, en = Locale.get_default(), Locale.objects.get(language_code="en")
+    for locale in (zh, en):
+        home = HomePage.objects.live().get(locale=locale)
+        html = client.get(home.url).content.decode()
+        section = html.split('id="quick-links-heading"', 1)[1].split("</section>", 1)[0]
+        hrefs = re.findall(r'class="quick-link[^"]*" href="([^"]+)"', section)
+        assert len(hrefs) >= 4, section
+        assert len(hrefs) == len(set(hrefs)), hrefs
+        labels = re.findall(r'<span class="quick-link__label">([^<]+)</span>', section)
+        assert len(labels) == len(set(labels)), labels
+
+
+def test_seed_demo_builds_a_complete_bilingual_site(client, django_capture_on_commit_callbacks):
     # Seeding takes seconds, so one run serves all the checks of what it builds.
     # The search index is updated by tasks enqueued on commit.
     with django_capture_on_commit_callbacks(execute=True):
@@ -142,6 +160,7 @@ def test_seed_demo_builds_a_complete_bilingual_site(django_capture_on_commit_cal
     _check_every_expert_bookable_for_each_service()
     _check_an_account_for_each_role()
     _check_pages_found_by_search()
+    _check_home_page_shows_each_service_tile_once(client)
 
 
 def test_seed_demo_run_twice_duplicates_nothing_and_if_empty_skips():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
 
 from inbox.models import Notification
 from inbox.services import notify, user_language, user_language_set
@@ -118,3 +119,43 @@ def test_sign_in_remembers_the_language(client, site_tree):
         {"login": user.email, "password": "correct horse battery staple"},
     )
     assert user_language(user) == "en"
+
+
+def test_notice_saying_calendar_file_attached_links_the_file(client):
+    """A notice whose e-mail carried the .ics ("The calendar file is attached.") links the
+    same file in the site's list; the link serves it to its recipient only."""
+    from consultations.services import booking
+    from tests.consultations.test_booking_support import World
+
+    world = World()
+    user_language_set(user=world.owner, language="en")
+    consultation = world.consultation(state="requested")
+    booking.consultation_confirm(consultation=consultation, by=world.expert_user)
+    notification = Notification.objects.get(user=world.owner)
+    assert "calendar file is attached" in notification.body
+
+    client.force_login(world.owner)
+    with translation.override("en"):
+        html = client.get(reverse("inbox:notifications")).content.decode()
+        link = reverse("inbox:notification_calendar", kwargs={"pk": notification.pk})
+    assert f'href="{link}"' in html and "Add to my calendar" in html
+
+    response = client.get(link)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    body = response.content.decode()
+    assert body.startswith("BEGIN:VCALENDAR") and consultation.reference in body
+    assert body == notification.ics
+
+    # Someone else's notice, or a notice without a file: not found.
+    client.force_login(world.stranger)
+    assert client.get(link).status_code == 404
+    client.force_login(world.owner)
+    plain = notify(user=world.owner, template="notice", context={"subject": "S", "message": "M"})
+    assert (
+        client.get(reverse("inbox:notification_calendar", kwargs={"pk": plain.pk})).status_code
+        == 404
+    )
+    with translation.override("en"):
+        html = client.get(reverse("inbox:notifications")).content.decode()
+    assert html.count("Add to my calendar") == 1

@@ -71,7 +71,7 @@ def request_visit(user, slot, group_size: int = 3, **kwargs):
 
     fields = {
         "purpose": "了解检测流程",
-        "visitor_names": "王一\n李二\n张三",
+        "visitor_names": factories.visitor_names_for(group_size),
         "contact_name": "王经理",
         "contact_phone": "+8613800001111",
     }

@@ -125,6 +125,11 @@ def test_approve_records_and_notifies_requester_with_ics_and_ticket_link(
     assert note.ics_method == "PUBLISH"
     mail = next(m for m in mailoutbox if m.to == [member_a.email])
     assert mail.attachments and mail.attachments[0][0] == "invite.ics"
+    # The requester is greeted as the contact person named on the request (王经理); the
+    # lab's contact, whose account has no name, neutrally; never by a login name.
+    assert note.body.startswith("尊敬的王经理：") and member_a.username not in note.body
+    to_contact = Notification.objects.get(user=inst_a.contact).body
+    assert to_contact.startswith("您好：") and inst_a.contact.username not in to_contact
 
 
 def test_decline_needs_a_reason_and_frees_the_places(inst_a, member_a, member_b):
@@ -404,3 +409,34 @@ def test_session_door_points_a_lab_visit_ticket_to_its_screen(site_tree, inst_a,
     with translation.override("en"), pytest.raises(RegistrationError) as error:
         checkin_perform(session_id=session.pk, ticket=visit.ticket_code, by=staff)
     assert error.value.code == "wrong_session" and "lab-visit" in error.value.message
+
+
+@pytest.mark.parametrize("names", ["王一\n李二", "王一\n李二\n张三\n赵四", "", "\n \n"])
+def test_request_refuses_a_group_size_other_than_the_visitors_named(inst_a, member_a, names):
+    with translation.override("en"):
+        error = raises(
+            "names_mismatch", request_visit, user=member_a, slot=inst_a.slot, visitor_names=names
+        )
+    assert "The group has 3 visitors" in error.message and "one name per visitor" in error.message
+    with translation.override("zh-hans"):
+        error = raises(
+            "names_mismatch", request_visit, user=member_a, slot=inst_a.slot, visitor_names=names
+        )
+    assert "3" in error.message and "每位" in error.message
+    assert not LabVisit.objects.exists()
+
+
+def test_request_stores_the_names_one_per_line(inst_a, member_a):
+    visit = request_visit(member_a, inst_a.slot, visitor_names=" 王一 \r\n\r\n李二\n  张三  \n")
+    assert visit.visitor_names == "王一\n李二\n张三" and visit.group_size == 3
+
+
+def test_database_refuses_a_group_size_other_than_the_visitors_named(inst_a, member_a):
+    """The check constraint, for writes that bypass the service; erased names pass."""
+    from django.db import IntegrityError, transaction
+
+    visit = request_visit(member_a, inst_a.slot)
+    for size in (2, 4):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            LabVisit.objects.filter(pk=visit.pk).update(group_size=size)
+    LabVisit.objects.filter(pk=visit.pk).update(visitor_names="", group_size=4)

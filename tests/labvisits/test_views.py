@@ -109,6 +109,35 @@ def test_request_full_slot_says_places_left(client, inst_a, member_a, member_b):
     assert "2 places left" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "The group has 3 visitors but 2 names are listed"),
+        ("zh-hans", "参观人数为 3 人，但填写了 2 个姓名"),
+    ],
+)
+def test_request_form_says_group_size_must_match_the_names(
+    client, inst_a, member_a, language, expected
+):
+    """Fewer names than visitors was accepted before; the form now says what to fix, in
+    both languages, next to the names."""
+    client.force_login(member_a)
+    response = client.post(
+        url("labvisits:request", language, slot_id=inst_a.slot.pk),
+        {
+            "group_size": 3,
+            "visitor_names": "Wang Yi\n\nLi Er\n",
+            "purpose": "x",
+            "contact_name": "W",
+            "contact_phone": "13800001111",
+        },
+    )
+    body = response.content.decode()
+    assert response.status_code == 400 and expected in body
+    assert 'id="id_visitor_names"' in body and 'aria-invalid="true"' in body
+    assert not LabVisit.objects.filter(enterprise=member_a.enterprise).exists()
+
+
 def test_request_needs_an_enterprise(client, inst_a):
     client.force_login(factories.UserFactory())
     response = client.get(url("labvisits:request", slot_id=inst_a.slot.pk))

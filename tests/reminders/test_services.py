@@ -278,6 +278,11 @@ def test_consultation_reminder_in_each_party_language_with_inbox_entry(
     assert Notification.objects.filter(user=consultation.requested_by).count() == 1
     assert Notification.objects.filter(user__username="expertuser").count() == 1
     assert len(mailoutbox) == 2
+    # Each greeted by name (the contact person, the expert), never by their login.
+    expert = consultation.expert
+    assert requester_mail.body.startswith(f"Hello {consultation.contact_name},")
+    assert by_recipient["expertuser@example.com"].body.startswith(f"尊敬的{expert.name}：")
+    assert "expertuser" not in by_recipient["expertuser@example.com"].body.split("\n")[0]
 
 
 def test_lab_visit_reminder(lab_visit, django_capture_on_commit_callbacks, mailoutbox, _sms_outbox):
@@ -289,6 +294,9 @@ def test_lab_visit_reminder(lab_visit, django_capture_on_commit_callbacks, mailo
     assert lab_visit.ticket_code in message.body
     assert any(a[0] == "lab-visit.ics" for a in message.attachments)
     assert _sms_outbox[0].recipients == ["+8613700002222"]
+    # Greeted as the contact person the enterprise named (王经理), not by the login.
+    assert message.body.startswith(f"尊敬的{lab_visit.contact_name}：")
+    assert lab_visit.requested_by.username not in message.body
 
 
 def test_send_reminders_command(registration, mailoutbox, django_capture_on_commit_callbacks):
