@@ -28,6 +28,7 @@ from demo import content_events as ev
 from demo import content_news as news_content
 from demo import content_people as people
 from demo import content_site as site_content
+from demo.history import history_build
 from demo.images import ensure_images
 from demo.pages import Tally, stream, upsert_page, upsert_snippet, upsert_translation
 from enterprises.models import Enterprise, Membership
@@ -618,6 +619,8 @@ class _Builder:
         self.enterprise()
         self.expert_availability()
         self.institution_contact()
+        # Last year's campaign and the past months' services, for the statistics.
+        history_build(self)
         self.news()
         self.home_links()
         self.site_settings()

@@ -9,6 +9,15 @@ from demo.content_news import _h, _p, _t
 
 SITE_NAME = "检验检测公共服务平台"
 
+# The one place where the expert team receives enterprises, consultations "at the service
+# centre" take place and the regulator's service desk sits: every venue, note and address of
+# the demo names it this way.
+SERVICE_LOCATION = {"zh": "巴实智联质量港", "en": "Bashi Zhilian Quality Harbour"}
+SERVICE_ADDRESS = {
+    "zh": "重庆市巴南区鱼洞街道新市街 88 号",
+    "en": "88 Xinshi Street, Yudong Subdistrict, Banan District",
+}
+
 SITE_SETTINGS = {
     "organisation": "巴南区市场监督管理局",
     "organisation_en": "Banan District Administration for Market Regulation",
