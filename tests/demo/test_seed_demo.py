@@ -83,6 +83,8 @@ def _check_welcome_page_replaced_and_settings_filled() -> None:
     settings_ = SiteSettings.for_site(site)
     assert settings_.organisation == "巴南区市场监督管理局"
     assert settings_.phone and settings_.icp_number
+    assert settings_.public_security_number.startswith("渝公网安备")
+    assert len(settings_.site_code) == 10
 
 
 def _check_experts_published_for_every_service() -> None:
