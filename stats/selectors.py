@@ -569,6 +569,15 @@ def campaign_current() -> OpenDayIndexPage | None:
     )
 
 
+def campaigns_earlier(*, than: OpenDayIndexPage, limit: int = 3) -> list[OpenDayIndexPage]:
+    """The live default-language campaigns of the years before ``than``'s, newest first."""
+    return list(
+        OpenDayIndexPage.objects.live()
+        .filter(locale=Locale.get_default(), year__lt=than.year)
+        .order_by("-year", "-start_date", "-pk")[:limit]
+    )
+
+
 def campaign_choices() -> list[tuple[int, str]]:
     """(id, title in the active language) of every default-language campaign, newest first."""
     campaigns = list(
@@ -585,6 +594,7 @@ __all__ = [
     "StatsFilters",
     "campaign_choices",
     "campaign_current",
+    "campaigns_earlier",
     "consultation_breakdown",
     "consultation_summary",
     "enterprise_size_breakdown",
