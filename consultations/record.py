@@ -131,25 +131,20 @@ def consultation_record_pdf(*, consultation: Consultation, pdf_compression: bool
             Paragraph(_text(_("Recommendations")), styles["heading"]),
             Paragraph(_text(consultation.recommendations), styles["body"]),
         ]
-    signature = pgettext("signature line", "Signature")
+
+    def blank(label: str, width: int) -> Paragraph:
+        text = pgettext("a label and the blank to fill in on a form", "%(label)s: ") % {
+            "label": label
+        }
+        return Paragraph(_text(text + "_" * width), styles["body"])
+
     date = pgettext("signature line", "Date")
     story += [
         Spacer(1, 14 * mm),
         Table(
             [
-                [
-                    Paragraph(
-                        _text(_("Expert") + f" {signature}: ________________"), styles["body"]
-                    ),
-                    Paragraph(
-                        _text(_("Enterprise (seal)") + f" {signature}: ________________"),
-                        styles["body"],
-                    ),
-                ],
-                [
-                    Paragraph(_text(f"{date}: ____________"), styles["body"]),
-                    Paragraph(_text(f"{date}: ____________"), styles["body"]),
-                ],
+                [blank(_("Expert's signature"), 16), blank(_("Enterprise's signature (seal)"), 16)],
+                [blank(date, 12), blank(date, 12)],
             ],
             colWidths=[85 * mm, 85 * mm],
             rowHeights=[12 * mm, 10 * mm],

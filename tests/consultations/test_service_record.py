@@ -53,14 +53,14 @@ def pdf_text(content: bytes) -> str:
 
 
 @pytest.mark.parametrize(
-    ("language", "title", "mode"),
+    ("language", "title", "mode", "signature"),
     [
-        ("zh-hans", "服务记录单", "服务中心"),
-        ("en", "Consultation service record", "service centre"),
+        ("zh-hans", "服务记录单", "服务中心", "专家签字："),
+        ("en", "Consultation service record", "service centre", "Expert's signature: "),
     ],
 )
 def test_service_record_downloads_for_both_parties_with_its_facts(
-    client, world, language, title, mode
+    client, world, language, title, mode, signature
 ):
     consultation = completed(world)
     record = url("record", language, reference=consultation.reference)
@@ -85,6 +85,7 @@ def test_service_record_downloads_for_both_parties_with_its_facts(
         ):
             assert fact in text, (fact, text)
         assert mode in text
+        assert signature in text  # a line for each side to sign
         # The detail page links to it.
         page = client.get(url("detail", language, reference=consultation.reference))
         assert record in page.content.decode()
