@@ -22,7 +22,7 @@ from django.utils import timezone
 from wagtail.models import Locale, Page, Revision, Site
 
 from cms.models import HomePage, NewsIndexPage, NewsPage, SiteSettings, StandardPage
-from consultations.models import Availability, Mode, Slot
+from consultations.models import Availability, Consultation, Mode, Slot
 from consultations.services.availability import slots_generate
 from demo import content_events as ev
 from demo import content_news as news_content
@@ -34,7 +34,7 @@ from demo.pages import Tally, stream, upsert_page, upsert_snippet, upsert_transl
 from enterprises.models import Enterprise, Membership
 from events.models import ActivityPage, OpenDayIndexPage, Registration, Session
 from experts.models import Expert, ExpertRosterPage, InstitutionIndexPage, InstitutionPage, Lab
-from labvisits.models import InstitutionContact, VisitSlot
+from labvisits.models import InstitutionContact, LabVisit, VisitSlot
 from portal.models import SectorField, ServiceType
 from portal.tickets import ticket_code_new
 
@@ -657,6 +657,10 @@ def demo_counts() -> dict[str, int]:
     counts["labs"] = Lab.objects.count()
     counts["registrations"] = Registration.objects.count()
     counts["enterprises"] = Enterprise.objects.count()
+    counts["campaigns"] = OpenDayIndexPage.objects.filter(locale=zh).count()
+    counts["past sessions"] = Session.objects.filter(ends_at__lt=now).count()
+    counts["consultations completed"] = Consultation.objects.filter(state="completed").count()
+    counts["lab visits attended"] = LabVisit.objects.filter(checked_in_at__isnull=False).count()
     counts["future consultation slots"] = Slot.objects.filter(starts_at__gt=now).count()
     counts["future visit slots"] = VisitSlot.objects.filter(starts_at__gt=now).count()
     counts["experts (published)"] = Expert.objects.filter(live=True).count()

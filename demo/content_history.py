@@ -359,3 +359,13 @@ PAST_LAB_VISITS: list[tuple] = [
     ("材料力学性能实验室", 45, "14:00", "16:00", 20, [(2, 6, True), (1, 2, False)]),
     ("理化分析实验室", 20, "09:30", "11:30", 15, [(0, 3, True)]),
 ]
+
+# The latest regional figures staff enter in Settings → Plan targets, from public sources:
+# 689 CMA-accredited institutions at the end of 2022 (the plan's baseline) and 20 national
+# quality inspection centres in 2024 (the 2025 open-day report).
+PLAN_FIGURES = {
+    "institutions_regional": 689,
+    "institutions_regional_as_of": datetime.date(2022, 12, 31),
+    "centres_regional": 20,
+    "centres_regional_as_of": datetime.date(2024, 12, 31),
+}

@@ -27,6 +27,7 @@ from events.models import ActivityPage, OpenDayIndexPage, Registration, Session
 from experts.models import Expert, Lab
 from labvisits.models import LabVisit, LabVisitChange, VisitSlot
 from portal.tickets import ticket_code_new
+from stats.models import PlanTargets
 
 if TYPE_CHECKING:
     from demo.builder import _Builder
@@ -387,9 +388,25 @@ def past_lab_visits(builder: _Builder, *, enterprises: list[Enterprise]) -> None
     LabVisitChange.objects.bulk_create(changes)
 
 
+def plan_figures(builder: _Builder) -> None:
+    """The regional figures of the plan's targets, where staff have entered none."""
+    targets = PlanTargets.load()
+    missing = {
+        name: value
+        for name, value in history.PLAN_FIGURES.items()
+        if getattr(targets, name) is None
+    }
+    if missing:
+        for name, value in missing.items():
+            setattr(targets, name, value)
+        targets.save()
+    builder.tally.record("plan targets", "updated" if missing else "unchanged")
+
+
 def history_build(builder: _Builder) -> None:
     past_campaign(builder)
     past_registrations(builder)
     enterprises = past_enterprises(builder)
     past_consultations(builder, enterprises=enterprises)
     past_lab_visits(builder, enterprises=enterprises)
+    plan_figures(builder)

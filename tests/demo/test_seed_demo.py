@@ -163,6 +163,13 @@ def _check_history() -> None:
     assert headline["checked_in"] == people["checked_in"]
     assert headline["turnout_rate"] > 0.8
     assert selectors.enterprise_summary(filters=StatsFilters())["small_micro"] >= 3
+    # The plan's regional figures, with their dates, so the targets show progress.
+    plan = selectors.plan_progress()
+    assert plan["institutions_regional"] == 689 and plan["regional_progress"] == 689 / 800
+    assert plan["centres_regional_as_of"] == datetime.date(2024, 12, 31)
+    counts = demo_counts()
+    assert counts["campaigns"] == 2
+    assert counts["consultations completed"] == 7 and counts["lab visits attended"] == 6
 
 
 def _check_real_experts_neutral_and_one_service_location() -> None:
