@@ -301,6 +301,20 @@ class SiteSettings(BaseSiteSetting):
     service_hours = models.CharField(_("service hours"), max_length=120, blank=True)
     service_hours_en = models.CharField(_("service hours (English)"), max_length=120, blank=True)
     icp_number = models.CharField(_("ICP licence number"), max_length=60, blank=True)
+    # Government sites show their public-security filing (公安备案号, linked to the filing
+    # system's record) and their site identification code (网站标识码) beside the ICP number.
+    public_security_number = models.CharField(
+        _("public security filing number"),
+        max_length=60,
+        blank=True,
+        help_text=_("As issued, e.g. 渝公网安备 50011302000000号; linked to its public record."),
+    )
+    site_code = models.CharField(
+        _("site identification code"),
+        max_length=20,
+        blank=True,
+        help_text=_("The government website identification code (网站标识码)."),
+    )
     privacy_page = models.ForeignKey(
         "wagtailcore.Page",
         verbose_name=_("privacy notice"),
@@ -321,6 +335,8 @@ class SiteSettings(BaseSiteSetting):
         FieldPanel("service_hours"),
         FieldPanel("service_hours_en"),
         FieldPanel("icp_number"),
+        FieldPanel("public_security_number"),
+        FieldPanel("site_code"),
         FieldPanel("privacy_page"),
     ]
 

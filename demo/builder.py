@@ -22,18 +22,19 @@ from django.utils import timezone
 from wagtail.models import Locale, Page, Revision, Site
 
 from cms.models import HomePage, NewsIndexPage, NewsPage, SiteSettings, StandardPage
-from consultations.models import Availability, Mode, Slot
+from consultations.models import Availability, Consultation, Mode, Slot
 from consultations.services.availability import slots_generate
 from demo import content_events as ev
 from demo import content_news as news_content
 from demo import content_people as people
 from demo import content_site as site_content
+from demo.history import history_build
 from demo.images import ensure_images
 from demo.pages import Tally, stream, upsert_page, upsert_snippet, upsert_translation
 from enterprises.models import Enterprise, Membership
 from events.models import ActivityPage, OpenDayIndexPage, Registration, Session
 from experts.models import Expert, ExpertRosterPage, InstitutionIndexPage, InstitutionPage, Lab
-from labvisits.models import InstitutionContact, VisitSlot
+from labvisits.models import InstitutionContact, LabVisit, VisitSlot
 from portal.models import SectorField, ServiceType
 from portal.tickets import ticket_code_new
 
@@ -635,6 +636,8 @@ class _Builder:
         self.enterprise()
         self.expert_availability()
         self.institution_contact()
+        # Last year's campaign and the past months' services, for the statistics.
+        history_build(self)
         self.news()
         self.home_links()
         self.site_settings()
@@ -671,6 +674,10 @@ def demo_counts() -> dict[str, int]:
     counts["labs"] = Lab.objects.count()
     counts["registrations"] = Registration.objects.count()
     counts["enterprises"] = Enterprise.objects.count()
+    counts["campaigns"] = OpenDayIndexPage.objects.filter(locale=zh).count()
+    counts["past sessions"] = Session.objects.filter(ends_at__lt=now).count()
+    counts["consultations completed"] = Consultation.objects.filter(state="completed").count()
+    counts["lab visits attended"] = LabVisit.objects.filter(checked_in_at__isnull=False).count()
     counts["future consultation slots"] = Slot.objects.filter(starts_at__gt=now).count()
     counts["future visit slots"] = VisitSlot.objects.filter(starts_at__gt=now).count()
     counts["experts (published)"] = Expert.objects.filter(live=True).count()

@@ -607,7 +607,7 @@ ACTIVITIES: list[dict] = [
         "zh": {
             "title": "汽车零部件检测供需对接会",
             "summary": "零部件企业提出检测需求，检测机构现场介绍能力和价格，促成一对一对接。",
-            "venue": "巴实智联质量港 服务大厅",
+            "venue": "巴实智联质量港 2 楼服务大厅",
             "address": "重庆市巴南区鱼洞街道新市街 88 号",
             "audience": "汽车及零部件企业的质量、研发和采购负责人",
             "description": (
@@ -621,7 +621,7 @@ ACTIVITIES: list[dict] = [
                 "Component makers present their testing needs; institutions present their "
                 "capabilities and prices; then one-to-one talks."
             ),
-            "venue": "Service hall, Bashi Zhilian Quality Harbour",
+            "venue": "Service hall, 2F, Bashi Zhilian Quality Harbour",
             "address": "88 Xinshi Street, Yudong Subdistrict, Banan District",
             "audience": "Quality, R&D and purchasing managers of vehicle and parts makers",
             "description": (
@@ -647,7 +647,7 @@ ACTIVITIES: list[dict] = [
         "zh": {
             "title": "“巴心助检”专家问诊：中小企业质量诊断",
             "summary": "专家服务团成员面对面解答检测、认证和质量管理问题，每家企业约 30 分钟。",
-            "venue": "巴实智联质量港 专家工作室",
+            "venue": "巴实智联质量港 2 楼专家工作室",
             "address": "重庆市巴南区鱼洞街道新市街 88 号",
             "audience": "中小微企业负责人和质量管理人员",
             "description": (
@@ -661,7 +661,7 @@ ACTIVITIES: list[dict] = [
                 "Members of the volunteer expert team answer questions on testing, "
                 "certification and quality management, about 30 minutes per company."
             ),
-            "venue": "Expert studio, Bashi Zhilian Quality Harbour",
+            "venue": "Expert studio, 2F, Bashi Zhilian Quality Harbour",
             "address": "88 Xinshi Street, Yudong Subdistrict, Banan District",
             "audience": "Owners and quality staff of small and medium-sized enterprises",
             "description": (

@@ -1,58 +1,61 @@
 """The Baxin volunteer expert team and the demo accounts.
 
-聂宗凤 and 林春景 are named in public reports as members of the team; their titles,
-organisations and biographies here are placeholders. Everyone else is invented.
+聂宗凤 and 林春景 are named in public reports as members of the team: they appear with
+their name, the team and its services only. Everyone else is invented, with an invented
+title, organisation and biography.
 """
 
 from __future__ import annotations
 
 DEMO_PASSWORD = "demo-pass-2026"
 
+# The two real members named in public reports get a neutral entry: their name, the team
+# and the services the team offers; no title, organisation, field or biography is invented
+# for them.
+_TEAM = {"zh": "“巴心助检”专家服务团", "en": "Baxin volunteer expert team"}
+_TEAM_MEMBER = {"zh": "“巴心助检”专家服务团成员", "en": "Member of the Baxin volunteer expert team"}
+
+
+def _team_member(*, slug: str, name: str, name_en: str, services: list[str]) -> dict:
+    services_zh = "、".join(SERVICE_NAMES[s]["zh"] for s in services)
+    services_en = ", ".join(SERVICE_NAMES[s]["en"] for s in services)
+    return {
+        "slug": slug,
+        "name": name,
+        "name_en": name_en,
+        "title": _TEAM_MEMBER["zh"],
+        "title_en": _TEAM_MEMBER["en"],
+        "organisation": _TEAM["zh"],
+        "organisation_en": _TEAM["en"],
+        "services": services,
+        "fields": [],
+        "district": "banan",
+        "bio": f"{_TEAM_MEMBER['zh']}。为企业提供：{services_zh}。",
+        "bio_en": f"{_TEAM_MEMBER['en']}. Offers enterprises: {services_en}.",
+    }
+
+
+SERVICE_NAMES = {
+    "consulting": {"zh": "技术咨询", "en": "technical consulting"},
+    "diagnosis": {"zh": "质量诊断", "en": "quality diagnosis"},
+    "certification": {"zh": "认证支持", "en": "certification support"},
+}
+
 EXPERTS: list[dict] = [
-    {
-        "slug": "nie-zongfeng",
-        "name": "聂宗凤",
-        "name_en": "Nie Zongfeng",
-        "title": "教授",
-        "title_en": "Professor",
-        "organisation": "“巴心助检”专家服务团",
-        "organisation_en": "Baxin volunteer expert team",
-        "services": ["consulting", "certification"],
-        "fields": ["automotive", "equipment"],
-        "district": "banan",
-        "bio": (
-            "长期从事机械制造质量控制与计量测试方面的教学和研究，熟悉汽车零部件企业的"
-            "质量管理体系建设，可帮助企业梳理检测需求、准备体系认证。"
-        ),
-        "bio_en": (
-            "Teaches and researches quality control and measurement in mechanical "
-            "manufacturing; knows quality management systems in automotive supply chains and "
-            "helps companies define their testing needs and prepare for certification."
-        ),
-    },
-    {
-        "slug": "lin-chunjing",
-        "name": "林春景",
-        "name_en": "Lin Chunjing",
-        "title": "正高级工程师",
-        "title_en": "Senior engineer (professor level)",
-        "organisation": "“巴心助检”专家服务团",
-        "organisation_en": "Baxin volunteer expert team",
-        # Certification as well: the demo's "certification support for an automotive part"
-        # request finds this expert, whom the "expert" account logs in as.
-        "services": ["diagnosis", "consulting", "certification"],
-        "fields": ["automotive", "materials", "equipment"],
-        "district": "banan",
-        "bio": (
-            "从事汽车及摩托车动力总成检测二十余年，擅长发动机性能试验和零部件失效分析，"
-            "可到企业现场开展质量诊断，帮助查找不合格原因。"
-        ),
-        "bio_en": (
-            "More than twenty years in powertrain testing for cars and motorcycles; "
-            "specialises in engine performance tests and failure analysis of components, and "
-            "diagnoses quality problems on site."
-        ),
-    },
+    _team_member(
+        slug="nie-zongfeng",
+        name="聂宗凤",
+        name_en="Nie Zongfeng",
+        services=["consulting", "diagnosis", "certification"],
+    ),
+    # The "expert" account logs in as this member; the demo's "certification support for
+    # an automotive part" request finds them by the service.
+    _team_member(
+        slug="lin-chunjing",
+        name="林春景",
+        name_en="Lin Chunjing",
+        services=["consulting", "diagnosis", "certification"],
+    ),
     {
         "slug": "wang-lixin",
         "name": "王立新",
@@ -299,7 +302,7 @@ EXPERT_HOURS: dict[str, list[tuple[int, str, str, str]]] = {
     "tang-xue": [(0, "14:00", "16:00", "centre"), (3, "09:00", "11:00", "online")],
 }
 # Where the consultations "at the service centre" take place.
-EXPERT_AVAILABILITY_NOTE = "巴南区质量基础设施一站式服务中心 3 楼"
+EXPERT_AVAILABILITY_NOTE = "巴实智联质量港 2 楼专家工作室（巴南区鱼洞街道新市街 88 号）"
 
 # The institution the "institution" account is a contact of, and the visit slots of its
 # first lab that accepts visits: (days from today, start, end, capacity).

@@ -1,6 +1,7 @@
 """Site settings, home page, index pages and standard pages for the demo site.
 
-Phone numbers, e-mail addresses and the ICP number are invented.
+Phone numbers, e-mail addresses, the ICP and public-security filing numbers and the site
+identification code are invented.
 """
 
 from __future__ import annotations
@@ -8,6 +9,15 @@ from __future__ import annotations
 from demo.content_news import _h, _p, _t
 
 SITE_NAME = "检验检测公共服务平台"
+
+# The one place where the expert team receives enterprises, consultations "at the service
+# centre" take place and the regulator's service desk sits: every venue, note and address of
+# the demo names it this way.
+SERVICE_LOCATION = {"zh": "巴实智联质量港", "en": "Bashi Zhilian Quality Harbour"}
+SERVICE_ADDRESS = {
+    "zh": "重庆市巴南区鱼洞街道新市街 88 号",
+    "en": "88 Xinshi Street, Yudong Subdistrict, Banan District",
+}
 
 SITE_SETTINGS = {
     "organisation": "巴南区市场监督管理局",
@@ -22,6 +32,8 @@ SITE_SETTINGS = {
     "service_hours": "工作日 9:00–12:00，14:00–17:30（法定节假日除外）",
     "service_hours_en": "Working days 9:00–12:00 and 14:00–17:30 (closed on public holidays)",
     "icp_number": "渝ICP备2026012345号-1",
+    "public_security_number": "渝公网安备 50011302000123号",
+    "site_code": "5001130012",
 }
 
 HOME = {

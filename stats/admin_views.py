@@ -39,7 +39,7 @@ from portal.admin_views import csv_stream
 from portal.choices import District, Zone
 from portal.queueing import task_queue
 from stats import charts, reports, selectors
-from stats.models import ReportJob
+from stats.models import PlanTargets, ReportJob
 from stats.selectors import StatsFilters
 
 PERMISSION = "stats.view_statistics"
@@ -253,6 +253,7 @@ def headline_groups(*, filters: StatsFilters) -> list[dict]:
     open_day = selectors.open_day_headline(filters=filters)
     consultations = selectors.consultation_summary(filters=filters)
     lab_visits = selectors.lab_visit_summary(filters=filters)
+    enterprises = selectors.enterprise_summary(filters=filters)
     number, percent = charts.number_text, charts.percent_text
     return [
         {
@@ -290,7 +291,65 @@ def headline_groups(*, filters: StatsFilters) -> list[dict]:
                 (_("Turn-out rate"), percent(lab_visits["turnout_rate"])),
             ],
         },
+        {
+            "title": _("Enterprises helped"),
+            "figures": [
+                (_("Enterprises helped"), number(enterprises["enterprises"])),
+                (_("Small and micro enterprises helped"), number(enterprises["small_micro"])),
+                (
+                    _("Share of small and micro enterprises"),
+                    percent(enterprises["small_micro_share"]),
+                ),
+            ],
+        },
     ]
+
+
+def plan_display() -> dict:
+    """The plan's targets with the portal's and the region's figures, as text and as a
+    percent (0-100, capped) for the progress bars."""
+    plan = selectors.plan_progress()
+    number, percent = charts.number_text, charts.percent_text
+
+    def bar(value: int | None, progress: float | None, *, label: str, as_of=None) -> dict:
+        return {
+            "label": label,
+            "value": "–" if value is None else number(value),
+            "progress_text": percent(progress),
+            "progress_value": None if progress is None else min(round(progress * 100), 100),
+            "as_of": as_of,
+        }
+
+    return {
+        "plan_name": plan["plan_name"],
+        "target_year": plan["target_year"],
+        "institutions_target": number(plan["institutions_target"]),
+        "baseline": _("%(count)s in %(year)s")
+        % {"count": number(plan["institutions_baseline"]), "year": plan["baseline_year"]},
+        "bars": [
+            bar(
+                plan["institutions_on_portal"],
+                plan["portal_progress"],
+                label=_("CMA-accredited institutions on the portal"),
+            ),
+            bar(
+                plan["institutions_regional"],
+                plan["regional_progress"],
+                label=_("CMA-accredited institutions in the region"),
+                as_of=plan["institutions_regional_as_of"],
+            ),
+        ],
+        "centres_target": number(plan["centres_target"]),
+        "centres": bar(
+            plan["centres_regional"],
+            plan["centres_progress"],
+            label=_("National quality inspection centres in the region"),
+            as_of=plan["centres_regional_as_of"],
+        ),
+        "edit_url": reverse(
+            "wagtailsettings:edit", args=[PlanTargets._meta.app_label, PlanTargets._meta.model_name]
+        ),
+    }
 
 
 def job_display(job: ReportJob) -> dict:
@@ -382,6 +441,8 @@ class DashboardView(StatisticsPageMixin, TemplateView):
             filter_query=self.filters.as_query(),
             filters_used=self.filters.as_rows(),
             last_refresh=selectors.stats_last_refresh(),
+            plan=plan_display(),
+            may_edit_plan=self.request.user.has_perm("stats.change_plantargets"),
             refresh_url=url("refresh"),
             report_start_url=url("report_start"),
             jobs=[job_display(job) for job in reports.report_jobs_recent(user=self.request.user)],

@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
 from portal.choices import District, Zone
 from portal.storage import private_file_storage
@@ -93,6 +95,36 @@ class LabVisitStat(models.Model):
         return f"visit slot {self.slot_id} · {self.day}"
 
 
+class EnterpriseServiceStat(models.Model):
+    """One service an enterprise received: a completed consultation or a lab visit it
+    attended (checked in), with the enterprise's size, so reports count the small and micro
+    enterprises helped. Only ids and codes: no names."""
+
+    class Kind(models.TextChoices):
+        CONSULTATION = "consultation", _("Consultation")
+        LAB_VISIT = "lab_visit", _("Lab visit")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    source_id = models.PositiveBigIntegerField()  # the consultation's or the lab visit's id
+    enterprise_id = models.PositiveBigIntegerField()
+    enterprise_size = models.CharField(max_length=10)  # enterprises.Enterprise.Size
+    district = models.CharField(max_length=20, blank=True)  # the enterprise's
+    zone = models.CharField(max_length=20, blank=True)  # the enterprise's functional zone
+    day = models.DateField()  # local date of the service
+    people = models.PositiveIntegerField(default=0)  # visitors of a lab visit; 0 otherwise
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="enterpriseservicestat_day")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "source_id"], name="enterpriseservicestat_one_per_source"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.source_id} · {self.enterprise_size}"
+
+
 class StatsRefresh(models.Model):
     """When the summary tables were last rebuilt, and how long it took."""
 
@@ -147,3 +179,77 @@ class ReportJob(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+@register_setting(icon="success")
+class PlanTargets(BaseGenericSetting):
+    """The regional plan's targets the statistics dashboard measures against (one for the
+    whole portal, edited under Settings → Plan targets), and the latest regional
+    figures, which staff copy from the regulator's own registers (the portal lists only the
+    institutions that joined it). Defaults: the Chongqing plan for the testing and
+    inspection service industry 2023-2027 (渝府办发〔2023〕98号), key indicators table."""
+
+    plan_name = models.CharField(
+        _("plan"),
+        max_length=200,
+        default="重庆市检验检测服务业发展规划（2023—2027年）",
+    )
+    plan_name_en = models.CharField(
+        _("plan (English)"),
+        max_length=200,
+        default="Chongqing plan for the testing and inspection service industry 2023-2027",
+    )
+    target_year = models.PositiveSmallIntegerField(_("target year"), default=2027)
+    institutions_target = models.PositiveIntegerField(
+        _("CMA-accredited institutions: target"), default=800
+    )
+    institutions_baseline = models.PositiveIntegerField(
+        _("CMA-accredited institutions: baseline"), default=689
+    )
+    baseline_year = models.PositiveSmallIntegerField(_("baseline year"), default=2022)
+    institutions_regional = models.PositiveIntegerField(
+        _("CMA-accredited institutions in the region: latest figure"),
+        null=True,
+        blank=True,
+        help_text=_("From the regulator's register; the portal counts only its own pages."),
+    )
+    institutions_regional_as_of = models.DateField(
+        _("date of the regional figure"), null=True, blank=True
+    )
+    centres_target = models.PositiveIntegerField(
+        _("national quality inspection centres: target"), default=20
+    )
+    centres_regional = models.PositiveIntegerField(
+        _("national quality inspection centres: latest figure"), null=True, blank=True
+    )
+    centres_regional_as_of = models.DateField(
+        _("date of the centres figure"), null=True, blank=True
+    )
+
+    panels = [
+        MultiFieldPanel(
+            [FieldPanel("plan_name"), FieldPanel("plan_name_en"), FieldPanel("target_year")],
+            heading=_("Plan"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("institutions_target"),
+                FieldPanel("institutions_baseline"),
+                FieldPanel("baseline_year"),
+                FieldPanel("institutions_regional"),
+                FieldPanel("institutions_regional_as_of"),
+            ],
+            heading=_("CMA-accredited institutions"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("centres_target"),
+                FieldPanel("centres_regional"),
+                FieldPanel("centres_regional_as_of"),
+            ],
+            heading=_("National quality inspection centres"),
+        ),
+    ]
+
+    class Meta:
+        verbose_name = _("plan targets")

@@ -110,6 +110,12 @@ CONSULTATION_BY = {
     "state": _("State"),
 }
 LAB_VISIT_BY = {"institution": _("Institution"), "day": _("Day")}
+ENTERPRISE_SIZE_COLUMNS = [
+    Column("enterprises", _("Enterprises helped")),
+    Column("consultations", _("Consultations completed")),
+    Column("lab_visits", _("Lab visits attended")),
+    Column("visitors", _("Visitors")),
+]
 
 TABLE_TITLES = {
     "summary": _("Headline figures"),
@@ -125,6 +131,7 @@ TABLE_TITLES = {
     "consultation_state": _("Consultations by state"),
     "lab_visit_institution": _("Lab visits by institution"),
     "lab_visit_day": _("Lab visits by day"),
+    "enterprise_size": _("Enterprises helped by size"),
 }
 # The dashboard's tables (page, CSV and XLSX downloads), in page order.
 DASHBOARD_TABLES = (
@@ -137,6 +144,7 @@ DASHBOARD_TABLES = (
     "consultation_service",
     "consultation_state",
     "lab_visit_institution",
+    "enterprise_size",
 )
 # The full report workbook: every table.
 REPORT_TABLES = tuple(TABLE_TITLES)
@@ -208,6 +216,21 @@ def summary_rows(*, filters: StatsFilters) -> list[list]:
         [section_lab_visits, gettext("Checked in"), lab_visits.get("checked_in")],
         [section_lab_visits, gettext("Turn-out rate"), _rate(lab_visits.get("turnout_rate"))],
     ]
+    enterprises = selectors.enterprise_summary(filters=filters)
+    section_enterprises = gettext("Enterprises helped")
+    rows += [
+        [section_enterprises, gettext("Enterprises helped"), enterprises["enterprises"]],
+        [
+            section_enterprises,
+            gettext("Small and micro enterprises helped"),
+            enterprises["small_micro"],
+        ],
+        [
+            section_enterprises,
+            gettext("Share of small and micro enterprises"),
+            _rate(enterprises["small_micro_share"]),
+        ],
+    ]
     return rows
 
 
@@ -223,6 +246,13 @@ def table_build(*, key: str, filters: StatsFilters) -> Table:
                 Column("value", _("Value"), "auto"),
             ],
             rows=summary_rows(filters=filters),
+        )
+    if key == "enterprise_size":
+        return _breakdown_table(
+            key,
+            gettext("Enterprise size"),
+            ENTERPRISE_SIZE_COLUMNS,
+            selectors.enterprise_size_breakdown(filters=filters),
         )
     for prefix, labels, columns, selector in (
         ("open_day_", OPEN_DAY_BY, OPEN_DAY_COLUMNS, selectors.open_day_breakdown),

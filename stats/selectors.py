@@ -27,14 +27,22 @@ from typing import Any
 from django.db.models import Avg, Count, F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import get_language, gettext, pgettext
 from wagtail.models import Locale, Page
 
 from consultations.models import Consultation
+from enterprises.models import Enterprise
 from events.models import ActivityType, OpenDayIndexPage
 from experts.models import Expert, InstitutionPage
 from portal.choices import District, Field, Service, Zone, area_filter
-from stats.models import ConsultationStat, LabVisitStat, SessionStat, StatsRefresh
+from stats.models import (
+    ConsultationStat,
+    EnterpriseServiceStat,
+    LabVisitStat,
+    PlanTargets,
+    SessionStat,
+    StatsRefresh,
+)
 
 OPEN_DAY_FIGURES = (
     "capacity",
@@ -450,6 +458,102 @@ def lab_visit_breakdown(*, filters: StatsFilters, by: str) -> list[dict]:
     return [_lab_visit_rates(r) for r in rows]
 
 
+# --- enterprises helped, by size ---------------------------------------------------------
+
+# The sizes the regulator reports on as "small and micro enterprises" (小微企业).
+SMALL_AND_MICRO = (Enterprise.Size.SMALL, Enterprise.Size.MICRO)
+
+
+def _enterprise_services(filters: StatsFilters) -> QuerySet[EnterpriseServiceStat]:
+    return _filtered(
+        EnterpriseServiceStat.objects.all(), filters, "date_from", "date_to", "district"
+    )
+
+
+def _enterprise_aggregates() -> dict:
+    Kind = EnterpriseServiceStat.Kind
+    zero = Value(0, output_field=IntegerField())
+    return {
+        "enterprises": Count("enterprise_id", distinct=True),
+        "consultations": Count("pk", filter=Q(kind=Kind.CONSULTATION)),
+        "lab_visits": Count("pk", filter=Q(kind=Kind.LAB_VISIT)),
+        "visitors": Coalesce(Sum("people", filter=Q(kind=Kind.LAB_VISIT)), zero),
+    }
+
+
+def enterprise_size_breakdown(*, filters: StatsFilters) -> list[dict]:
+    """Enterprises helped (a completed consultation or a lab visit attended), completed
+    consultations, lab visits attended and their visitors, per enterprise size (large,
+    medium, small, micro, in that order; every size has a row). Date range and district
+    filters apply (the enterprise's district; the service's day)."""
+    found = {
+        row["key"]: dict(row)
+        for row in _enterprise_services(filters)
+        .values(key=F("enterprise_size"))
+        .annotate(**_enterprise_aggregates())
+        .order_by("key")
+    }
+    empty = {"enterprises": 0, "consultations": 0, "lab_visits": 0, "visitors": 0}
+    rows = []
+    for size in Enterprise.Size:
+        row = found.pop(size.value, {"key": size.value, **empty})
+        row["label"] = str(size.label)
+        rows.append(row)
+    for key, row in sorted(found.items()):  # a size no longer offered
+        row["label"] = key or gettext("Not specified")
+        rows.append(row)
+    return rows
+
+
+def enterprise_summary(*, filters: StatsFilters) -> dict:
+    """Enterprises helped in all, small and micro enterprises helped and their share."""
+    qs = _enterprise_services(filters)
+    total = qs.aggregate(n=Count("enterprise_id", distinct=True))["n"]
+    small_micro = qs.filter(enterprise_size__in=SMALL_AND_MICRO).aggregate(
+        n=Count("enterprise_id", distinct=True)
+    )["n"]
+    return {
+        "enterprises": total,
+        "small_micro": small_micro,
+        "small_micro_share": _rate(small_micro, total),
+    }
+
+
+# --- the plan's targets ------------------------------------------------------------------
+
+
+def plan_progress() -> dict:
+    """The plan's targets against the institutions on the portal (live institution pages
+    in the default language) and the latest regional figures staff entered in the
+    settings (``PlanTargets``), each with its progress (a share of the target, ``None``
+    without a figure)."""
+    targets = PlanTargets.load()
+    on_portal = InstitutionPage.objects.live().filter(locale=Locale.get_default()).count()
+    regional = targets.institutions_regional
+    return {
+        "plan_name": targets.plan_name_en
+        if get_language() == "en" and targets.plan_name_en
+        else targets.plan_name,
+        "target_year": targets.target_year,
+        "institutions_target": targets.institutions_target,
+        "institutions_baseline": targets.institutions_baseline,
+        "baseline_year": targets.baseline_year,
+        "institutions_on_portal": on_portal,
+        "portal_progress": _rate(on_portal, targets.institutions_target),
+        "institutions_regional": regional,
+        "institutions_regional_as_of": targets.institutions_regional_as_of,
+        "regional_progress": None
+        if regional is None
+        else _rate(regional, targets.institutions_target),
+        "centres_target": targets.centres_target,
+        "centres_regional": targets.centres_regional,
+        "centres_regional_as_of": targets.centres_regional_as_of,
+        "centres_progress": None
+        if targets.centres_regional is None
+        else _rate(targets.centres_regional, targets.centres_target),
+    }
+
+
 # --- campaigns and refreshes -------------------------------------------------------------
 
 
@@ -469,6 +573,15 @@ def campaign_current() -> OpenDayIndexPage | None:
     )
 
 
+def campaigns_earlier(*, than: OpenDayIndexPage, limit: int = 3) -> list[OpenDayIndexPage]:
+    """The live default-language campaigns of the years before ``than``'s, newest first."""
+    return list(
+        OpenDayIndexPage.objects.live()
+        .filter(locale=Locale.get_default(), year__lt=than.year)
+        .order_by("-year", "-start_date", "-pk")[:limit]
+    )
+
+
 def campaign_choices() -> list[tuple[int, str]]:
     """(id, title in the active language) of every default-language campaign, newest first."""
     campaigns = list(
@@ -485,12 +598,16 @@ __all__ = [
     "StatsFilters",
     "campaign_choices",
     "campaign_current",
+    "campaigns_earlier",
     "consultation_breakdown",
     "consultation_summary",
+    "enterprise_size_breakdown",
+    "enterprise_summary",
     "lab_visit_breakdown",
     "lab_visit_summary",
     "open_day_breakdown",
     "open_day_headline",
+    "plan_progress",
     "stats_filters_from_query",
     "stats_last_refresh",
 ]

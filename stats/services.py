@@ -1,6 +1,6 @@
 """Rebuild of the statistics summary tables.
 
-``stats_refresh`` replaces the three summary tables in one transaction. Each is computed by
+``stats_refresh`` replaces the four summary tables in one transaction. Each is computed by
 one aggregate query (``GROUP BY`` session, consultation or visit slot, with conditional
 ``SUM``/``COUNT ... FILTER``), so the work done in Python grows with the number of
 consultations and slots, never with the number of registrations: ``SessionStat``, the
@@ -23,7 +23,13 @@ from wagtail.models import Locale
 from consultations.models import Consultation
 from events.models import ActivityPage, OpenDayIndexPage, Registration, Session
 from labvisits.models import LabVisit, VisitSlot
-from stats.models import ConsultationStat, LabVisitStat, SessionStat, StatsRefresh
+from stats.models import (
+    ConsultationStat,
+    EnterpriseServiceStat,
+    LabVisitStat,
+    SessionStat,
+    StatsRefresh,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -238,9 +244,65 @@ def _lab_visit_rows() -> list[LabVisitStat]:
     ]
 
 
+def _enterprise_service_rows() -> list[EnterpriseServiceStat]:
+    """One ``EnterpriseServiceStat`` per completed consultation and per lab visit the
+    enterprise attended, with the enterprise's size, district and zone (two queries)."""
+    tz = timezone.get_current_timezone()
+    Kind = EnterpriseServiceStat.Kind
+    rows = [
+        EnterpriseServiceStat(
+            kind=Kind.CONSULTATION,
+            source_id=c["pk"],
+            enterprise_id=c["enterprise_id"],
+            enterprise_size=c["enterprise__size"] or "",
+            district=c["enterprise__district"] or "",
+            zone=c["enterprise__zone"] or "",
+            day=c["day"],
+            people=0,
+        )
+        for c in Consultation.objects.order_by()
+        .filter(state=Consultation.State.COMPLETED)
+        .annotate(day=TruncDate(Coalesce("starts_at", "completed_at", "created_at"), tzinfo=tz))
+        .values(
+            "pk",
+            "enterprise_id",
+            "enterprise__size",
+            "enterprise__district",
+            "enterprise__zone",
+            "day",
+        )
+    ]
+    rows += [
+        EnterpriseServiceStat(
+            kind=Kind.LAB_VISIT,
+            source_id=v["pk"],
+            enterprise_id=v["enterprise_id"],
+            enterprise_size=v["enterprise__size"] or "",
+            district=v["enterprise__district"] or "",
+            zone=v["enterprise__zone"] or "",
+            day=v["day"],
+            people=v["group_size"],
+        )
+        for v in LabVisit.objects.order_by()
+        .filter(checked_in_at__isnull=False)
+        .annotate(day=TruncDate("slot__starts_at", tzinfo=tz))
+        .values(
+            "pk",
+            "enterprise_id",
+            "enterprise__size",
+            "enterprise__district",
+            "enterprise__zone",
+            "day",
+            "group_size",
+        )
+    ]
+    return rows
+
+
 def stats_refresh() -> StatsRefresh:
-    """Rebuild ``SessionStat``, ``ConsultationStat`` and ``LabVisitStat`` from the
-    operational rows and record the run (``StatsRefresh`` with its duration).
+    """Rebuild ``SessionStat``, ``ConsultationStat``, ``LabVisitStat`` and
+    ``EnterpriseServiceStat`` from the operational rows and record the run
+    (``StatsRefresh`` with its duration).
 
     Idempotent. Two refreshes running at once (beat plus an on-demand run) would both
     delete and insert the same primary keys: on PostgreSQL a transaction-level advisory
@@ -257,14 +319,16 @@ def stats_refresh() -> StatsRefresh:
             # readers keep seeing the old rows until commit. TRUNCATE would be cheaper but
             # takes an exclusive lock: the dashboard would wait for the whole refresh, and
             # the refresh for any report still reading the tables.
-            for model in (SessionStat, ConsultationStat, LabVisitStat):
+            for model in (SessionStat, ConsultationStat, LabVisitStat, EnterpriseServiceStat):
                 cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
             sessions = _session_stats_build(cursor)
         consultations = _consultation_rows()
         lab_visits = _lab_visit_rows()
+        services = _enterprise_service_rows()
         ConsultationStat.objects.bulk_create(consultations, batch_size=BATCH_SIZE)
         LabVisitStat.objects.bulk_create(lab_visits, batch_size=BATCH_SIZE)
-        total = sessions + len(consultations) + len(lab_visits)
+        EnterpriseServiceStat.objects.bulk_create(services, batch_size=BATCH_SIZE)
+        total = sessions + len(consultations) + len(lab_visits) + len(services)
         refresh = StatsRefresh.objects.create(
             started_at=started_at,
             finished_at=timezone.now(),

@@ -75,12 +75,34 @@ def public_figures(*, campaign) -> dict:
     }
 
 
+def earlier_figures(*, campaign) -> list[dict]:
+    """The campaigns before ``campaign`` with a few of their figures, newest first, so the
+    page shows how the open day grew."""
+    rows = []
+    for earlier in selectors.campaigns_earlier(than=campaign):
+        headline = selectors.open_day_headline(filters=StatsFilters(campaign_id=earlier.pk))
+        page = earlier.localized
+        rows.append(
+            {
+                "title": page.title,
+                "url": page.url,
+                "activities": charts.number_text(headline["activities"]),
+                "sessions": charts.number_text(headline["sessions"]),
+                "registered": charts.number_text(headline["registered"]),
+                "checked_in": charts.number_text(headline["checked_in"]),
+                "turnout_rate": charts.percent_text(headline["turnout_rate"]),
+            }
+        )
+    return rows
+
+
 def open_day_in_numbers(request: HttpRequest) -> HttpResponse:
     campaign = selectors.campaign_current()
     context = {"campaign": None, "last_refresh": selectors.stats_last_refresh()}
     if campaign is not None:
         context.update(
             campaign=campaign.localized,
+            earlier=earlier_figures(campaign=campaign),
             **public_figures(campaign=campaign),
         )
     return render(request, "stats/in_numbers.html", context)

@@ -206,6 +206,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     "consultations:rate": NOBODY,
     # Editors see a booking's page but not its calendar file or attachments.
     "consultations:ics": {"ent_a", "expert", "approver"},
+    # Only a completed consultation has a service record, and the walk's consultation is
+    # confirmed: 404 for everyone (the parties' download: tests/consultations/
+    # test_service_record.py).
+    "consultations:record": set(),
     "consultations:attachment": {"ent_a", "expert", "approver"},
     # Lab visits.
     "labvisits:request_start": EVERYONE,  # the public list of visit slots

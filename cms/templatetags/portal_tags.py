@@ -302,6 +302,15 @@ def share_image(page=None):
     return None
 
 
+def public_security_record_url(number: str) -> str:
+    """The public record of a public-security filing number (渝公网安备 50011302000000号) on
+    the national filing system, found by the number's digits; empty without digits."""
+    digits = "".join(ch for ch in number if ch.isascii() and ch.isdigit())
+    if not digits:
+        return ""
+    return f"https://beian.mps.gov.cn/#/query/webSearch?code={digits}"
+
+
 @register.simple_tag(takes_context=True)
 def contact_details(context, site_settings) -> dict:
     """The footer's contact details from ``SiteSettings`` in the visitor's language."""
@@ -319,6 +328,9 @@ def contact_details(context, site_settings) -> dict:
         "phone": site_settings.phone,
         "email": site_settings.email,
         "icp_number": site_settings.icp_number,
+        "public_security_number": site_settings.public_security_number,
+        "public_security_url": public_security_record_url(site_settings.public_security_number),
+        "site_code": site_settings.site_code,
         "privacy_url": privacy_notice_url(site_settings=site_settings),
     }
 

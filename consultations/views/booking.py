@@ -29,6 +29,7 @@ from consultations.forms import (
     need_initial,
 )
 from consultations.models import ACTIVE_STATES, Consultation, Slot
+from consultations.record import consultation_record_pdf
 from consultations.services import booking
 from consultations.services.booking import ENTERPRISE, EXPERT, STAFF, consultation_sides
 from enterprises.decorators import enterprise_required
@@ -213,6 +214,8 @@ def consultation_detail_view(request, reference: str):
             "sides": sides,
             "is_enterprise": ENTERPRISE in sides,
             "is_expert": EXPERT in sides,
+            "record_available": bool(sides & {ENTERPRISE, EXPERT})
+            and consultation.state == Consultation.State.COMPLETED,
             "contact_phone": phone_grouped(consultation.contact_phone)
             if sides
             else phone_mask(consultation.contact_phone),
@@ -390,6 +393,24 @@ def ics_view(request, reference: str):
     return response
 
 
+def record_view(request, reference: str):
+    """The service record (PDF) of a completed consultation, for its two parties only: the
+    enterprise's members and the expert. Anyone else, staff included, and any consultation
+    not completed answer 404."""
+    consultation, sides = _visible(request, reference)
+    if not sides & {ENTERPRISE, EXPERT} or consultation.state != Consultation.State.COMPLETED:
+        raise Http404
+    response = HttpResponse(
+        consultation_record_pdf(consultation=consultation), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="service-record-{consultation.reference}.pdf"'
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @enterprise_required
 def list_mine_view(request):
     consultations = Consultation.objects.filter(enterprise=request.enterprise).select_related(
@@ -440,5 +461,6 @@ urlpatterns = [
     path("booking/<str:reference>/no-show/", no_show_view, name="no_show"),
     path("booking/<str:reference>/rate/", rate_view, name="rate"),
     path("booking/<str:reference>/calendar.ics", ics_view, name="ics"),
+    path("booking/<str:reference>/service-record.pdf", record_view, name="record"),
     path("booking/<str:reference>/attachments/<str:token>/", attachment_view, name="attachment"),
 ]

@@ -14,10 +14,13 @@ from django.utils import timezone, translation
 from wagtail.models import Locale, Page, Revision, Site
 
 from cms.models import HomePage, NewsPage, SiteSettings, StandardPage
+from consultations.models import Availability, Consultation
 from consultations.selectors import expert_next_free_slots
 from demo.builder import campaign_window, demo_counts, seed_demo
+from enterprises.models import Enterprise
 from events.models import ActivityPage, ActivityType, OpenDayIndexPage, Registration, Session
 from experts.models import Expert, InstitutionPage, Lab
+from labvisits.models import LabVisit
 from portal.choices import Service
 
 pytestmark = pytest.mark.django_db
@@ -28,9 +31,13 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+def _current_campaign() -> OpenDayIndexPage:
+    return OpenDayIndexPage.objects.live().filter(locale=Locale.get_default()).order_by("-year")[0]
+
+
 def _check_activities_have_future_sessions() -> None:
     zh = Locale.get_default()
-    activities = ActivityPage.objects.live().filter(locale=zh)
+    activities = ActivityPage.objects.live().child_of(_current_campaign())
     assert activities.count() >= 8
     assert set(activities.values_list("activity_type", flat=True)) == set(ActivityType.values)
     assert len(set(activities.values_list("district", flat=True))) >= 4
@@ -48,9 +55,9 @@ def _check_activities_have_future_sessions() -> None:
                 session=session, status=Registration.Status.CONFIRMED
             ).aggregate(total=Sum("party_size"))["total"]
             assert session.count_places_taken() == (held or 0)
-    assert any(s.places_left == 0 for s in Session.objects.all())
-    campaign = OpenDayIndexPage.objects.live().get(locale=zh)
-    assert campaign.year == timezone.localdate().year
+    assert any(s.places_left == 0 for s in Session.objects.filter(starts_at__gt=now))
+    assert zh == _current_campaign().locale
+    assert _current_campaign().year == timezone.localdate().year
 
 
 def _check_every_page_translated_without_sessions_or_labs() -> None:
@@ -77,6 +84,8 @@ def _check_welcome_page_replaced_and_settings_filled() -> None:
     settings_ = SiteSettings.for_site(site)
     assert settings_.organisation == "巴南区市场监督管理局"
     assert settings_.phone and settings_.icp_number
+    assert settings_.public_security_number.startswith("渝公网安备")
+    assert len(settings_.site_code) == 10
 
 
 def _check_experts_published_for_every_service() -> None:
@@ -122,6 +131,81 @@ def _check_an_account_for_each_role() -> None:
     assert Registration.objects.filter(user=visitor).exists()
 
 
+def _check_history() -> None:
+    """Last year's campaign with its attendance, past consultations and lab visits, so the
+    dashboard and the public figures show history."""
+    zh = Locale.get_default()
+    past = OpenDayIndexPage.objects.live().get(locale=zh, year=2025)
+    assert past.theme == "向新而行，智检未来"
+    assert past.get_translation(Locale.objects.get(language_code="en")).live
+    sessions = Session.objects.filter(activity__in=ActivityPage.objects.child_of(past))
+    assert sessions.count() == 7
+    assert all(s.ends_at < timezone.now() for s in sessions)
+    registrations = Registration.objects.filter(session__in=sessions)
+    people = {
+        status: registrations.filter(status=status).aggregate(n=Sum("party_size"))["n"]
+        for status in Registration.Status.values
+    }
+    # About 200 guests on the opening day, and the labs' smaller groups.
+    assert people["checked_in"] == 168 + 22 + 19 + 26 + 23 + 47 + 9
+    assert people["no_show"] == 14 + 3 + 4 + 2 + 5 + 6 + 1
+    assert registrations.filter(source=Registration.Source.WALK_IN).count() > 0
+    assert not registrations.filter(status="checked_in", checked_in_at__isnull=True).exists()
+    assert not registrations.filter(status="confirmed").exists()
+
+    completed = Consultation.objects.filter(state="completed")
+    assert completed.count() == 7
+    assert all(c.summary and c.starts_at < timezone.now() for c in completed)
+    assert completed.filter(expert__slug="lin-chunjing").exists()  # on the "expert" desk
+    assert Consultation.objects.filter(state="no_show").count() == 1
+    attended = LabVisit.objects.filter(checked_in_at__isnull=False)
+    assert attended.count() == 6
+    assert LabVisit.objects.filter(state="no_show").count() == 2
+    assert {e.size for e in Enterprise.objects.filter(consultations__state="completed")} >= {
+        "micro",
+        "small",
+        "medium",
+    }
+
+    # The statistics show it.
+    from stats import selectors
+    from stats.selectors import StatsFilters
+    from stats.services import stats_refresh
+
+    stats_refresh()
+    headline = selectors.open_day_headline(filters=StatsFilters(campaign_id=past.pk))
+    assert headline["checked_in"] == people["checked_in"]
+    assert headline["turnout_rate"] > 0.8
+    assert selectors.enterprise_summary(filters=StatsFilters())["small_micro"] >= 3
+    # The plan's regional figures, with their dates, so the targets show progress.
+    plan = selectors.plan_progress()
+    assert plan["institutions_regional"] == 689 and plan["regional_progress"] == 689 / 800
+    assert plan["centres_regional_as_of"] == datetime.date(2024, 12, 31)
+    counts = demo_counts()
+    assert counts["campaigns"] == 2
+    assert counts["consultations completed"] == 7 and counts["lab visits attended"] == 6
+
+
+def _check_real_experts_neutral_and_one_service_location() -> None:
+    for name in ("聂宗凤", "林春景"):
+        expert = Expert.objects.get(name=name)
+        assert expert.title == "“巴心助检”专家服务团成员"
+        assert expert.organisation == "“巴心助检”专家服务团"
+        assert "巴心助检" in expert.bio and "年" not in expert.bio
+        assert "教授" not in expert.title + expert.bio
+        assert not expert.fields.exists()
+        assert set(expert.services.values_list("code", flat=True)) == set(Service.values)
+    notes = list(Availability.objects.values_list("note", flat=True))
+    assert notes and all(note.startswith("巴实智联质量港") for note in notes)
+    venues = ActivityPage.objects.filter(locale=Locale.get_default()).values_list(
+        "venue", flat=True
+    )
+    assert any(v.startswith("巴实智联质量港") for v in venues)
+    assert not any("服务中心 3 楼" in v or "一站式服务中心" in v for v in [*venues, *notes])
+    settings_ = SiteSettings.for_site(Site.objects.get(is_default_site=True))
+    assert "巴实智联质量港" in settings_.address
+
+
 def _check_pages_found_by_search() -> None:
     from cms.search import site_search
 
@@ -159,6 +243,8 @@ def test_seed_demo_builds_a_complete_bilingual_site(client, django_capture_on_co
     _check_experts_published_for_every_service()
     _check_every_expert_bookable_for_each_service()
     _check_an_account_for_each_role()
+    _check_history()
+    _check_real_experts_neutral_and_one_service_location()
     _check_pages_found_by_search()
     _check_home_page_shows_each_service_tile_once(client)
 

@@ -98,3 +98,33 @@ def test_public_page_counts_only_the_current_campaign(client, site_tree, data):
         html = client.get(reverse("stats:public")).content.decode()
     assert figures(html)["People registered"] == "12"
     assert figures(html)["Places"] == "30"
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"), [("en", "Earlier open days"), ("zh-hans", "往届开放日")]
+)
+def test_public_page_shows_earlier_campaigns(client, site_tree, data, language, heading):
+    last_year = factories.OpenDayIndexPageFactory(
+        parent=site_tree.zh.home,
+        year=data.campaign.year - 1,
+        slug="open-day-last-year",
+        title="去年的开放日",
+    )
+    activity = factories.ActivityPageFactory(parent=last_year)
+    session = factories.SessionFactory(activity=activity, capacity=50)
+    factories.RegistrationFactory(session=session, party_size=4, status="checked_in")
+    factories.RegistrationFactory(session=session, party_size=3, status="no_show")
+    stats_refresh()
+    with translation.override(language):
+        html = client.get(reverse("stats:public")).content.decode()
+    assert heading in html
+    assert "去年的开放日" in html
+    row = html.split("去年的开放日", 1)[1].split("</tr>", 1)[0]
+    cells = [cell.split("</td>")[0] for cell in row.split('<td class="stats-num">')[1:]]
+    assert cells == ["1", "1", "7", "4", "57.1%"]
+
+
+def test_public_page_without_earlier_campaigns_has_no_such_section(client, data):
+    with translation.override("en"):
+        html = client.get(reverse("stats:public")).content.decode()
+    assert "Earlier open days" not in html

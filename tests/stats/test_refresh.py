@@ -12,7 +12,13 @@ from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from events.models import Registration
-from stats.models import ConsultationStat, LabVisitStat, SessionStat, StatsRefresh
+from stats.models import (
+    ConsultationStat,
+    EnterpriseServiceStat,
+    LabVisitStat,
+    SessionStat,
+    StatsRefresh,
+)
 from stats.selectors import StatsFilters, open_day_headline
 from stats.services import stats_refresh
 from stats.tasks import stats_refresh_task
@@ -41,7 +47,9 @@ def test_refresh_builds_one_row_per_session_consultation_and_slot(data):
     assert SessionStat.objects.count() == 4
     assert ConsultationStat.objects.count() == 7
     assert LabVisitStat.objects.count() == 3
-    assert refresh.rows == 14
+    # Completed consultations and lab visits checked in: the services enterprises received.
+    assert EnterpriseServiceStat.objects.count() == 4
+    assert refresh.rows == 18
     assert refresh.finished_at >= refresh.started_at
     assert refresh.duration_ms is not None
     s2 = SessionStat.objects.get(pk=data.sessions[1].pk)
@@ -103,7 +111,7 @@ def test_refresh_task_and_command(data):
     out = StringIO()
     call_command("refresh_stats", stdout=out)
 
-    assert "14 summary row(s)" in out.getvalue()
+    assert "18 summary row(s)" in out.getvalue()
     assert StatsRefresh.objects.count() == 2
 
 
