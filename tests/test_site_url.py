@@ -106,16 +106,18 @@ def make_run_dry(*args: str, **env: str) -> str:
 
 
 def test_make_run_gives_web_server_and_worker_the_site_url_of_its_port():
+    """``deploy/run.sh`` starts both the worker and the web server: they inherit the
+    ``SITE_URL`` it is given."""
     out = make_run_dry("HOST=127.0.0.1", "PORT=8102")
-    start = out.index("export SITE_URL='http://127.0.0.1:8102';")
-    assert start < out.index("celery -A portal worker") < out.index("--bind 127.0.0.1:8102")
+    assert "SITE_URL='http://127.0.0.1:8102' deploy/run.sh .venv/bin 127.0.0.1:8102" in out
     assert "http://127.0.0.1:8000" not in out
+    script = (ROOT / "deploy" / "run.sh").read_text()
+    assert 'celery" -A portal worker' in script and 'gunicorn" portal.wsgi' in script
 
 
 def test_make_run_keeps_a_site_url_set_in_the_environment():
     out = make_run_dry("PORT=8102", SITE_URL="https://portal.example.org")
-    assert "export SITE_URL='https://portal.example.org';" in out
-    assert "--bind 127.0.0.1:8102" in out
+    assert "SITE_URL='https://portal.example.org' deploy/run.sh .venv/bin 127.0.0.1:8102" in out
 
 
 def test_wagtail_full_url_of_a_page_is_on_site_url(site_tree, site_url):
