@@ -248,10 +248,11 @@ def dashboard_charts(*, filters: StatsFilters) -> list[dict]:
 
 
 def headline_groups(*, filters: StatsFilters) -> list[dict]:
-    """The headline figures in three groups, as (label, text) pairs."""
+    """The headline figures in four groups, as (label, text) pairs."""
     open_day = selectors.open_day_headline(filters=filters)
     consultations = selectors.consultation_summary(filters=filters)
     lab_visits = selectors.lab_visit_summary(filters=filters)
+    ratings = selectors.rating_summary(filters=filters)
     number, percent = charts.number_text, charts.percent_text
     return [
         {
@@ -287,6 +288,15 @@ def headline_groups(*, filters: StatsFilters) -> list[dict]:
                 (_("Visitors"), number(lab_visits["visitors"])),
                 (_("Checked in"), number(lab_visits["checked_in"])),
                 (_("Turn-out rate"), percent(lab_visits["turnout_rate"])),
+            ],
+        },
+        {
+            "title": _("Ratings"),
+            "figures": [
+                (_("Ratings"), number(ratings["ratings"])),
+                (_("Share satisfied"), percent(ratings["satisfied_rate"])),
+                (pgettext("rating", "Dissatisfied"), number(ratings["dissatisfied"])),
+                (pgettext("rating", "Very dissatisfied"), number(ratings["very_dissatisfied"])),
             ],
         },
     ]
