@@ -28,6 +28,10 @@ class World:
 
 @pytest.fixture
 def world(site_tree) -> World:
+    return build_world(site_tree)
+
+
+def build_world(site_tree) -> World:
     ended = timezone.now().replace(microsecond=0) - datetime.timedelta(hours=3)
     institution = factories.InstitutionPageFactory(
         parent=site_tree.zh.institutions, title="重庆市计量质量检测研究院"
