@@ -9,6 +9,9 @@ class RatingsConfig(AppConfig):
     verbose_name = _("Ratings")
 
     def ready(self) -> None:
+        from ratings.privacy import personal_data_handlers_register
+
+        personal_data_handlers_register()
         # The request to rate, as a text message (templates/sms/rating_ask.txt,
         # SMS_TEMPLATE_RATING_ASK), for an open-day visitor known by a phone number only.
         text_template_register(TextTemplate("rating_ask", ("title", "link")))
