@@ -3,6 +3,8 @@ consultation's own page, which shows the same five-level form."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core import signing
 from django.urls import reverse
@@ -10,6 +12,7 @@ from django.utils import translation
 
 from ratings.links import rating_path, rating_token_make
 from ratings.models import Rating
+from tests import factories
 from tests.ratings.test_services import KINDS, thing
 
 LEVELS = {
@@ -120,3 +123,30 @@ def test_consultation_page_shows_the_five_levels_and_records_the_rating(client, 
     assert (rating.level, rating.rater, rating.flagged) == (1, world.member, True)
     body = client.get(detail).content.decode()
     assert LEVELS[language][4] in body and 'name="level"' not in body
+
+
+def test_the_visitors_ticket_page_offers_the_rating_then_shows_it(client, world):
+    from events.tickets import manage_token_make
+
+    with translation.override("en"):
+        ticket = reverse(
+            "events:registration_manage",
+            kwargs={"token": manage_token_make(world.registration.ticket_code)},
+        )
+    body = client.get(ticket).content.decode()
+    assert "Rate the service" in body
+    link = re.search(r'href="(/en/rate/[^"]+)"', body).group(1)
+    client.post(link, {"level": "4"})
+    body = client.get(ticket).content.decode()
+    assert "Rate the service" not in body and "Satisfied" in body
+
+
+def test_the_lab_visit_page_offers_the_rating_to_the_enterprise_only(client, world):
+    with translation.override("en"):
+        detail = reverse("labvisits:detail", kwargs={"pk": world.lab_visit.pk})
+    client.force_login(world.member)
+    assert "Rate the service" in client.get(detail).content.decode()
+    contact = factories.InstitutionContactFactory(institution=world.institution).user
+    client.force_login(contact)
+    response = client.get(detail)
+    assert response.status_code == 200 and "Rate the service" not in response.content.decode()
