@@ -34,6 +34,7 @@ from consultations.models import ConsultationAttachment
 from enterprises.models import Membership
 from events.tickets import manage_token_make
 from labvisits.models import LabVisit
+from ratings.links import rating_token_make
 from reminders.models import Broadcast, Reminder
 from stats.models import ReportJob
 from tests import factories
@@ -51,6 +52,7 @@ OUR_APPS = (
     "labvisits",
     "inbox",
     "reminders",
+    "ratings",
     "stats",
 )
 ADMIN_PREFIX = "cms-admin/"
@@ -251,6 +253,11 @@ EXPECTED: dict[str, frozenset[str]] = {
     "reminders_reminders:retry": APPROVER,
     "reminders_broadcasts:index": REGULATOR,
     "reminders_broadcasts:index_results": REGULATOR,
+    # Ratings: the page is reached by its signed link, without signing in.
+    "ratings:rate": EVERYONE,
+    "ratings_ratings:index": REGULATOR,
+    "ratings_ratings:index_results": REGULATOR,
+    "ratings_ratings:handle": APPROVER,
 }
 
 # Served only with DEBUG on (portal/urls.py), so absent from the test run's resolver.
@@ -370,6 +377,9 @@ def world(site_tree):
         decided_at=timezone.now() - datetime.timedelta(hours=1),
     )
 
+    # A low rating of the lab visit, for the staff's list and its "Mark handled".
+    rating = factories.RatingFactory(kind="lab_visit", object_id=visit.pk, level=1)
+
     job = ReportJob.objects.create(
         token="job-url-matrix", state=ReportJob.State.DONE, created_by=users["approver"]
     )
@@ -420,6 +430,7 @@ def world(site_tree):
                 "events": manage_token_make(registration.ticket_code),
                 "consultations": attachment.token,
                 "stats_admin": job.token,
+                "ratings": rating_token_make(kind="lab_visit", object_id=visit.pk),
             },
             "pk": {
                 "open_day_registrations": registration.pk,
@@ -427,6 +438,7 @@ def world(site_tree):
                 "enterprise_services_lab_visits": visit.pk,
                 "enterprise_services_enterprises": ent_a.pk,
                 "reminders_reminders": reminder.pk,
+                "ratings_ratings": rating.pk,
                 "labvisits": visit.pk,
                 "enterprises": join_request.pk,
             },
