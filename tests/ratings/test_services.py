@@ -198,3 +198,16 @@ def test_a_new_kind_plugs_in(db):
         assert rating.kind == "workshop"
     finally:
         kind_unregister("workshop")
+
+
+def test_two_submissions_at_once_only_the_first_counts(world, monkeypatch):
+    """The second passed the checks before the first was saved: the unique constraint
+    refuses it, and the service answers ``already_rated``."""
+    from ratings import services
+
+    rating_submit(kind="lab_visit", object_id=world.lab_visit.pk, level=5, by_link=True)
+    monkeypatch.setattr(services, "rating_refusal", lambda **kwargs: None)
+    with pytest.raises(RatingError) as error:
+        rating_submit(kind="lab_visit", object_id=world.lab_visit.pk, level=1, by_link=True)
+    assert error.value.code == "already_rated"
+    assert Rating.objects.get(kind="lab_visit").level == 5
