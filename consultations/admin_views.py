@@ -12,7 +12,7 @@ import django_filters
 from django import forms
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -43,6 +43,7 @@ from portal.admin_views import (
 from portal.choices import District, Field, Zone
 from portal.filters import DateFromToRangeFilter, ModelChoiceFilter
 from portal.phones import phone_display
+from ratings.models import Rating
 
 URL_NAMESPACE = "enterprise_services_consultations"
 ASSIGN_PERMISSION = "consultations.assign_consultation"
@@ -90,7 +91,13 @@ class ConsultationIndexView(StaffExportMixin, generic.IndexView):
     export_shows_phones = True  # the contact phone (audit log when shown in full)
 
     def get_base_queryset(self):
-        return Consultation.objects.select_related("enterprise", "expert")
+        return Consultation.objects.select_related("enterprise", "expert").annotate(
+            rating_level=Subquery(
+                Rating.objects.filter(kind="consultation", object_id=OuterRef("pk")).values(
+                    "level"
+                )[:1]
+            )
+        )
 
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
@@ -130,7 +137,8 @@ class ConsultationIndexView(StaffExportMixin, generic.IndexView):
             ),
             "created_at": item.created_at,
             "escalated_at": item.escalated_at,
-            "rating": item.rating,
+            # The level as a number (5 very satisfied ... 1 very dissatisfied), to sum up.
+            "rating": item.rating_level,
         }
 
 
@@ -410,8 +418,6 @@ class ConsultationViewSet(ReadOnlyViewSetMixin, ModelViewSet):
         "cancel_reason",
         "summary",
         "recommendations",
-        "rating",
-        "rating_comment",
         "escalated_at",
         "created_at",
     ]

@@ -125,18 +125,3 @@ class CompleteForm(PlainErrorsMixin, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
-
-
-class RateForm(PlainErrorsMixin, forms.Form):
-    rating = forms.TypedChoiceField(
-        label=_("Rating"),
-        choices=[(n, str(n)) for n in range(5, 0, -1)],
-        coerce=int,
-        widget=forms.RadioSelect,
-    )
-    comment = forms.CharField(
-        label=_("Comment (optional)"),
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )

@@ -210,9 +210,6 @@ class Consultation(TimeStampedModel):
     summary = models.TextField(_("summary"), blank=True)
     recommendations = models.TextField(_("recommendations"), blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
-    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
-    rating_comment = models.TextField(_("comment"), blank=True, max_length=2000)
-    rated_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated to staff at"), null=True, blank=True)
     # Set once, by a conditional UPDATE, when the expert is asked to complete or mark a
     # no-show after the consultation's time has passed.
@@ -232,10 +229,6 @@ class Consultation(TimeStampedModel):
                 fields=["slot"],
                 condition=Q(state__in=ACTIVE_STATES),
                 name="consultation_one_active_per_slot",
-            ),
-            models.CheckConstraint(
-                condition=Q(rating__isnull=True) | (Q(rating__gte=1) & Q(rating__lte=5)),
-                name="consultation_rating_range",
             ),
             models.CheckConstraint(
                 condition=~Q(state="confirmed")

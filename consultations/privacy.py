@@ -2,7 +2,8 @@
 
 Consultations stay (they are the enterprises' records and feed the statistics); their
 contact name and phone are overwritten. The problem description, topic, summary,
-recommendations, rating and attachments are the enterprise's business data and stay.
+recommendations and attachments are the enterprise's business data and stay (its rating is
+a ``ratings.Rating``: ``ratings.privacy``).
 """
 
 from __future__ import annotations

@@ -31,12 +31,14 @@ from demo import content_site as site_content
 from demo.history import history_build
 from demo.images import ensure_images
 from demo.pages import Tally, stream, upsert_page, upsert_snippet, upsert_translation
+from demo.ratings import ratings_seed
 from enterprises.models import Enterprise, Membership
 from events.models import ActivityPage, OpenDayIndexPage, Registration, Session
 from experts.models import Expert, ExpertRosterPage, InstitutionIndexPage, InstitutionPage, Lab
 from labvisits.models import InstitutionContact, LabVisit, VisitSlot
 from portal.models import SectorField, ServiceType
 from portal.tickets import ticket_code_new
+from ratings.models import Rating
 
 TZ = ZoneInfo(settings.TIME_ZONE)
 # Party sizes of the demo registrations, in turn (cut to each session's maximum).
@@ -683,6 +685,7 @@ def demo_counts() -> dict[str, int]:
     counts["experts (published)"] = Expert.objects.filter(live=True).count()
     counts["accounts"] = get_user_model().objects.count()
     counts["revisions"] = Revision.objects.count()
+    counts["ratings"] = Rating.objects.count()
     return counts
 
 
@@ -691,5 +694,7 @@ def seed_demo(*, today: datetime.date | None = None, stdout=None) -> SeedResult:
     today = today or timezone.localdate()
     with transaction.atomic():
         result = _Builder(today=today, stdout=stdout).run()
+        # Last: the finished services the build made (any history too) get their ratings.
+        ratings_seed(tally=result.tally)
     result.counts = demo_counts()
     return result

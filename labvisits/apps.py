@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from portal.roles import user_role_register
+from ratings.kinds import kind_register
 from reminders.targets import target_register
 
 
@@ -14,6 +15,7 @@ class LabVisitsConfig(AppConfig):
         # which only works once the app registry is ready.
         from labvisits import checkin_views
         from labvisits.privacy import personal_data_handlers_register
+        from labvisits.rating_kinds import LabVisitKind
         from labvisits.reminder_targets import LabVisitTarget
         from labvisits.selectors import user_is_contact
 
@@ -28,6 +30,7 @@ class LabVisitsConfig(AppConfig):
             priority=20,
         )
         target_register(LabVisitTarget())
+        kind_register(LabVisitKind())
 
         # The visit slots on the open-day check-in home page (events imports no lab visits).
         checkin_door_register(

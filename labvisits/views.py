@@ -48,6 +48,7 @@ from labvisits.services import (
 from portal.phones import phone_grouped, phone_mask
 from portal.ratelimit import BOOKING_RATE_LIMITED_MESSAGE, booking_rate_limited
 from portal.tickets import qr_svg, qr_token_make
+from ratings.selectors import rating_prompt
 
 REQUEST_ERROR_FIELDS = {"group_too_large": "group_size", "full": "group_size"}
 
@@ -182,6 +183,10 @@ def _detail_context(request: HttpRequest, visit: LabVisit) -> dict:
         "can_decide": manages and visit.state == LabVisit.State.REQUESTED,
         "can_cancel": lab_visit_cancel_refusal(visit=visit, by=request.user, now=now) is None,
         "has_ticket": visit.state == LabVisit.State.APPROVED,
+        # The enterprise's rating once the visit took place (its link, or what it gave).
+        "rating_prompt": rating_prompt(
+            kind="lab_visit", object_id=visit.pk, user=request.user, now=now
+        ),
     }
 
 

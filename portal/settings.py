@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "inbox",
     "reminders",
     "verification",
+    "ratings",
     "stats",
     "demo",
     "wagtail.contrib.forms",
@@ -407,6 +408,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "consultations.tasks.consultations_escalate_task",
         "schedule": 60 * 60.0,
     },
+    # Everyone whose service ended is asked once for a rating (ratings.services).
+    "rating-asks-send": {"task": "ratings.tasks.rating_asks_send_task", "schedule": 15 * 60.0},
     # Experts' slots are generated from their availability rules up to the horizon.
     "consultation-slots-generate": {
         "task": "consultations.tasks.slots_generate_all_task",
@@ -497,6 +500,11 @@ CONSULTATION_RATE_USER = os.environ.get("CONSULTATION_RATE_USER", "10/3600")
 CONSULTATION_RATE_IP = os.environ.get("CONSULTATION_RATE_IP", "30/3600")
 LAB_VISIT_RATE_USER = os.environ.get("LAB_VISIT_RATE_USER", "10/3600")
 LAB_VISIT_RATE_IP = os.environ.get("LAB_VISIT_RATE_IP", "30/3600")
+# Ratings (README "Ratings"): a service that ended within RATING_ASK_WINDOW_DAYS and was not
+# asked about gets its one request to rate; the signed link in it works for
+# RATING_LINK_MAX_AGE_DAYS.
+RATING_ASK_WINDOW_DAYS = int(os.environ.get("RATING_ASK_WINDOW_DAYS", "7"))
+RATING_LINK_MAX_AGE_DAYS = int(os.environ.get("RATING_LINK_MAX_AGE_DAYS", "60"))
 # Largest attachment accepted with a consultation request (bytes; PDF, PNG or JPEG).
 CONSULTATION_ATTACHMENT_MAX_BYTES = int(
     os.environ.get("CONSULTATION_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))

@@ -29,6 +29,7 @@ urlpatterns += i18n_patterns(
     path("notifications/", include("inbox.urls")),
     path("phone/verify/", include("verification.views")),
     path("in-numbers/", include("stats.urls")),
+    path("rate/", include("ratings.views")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

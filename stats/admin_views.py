@@ -249,11 +249,12 @@ def dashboard_charts(*, filters: StatsFilters) -> list[dict]:
 
 
 def headline_groups(*, filters: StatsFilters) -> list[dict]:
-    """The headline figures in three groups, as (label, text) pairs."""
+    """The headline figures in four groups, as (label, text) pairs."""
     open_day = selectors.open_day_headline(filters=filters)
     consultations = selectors.consultation_summary(filters=filters)
     lab_visits = selectors.lab_visit_summary(filters=filters)
     enterprises = selectors.enterprise_summary(filters=filters)
+    ratings = selectors.rating_summary(filters=filters)
     number, percent = charts.number_text, charts.percent_text
     return [
         {
@@ -300,6 +301,15 @@ def headline_groups(*, filters: StatsFilters) -> list[dict]:
                     _("Share of small and micro enterprises"),
                     percent(enterprises["small_micro_share"]),
                 ),
+            ],
+        },
+        {
+            "title": _("Ratings"),
+            "figures": [
+                (_("Ratings"), number(ratings["ratings"])),
+                (_("Share satisfied"), percent(ratings["satisfied_rate"])),
+                (pgettext("rating", "Dissatisfied"), number(ratings["dissatisfied"])),
+                (pgettext("rating", "Very dissatisfied"), number(ratings["very_dissatisfied"])),
             ],
         },
     ]

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -94,6 +94,15 @@ LAB_VISIT_COLUMNS = [
     Column("checked_in", _("Checked in")),
     Column("turnout_rate", _("Turn-out rate"), "rate"),
 ]
+RATING_COLUMNS = [
+    Column("ratings", _("Ratings")),
+    Column("very_satisfied", pgettext_lazy("rating", "Very satisfied")),
+    Column("satisfied", pgettext_lazy("rating", "Satisfied")),
+    Column("neutral", pgettext_lazy("rating", "Neutral")),
+    Column("dissatisfied", pgettext_lazy("rating", "Dissatisfied")),
+    Column("very_dissatisfied", pgettext_lazy("rating", "Very dissatisfied")),
+    Column("satisfied_rate", _("Share satisfied"), "rate"),
+]
 
 OPEN_DAY_BY = {
     "activity": _("Activity"),
@@ -116,6 +125,7 @@ ENTERPRISE_SIZE_COLUMNS = [
     Column("lab_visits", _("Lab visits attended")),
     Column("visitors", _("Visitors")),
 ]
+RATING_BY = {"kind": _("Service"), "institution": _("Institution"), "expert": _("Expert")}
 
 TABLE_TITLES = {
     "summary": _("Headline figures"),
@@ -132,6 +142,9 @@ TABLE_TITLES = {
     "lab_visit_institution": _("Lab visits by institution"),
     "lab_visit_day": _("Lab visits by day"),
     "enterprise_size": _("Enterprises helped by size"),
+    "rating_kind": _("Ratings by service"),
+    "rating_institution": _("Ratings by institution"),
+    "rating_expert": _("Ratings by expert"),
 }
 # The dashboard's tables (page, CSV and XLSX downloads), in page order.
 DASHBOARD_TABLES = (
@@ -145,6 +158,9 @@ DASHBOARD_TABLES = (
     "consultation_state",
     "lab_visit_institution",
     "enterprise_size",
+    "rating_kind",
+    "rating_institution",
+    "rating_expert",
 )
 # The full report workbook: every table.
 REPORT_TABLES = tuple(TABLE_TITLES)
@@ -177,6 +193,7 @@ def summary_rows(*, filters: StatsFilters) -> list[list]:
     open_day = selectors.open_day_headline(filters=filters)
     consultations = selectors.consultation_summary(filters=filters)
     lab_visits = selectors.lab_visit_summary(filters=filters)
+    ratings = selectors.rating_summary(filters=filters)
     section_open_day = gettext("Open day")
     section_consultations = gettext("Expert consultations")
     section_lab_visits = gettext("Lab visits")
@@ -215,6 +232,8 @@ def summary_rows(*, filters: StatsFilters) -> list[list]:
         [section_lab_visits, gettext("Visitors"), lab_visits.get("visitors")],
         [section_lab_visits, gettext("Checked in"), lab_visits.get("checked_in")],
         [section_lab_visits, gettext("Turn-out rate"), _rate(lab_visits.get("turnout_rate"))],
+        [gettext("Ratings"), gettext("Ratings"), ratings.get("ratings")],
+        [gettext("Ratings"), gettext("Share satisfied"), _rate(ratings.get("satisfied_rate"))],
     ]
     enterprises = selectors.enterprise_summary(filters=filters)
     section_enterprises = gettext("Enterprises helped")
@@ -263,6 +282,7 @@ def table_build(*, key: str, filters: StatsFilters) -> Table:
             selectors.consultation_breakdown,
         ),
         ("lab_visit_", LAB_VISIT_BY, LAB_VISIT_COLUMNS, selectors.lab_visit_breakdown),
+        ("rating_", RATING_BY, RATING_COLUMNS, selectors.rating_breakdown),
     ):
         if key.startswith(prefix) and key in TABLE_TITLES:
             by = key.removeprefix(prefix)

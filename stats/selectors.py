@@ -11,7 +11,11 @@ Definitions (people, i.e. party sizes):
 - fill_rate = (registered + walk_ins) / capacity;
 - turnout_rate = (checked_in - walk_ins) / registered;
 - completion_rate = completed / (completed + no-show + confirmed whose time passed);
-- lab turnout_rate = checked_in / visitors.
+- lab turnout_rate = checked_in / visitors;
+- satisfied_rate = (very satisfied + satisfied) / ratings, by service kind, institution or
+  expert. Ratings (``ratings.Rating``, one per service) are read directly: one row per
+  rated service is already a summary, and a rating counts the moment it is given. Of the
+  filters, the dates (rated on) and the institution apply to them.
 A rate is a float between 0 and 1 (fill rate may exceed 1 with walk-ins), or ``None``
 when its denominator is 0.
 """
@@ -35,6 +39,8 @@ from enterprises.models import Enterprise
 from events.models import ActivityType, OpenDayIndexPage
 from experts.models import Expert, InstitutionPage
 from portal.choices import District, Field, Service, Zone, area_filter
+from ratings.kinds import UnknownKindError, kind_for
+from ratings.models import Level, Rating
 from stats.models import (
     ConsultationStat,
     EnterpriseServiceStat,
@@ -593,6 +599,79 @@ def campaign_choices() -> list[tuple[int, str]]:
     return [(pk, titles[pk]) for pk in campaigns]
 
 
+# --- ratings -------------------------------------------------------------------------------
+
+RATING_BREAKDOWNS = ("kind", "institution", "expert")
+# The count of each level, named for the columns, best first.
+RATING_LEVEL_KEYS = {
+    Level.VERY_SATISFIED: "very_satisfied",
+    Level.SATISFIED: "satisfied",
+    Level.NEUTRAL: "neutral",
+    Level.DISSATISFIED: "dissatisfied",
+    Level.VERY_DISSATISFIED: "very_dissatisfied",
+}
+
+
+def _ratings(filters: StatsFilters) -> QuerySet[Rating]:
+    qs = Rating.objects.order_by()
+    if filters.date_from:
+        qs = qs.filter(created_at__date__gte=filters.date_from)
+    if filters.date_to:
+        qs = qs.filter(created_at__date__lte=filters.date_to)
+    if filters.institution_id:
+        qs = qs.filter(institution_id=filters.institution_id)
+    return qs
+
+
+def _rating_aggregates() -> dict:
+    return {
+        "ratings": Count("pk"),
+        **{key: Count("pk", filter=Q(level=level)) for level, key in RATING_LEVEL_KEYS.items()},
+    }
+
+
+def _rating_rates(row: dict) -> dict:
+    row["satisfied_rate"] = _rate(row["very_satisfied"] + row["satisfied"], row["ratings"])
+    return row
+
+
+def _kind_label(kind: str) -> str:
+    try:
+        return str(kind_for(kind).label)
+    except UnknownKindError:
+        return kind
+
+
+def rating_summary(*, filters: StatsFilters) -> dict:
+    """Ratings given, the count of each level and the share satisfied."""
+    return _rating_rates(_ratings(filters).aggregate(**_rating_aggregates()))
+
+
+def rating_breakdown(*, filters: StatsFilters, by: str) -> list[dict]:
+    """Ratings, the count of each level and the share satisfied per service kind,
+    institution or expert (ratings that count for none are left out of the last two)."""
+    if by not in RATING_BREAKDOWNS:
+        raise ValueError(f"unknown breakdown {by!r}")
+    column = {"institution": "institution_id", "expert": "expert_id"}.get(by, by)
+    qs = _ratings(filters)
+    if by != "kind":
+        qs = qs.filter(**{f"{column}__isnull": False})
+    rows: list[dict[str, Any]] = [
+        _rating_rates(dict(row))
+        for row in qs.values(key=F(column)).annotate(**_rating_aggregates()).order_by("key")
+    ]
+    keys = [r["key"] for r in rows]
+    if by == "kind":
+        labels = {k: _kind_label(k) for k in keys}
+    elif by == "institution":
+        labels = _page_titles(keys)
+    else:
+        labels = _expert_names(keys)
+    for row in rows:
+        row["label"] = labels.get(row["key"], str(row["key"]))
+    return rows
+
+
 __all__ = [
     "FILTER_FIELDS",
     "StatsFilters",
@@ -608,6 +687,8 @@ __all__ = [
     "open_day_breakdown",
     "open_day_headline",
     "plan_progress",
+    "rating_breakdown",
+    "rating_summary",
     "stats_filters_from_query",
     "stats_last_refresh",
 ]

@@ -23,6 +23,7 @@ from wagtail.models import Locale
 from consultations.models import Consultation
 from events.models import ActivityPage, OpenDayIndexPage, Registration, Session
 from labvisits.models import LabVisit, VisitSlot
+from ratings.models import Rating
 from stats.models import (
     ConsultationStat,
     EnterpriseServiceStat,
@@ -170,13 +171,14 @@ def _consultation_rows() -> list[ConsultationStat]:
             "state",
             "created_at",
             "ends_at",
-            "rating",
         )
         .annotate(
             day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()),
             confirmed_at=Min("changes__created_at", filter=Q(changes__to_state="confirmed")),
         )
     )
+    # The consultation's rating (``ratings``, one per consultation), by id, in one query.
+    levels = dict(Rating.objects.filter(kind="consultation").values_list("object_id", "level"))
     rows = []
     for c in aggregated:
         confirm_seconds = None
@@ -195,7 +197,7 @@ def _consultation_rows() -> list[ConsultationStat]:
                 day=c["day"],
                 ends_at=c["ends_at"],
                 confirm_seconds=confirm_seconds,
-                rating=c["rating"],
+                rating=levels.get(c["pk"]),
             )
         )
     return rows

@@ -30,6 +30,7 @@ from experts.models import (
 from labvisits.models import InstitutionContact, LabVisit, VisitSlot
 from portal.choices import District, Field, Service
 from portal.models import SectorField, ServiceType
+from ratings.models import Rating
 
 
 def publish(page: Page) -> Page:
@@ -327,6 +328,7 @@ class ConsultationFactory(DjangoModelFactory):
 
     class Meta:
         model = Consultation
+        skip_postgeneration_save = True
 
     reference = factory.Sequence(lambda n: f"C{n:07d}")
     requested_by = factory.SubFactory(UserFactory)
@@ -342,6 +344,23 @@ class ConsultationFactory(DjangoModelFactory):
     description = "我公司生产的汽车安全带需要办理认证，想了解流程和检测项目。"
     contact_name = "王经理"
     contact_phone = "+8613800001111"
+
+    @factory.post_generation
+    def rating(obj, create, extracted, **kwargs):
+        """``rating=4``: the consultation's rating (``ratings.Rating``, level 4)."""
+        if create and extracted:
+            RatingFactory(kind="consultation", object_id=obj.pk, level=extracted, expert=obj.expert)
+
+
+class RatingFactory(DjangoModelFactory):
+    """A rating of a thing of ``kind`` (pass ``object_id``)."""
+
+    class Meta:
+        model = Rating
+
+    kind = "consultation"
+    level = 5
+    flagged = factory.LazyAttribute(lambda o: o.level <= 2)
 
 
 class LabFactory(DjangoModelFactory):

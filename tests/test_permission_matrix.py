@@ -81,7 +81,7 @@ def post_as(user, url, data=None):
     client = Client()
     if user is not None:
         client.force_login(user)
-    return client.post(url, data or {"reason": "x", "summary": "x", "rating": "5"})
+    return client.post(url, data or {"reason": "x", "summary": "x", "level": "5"})
 
 
 def assert_refused(response, secret: str):

@@ -129,7 +129,13 @@ def test_purge_anonymises_only_what_is_past_retention(site_tree):
 
     counts = personal_data_purge()
 
-    assert counts == {"registrations": 2, "consultations": 1, "lab_visits": 1, "reminders": 1}
+    assert counts == {
+        "registrations": 2,
+        "consultations": 1,
+        "lab_visits": 1,
+        "ratings": 0,
+        "reminders": 1,
+    }
     old_checked_in.refresh_from_db()
     assert old_checked_in.name == ANONYMISED_NAME
     assert (old_checked_in.phone, old_checked_in.email, old_checked_in.organisation) == ("", "", "")
@@ -191,7 +197,13 @@ def test_purge_keeps_the_statistics_and_is_idempotent(site_tree):
     rows = list(Registration.objects.order_by("pk").values())
     again = personal_data_purge(now=later)
 
-    assert again == {"registrations": 0, "consultations": 0, "lab_visits": 0, "reminders": 0}
+    assert again == {
+        "registrations": 0,
+        "consultations": 0,
+        "lab_visits": 0,
+        "ratings": 0,
+        "reminders": 0,
+    }
     assert list(Registration.objects.order_by("pk").values()) == rows
 
 
@@ -340,6 +352,7 @@ def test_export_and_purge_keep_their_parts_in_order(visitor):
         "registrations",
         "consultations",
         "lab_visits",
+        "ratings",
         "notifications",
     ]
     assert list(data["account"]) == [
@@ -356,6 +369,7 @@ def test_export_and_purge_keep_their_parts_in_order(visitor):
         "registrations",
         "consultations",
         "lab_visits",
+        "ratings",
         "reminders",
     ]
 

@@ -35,6 +35,7 @@ from enterprises.models import Membership
 from events.tickets import manage_token_make
 from inbox.models import Notification
 from labvisits.models import LabVisit
+from ratings.links import rating_token_make
 from reminders.models import Broadcast, Reminder
 from stats.models import ReportJob
 from tests import factories
@@ -52,6 +53,7 @@ OUR_APPS = (
     "labvisits",
     "inbox",
     "reminders",
+    "ratings",
     "stats",
 )
 ADMIN_PREFIX = "cms-admin/"
@@ -257,6 +259,11 @@ EXPECTED: dict[str, frozenset[str]] = {
     "reminders_reminders:retry": APPROVER,
     "reminders_broadcasts:index": REGULATOR,
     "reminders_broadcasts:index_results": REGULATOR,
+    # Ratings: the page is reached by its signed link, without signing in.
+    "ratings:rate": EVERYONE,
+    "ratings_ratings:index": REGULATOR,
+    "ratings_ratings:index_results": REGULATOR,
+    "ratings_ratings:handle": APPROVER,
 }
 
 # Served only with DEBUG on (portal/urls.py), so absent from the test run's resolver.
@@ -381,6 +388,8 @@ def world(site_tree):
     notice = Notification.objects.create(
         user=users["ent_a"], subject="Confirmed", body="Attached.", ics="BEGIN:VCALENDAR\r\n"
     )
+    # A low rating of the lab visit, for the staff's list and its "Mark handled".
+    rating = factories.RatingFactory(kind="lab_visit", object_id=visit.pk, level=1)
 
     job = ReportJob.objects.create(
         token="job-url-matrix", state=ReportJob.State.DONE, created_by=users["approver"]
@@ -432,6 +441,7 @@ def world(site_tree):
                 "events": manage_token_make(registration.ticket_code),
                 "consultations": attachment.token,
                 "stats_admin": job.token,
+                "ratings": rating_token_make(kind="lab_visit", object_id=visit.pk),
             },
             "pk": {
                 "open_day_registrations": registration.pk,
@@ -439,6 +449,7 @@ def world(site_tree):
                 "enterprise_services_lab_visits": visit.pk,
                 "enterprise_services_enterprises": ent_a.pk,
                 "reminders_reminders": reminder.pk,
+                "ratings_ratings": rating.pk,
                 "labvisits": visit.pk,
                 "enterprises": join_request.pk,
                 "inbox": notice.pk,

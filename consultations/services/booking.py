@@ -23,7 +23,7 @@ time has passed.
 Error codes: ``forbidden`` (this user may not do this), ``invalid_transition`` (not from this
 state), ``slot_taken``, ``slot_past``, ``slot_service``, ``slot_expert``, ``overlap``,
 ``no_time``, ``too_late``, ``too_early``, ``reason_required``, ``summary_required``,
-``invalid_rating``, ``already_rated``, ``no_proposal``, plus the attachment codes
+``invalid_level``, ``already_rated``, ``no_proposal``, plus the attachment codes
 ``too_many_files``, ``file_too_big``, ``file_type``.
 """
 
@@ -63,6 +63,7 @@ from portal.history import state_change_record
 from portal.locking import lock_rows
 from portal.models import StateChange
 from portal.tickets import ticket_code_new
+from ratings.services import rating_submit
 from reminders.services import reminders_cancel, reminders_replan
 
 if TYPE_CHECKING:
@@ -678,25 +679,30 @@ def consultation_rate(
     comment: str = "",
     now: datetime.datetime | None = None,
 ) -> Consultation:
-    """A member of the enterprise rates a completed consultation once, 1 to 5.
-    Codes: ``forbidden``, ``invalid_transition``, ``invalid_rating``, ``already_rated``."""
+    """A member of the enterprise rates a completed consultation once, on the five levels
+    of ``ratings`` (5 very satisfied ... 1 very dissatisfied): one ``ratings.Rating`` row.
+    Codes: ``forbidden``, ``invalid_transition``, and those of ``ratings.services.rating_submit``
+    (``invalid_level``, ``already_rated``, ``not_allowed``)."""
     now = now or timezone.now()
     with transaction.atomic():
         consultation = _lock(consultation)
         _require(consultation_sides(consultation=consultation, user=by), ENTERPRISE)
         _check_transition(consultation, "rate")
-        if not isinstance(rating, int) or not 1 <= rating <= 5:
-            raise ConsultationError(_("Choose 1 to 5 stars."), code="invalid_rating")
-        # Conditional update: two submissions at once, only the first one counts.
-        updated = Consultation.objects.filter(pk=consultation.pk, rating__isnull=True).update(
-            rating=rating, rating_comment=(comment or "").strip(), rated_at=now, updated_at=now
+        given = rating_submit(
+            kind="consultation",
+            object_id=consultation.pk,
+            level=rating,
+            comment=comment,
+            by=by,
+            now=now,
         )
-        if not updated:
-            raise ConsultationError(
-                _("This consultation has already been rated."), code="already_rated"
-            )
-        consultation.refresh_from_db()
-        _record(consultation, event="rated", from_state=consultation.state, by=by, note=str(rating))
+        _record(
+            consultation,
+            event="rated",
+            from_state=consultation.state,
+            by=by,
+            note=str(given.get_level_display()),
+        )
         consultation_notify(consultation=consultation, event="rated", actor=by)
         return consultation
 

@@ -22,7 +22,6 @@ from consultations.exceptions import ConsultationError
 from consultations.forms import (
     CompleteForm,
     ConsultationRequestForm,
-    RateForm,
     ReasonForm,
     RespondForm,
     SlotChoiceForm,
@@ -35,8 +34,11 @@ from consultations.services.booking import ENTERPRISE, EXPERT, STAFF, consultati
 from enterprises.decorators import enterprise_required
 from experts.models import Expert
 from portal.choices import Field, Service
+from portal.errors import DomainError
 from portal.phones import phone_grouped, phone_mask
 from portal.ratelimit import BOOKING_RATE_LIMITED_MESSAGE, booking_rate_limited
+from ratings.forms import RatingForm
+from ratings.selectors import rating_for
 
 ATTACHMENT_CODES = {"too_many_files", "file_too_big", "file_type"}
 
@@ -191,13 +193,16 @@ def _actions(consultation: Consultation, sides: set[str], user) -> dict:
         "respond": active and may_answer,
         "complete": EXPERT in sides and state == "confirmed" and started,
         "no_show": EXPERT in sides and state == "confirmed" and started,
-        "rate": ENTERPRISE in sides and state == "completed" and consultation.rating is None,
+        "rate": ENTERPRISE in sides
+        and state == "completed"
+        and rating_for(kind="consultation", object_id=consultation.pk) is None,
     }
 
 
 def consultation_detail_view(request, reference: str):
     consultation, sides = _visible(request, reference)
     actions = _actions(consultation, sides, request.user)
+    rating = rating_for(kind="consultation", object_id=consultation.pk)
     slots = []
     if actions["propose"]:
         slots = _free_slots(
@@ -225,7 +230,8 @@ def consultation_detail_view(request, reference: str):
             "reason_form": ReasonForm(),
             "slot_form": SlotChoiceForm(slots=slots),
             "complete_form": CompleteForm(),
-            "rate_form": RateForm(),
+            "rate_form": RatingForm(),
+            "rating": rating,
             "respond_form": RespondForm(),
         },
     )
@@ -237,7 +243,7 @@ def _run(request, reference: str, call) -> HttpResponse:
         raise Http404
     try:
         call(consultation)
-    except ConsultationError as error:
+    except DomainError as error:  # the consultation's rules, and the rating's
         messages.error(request, error.message)
     except _FormInvalid as invalid:
         for errors in invalid.form.errors.values():
@@ -350,11 +356,11 @@ def no_show_view(request, reference: str):
 @require_POST
 def rate_view(request, reference: str):
     def call(consultation):
-        data = _valid(RateForm(request.POST))
+        data = _valid(RatingForm(request.POST))
         booking.consultation_rate(
             consultation=consultation,
             by=request.user,
-            rating=data["rating"],
+            rating=data["level"],
             comment=data["comment"],
         )
 

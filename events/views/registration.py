@@ -74,6 +74,7 @@ from portal.pagecache import (
 from portal.phones import phone_grouped
 from portal.ratelimit import client_ip, rate_limit_hit
 from portal.tickets import TokenInvalid
+from ratings.selectors import rating_prompt
 from verification.browser import remember_verified
 from verification.services import VerificationError
 from verification.views import code_send_in_form, form_show_code_send, phone_proof
@@ -549,6 +550,10 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         "changeable": changeable,
         "party_form": party_form,
         "waitlist_position": _waitlist_position(registration),
+        # The holder of this link is the visitor: after the visit, they rate it here too.
+        "rating_prompt": rating_prompt(
+            kind="open_day_visit", object_id=registration.pk, holder=True
+        ),
     }
     return render(request, "events/registration/ticket.html", context)
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from consultations.models import Consultation
 from enterprises.models import Enterprise
+from ratings.models import Rating
 from tests import factories
 
 pytestmark = pytest.mark.browser
@@ -135,10 +136,9 @@ def test_enterprise_books_expert_confirms_completes_and_enterprise_rates(
     page.goto(f"{live_server.url}/en/enterprise/")
     page.get_by_role("link", name="CCC certification of a seat belt buckle").first.click()
     assert page.get_by_text("Explained GB 14166 tests").is_visible()
-    page.get_by_role("radio", name="4", exact=True).check()
+    page.get_by_role("radio", name="Satisfied", exact=True).check()
     page.get_by_role("textbox", name="Comment (optional)").fill("Clear and useful.")
     page.get_by_role("button", name="Send my rating").click()
     page.wait_for_load_state()
-    consultation.refresh_from_db()
-    assert consultation.rating == 4
+    assert Rating.objects.get(kind="consultation", object_id=consultation.pk).level == 4
     assert [c.event for c in consultation.changes.all()][:1] == ["requested"]

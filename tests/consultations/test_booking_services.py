@@ -15,6 +15,8 @@ from consultations.services import booking
 from consultations.services.booking import TRANSITIONS
 from inbox.models import Notification
 from inbox.services import user_language_set
+from portal.errors import DomainError
+from ratings.models import Rating
 from tests import factories
 from tests.consultations.test_booking_support import World
 
@@ -290,15 +292,16 @@ def test_complete_and_no_show_only_after_start(world):
 def test_rating_once_and_in_range(world):
     consultation = world.consultation(state="completed")
     for bad in (0, 6):
-        with pytest.raises(ConsultationError) as error:
+        with pytest.raises(DomainError) as error:
             booking.consultation_rate(consultation=consultation, by=world.owner, rating=bad)
-        assert error.value.code == "invalid_rating"
+        assert error.value.code == "invalid_level"
     booking.consultation_rate(consultation=consultation, by=world.owner, rating=4, comment="很好")
-    with pytest.raises(ConsultationError) as error:
+    with pytest.raises(DomainError) as error:
         booking.consultation_rate(consultation=consultation, by=world.owner, rating=5)
     assert error.value.code == "already_rated"
-    consultation.refresh_from_db()
-    assert (consultation.rating, consultation.rating_comment) == (4, "很好")
+    rating = Rating.objects.get(kind="consultation", object_id=consultation.pk)
+    assert (rating.level, rating.comment, rating.rater) == (4, "很好", world.owner)
+    assert rating.expert_id == consultation.expert_id
 
 
 # --- Reschedule, assign, overlap ------------------------------------------------------------

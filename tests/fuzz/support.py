@@ -73,6 +73,7 @@ def assert_capacity_rules() -> None:
     from consultations.models import ACTIVE_STATES, Consultation
     from events.models import Registration, Session
     from labvisits.selectors import slots_with_places
+    from ratings.models import Rating
 
     for session in Session.objects.with_places():
         assert session.count_places_taken() <= session.capacity, session.pk
@@ -88,4 +89,4 @@ def assert_capacity_rules() -> None:
         .filter(n__gt=1)
     )
     assert not double.exists()
-    assert not Consultation.objects.filter(Q(rating__lt=1) | Q(rating__gt=5)).exists()
+    assert not Rating.objects.filter(Q(level__lt=1) | Q(level__gt=5)).exists()

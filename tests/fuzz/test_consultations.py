@@ -26,6 +26,7 @@ from consultations.models import (
 )
 from consultations.services import booking
 from portal.choices import Field, Service
+from ratings.models import Rating
 from tests.consultations.test_booking_support import JPEG, PDF, PNG, World
 from tests.fuzz.support import (
     FUZZ,
@@ -40,7 +41,7 @@ from tests.fuzz.support import (
     time_text,
 )
 
-TABLES = (Consultation, ConsultationAttachment, ConsultationChange, Slot)
+TABLES = (Consultation, ConsultationAttachment, ConsultationChange, Slot, Rating)
 AVAILABILITY_TABLES = (Availability, AvailabilityException, Slot)
 
 
@@ -165,18 +166,18 @@ def test_reschedule_propose_and_answer_never_fail(client, world, data, language)
 @FUZZ
 @given(
     data=st.fixed_dictionaries(
-        {}, optional={"rating": st.one_of(st.sampled_from(["1", "5"]), number), "comment": text}
+        {}, optional={"level": st.one_of(st.sampled_from(["1", "5"]), number), "comment": text}
     ),
     language=LANGUAGES,
 )
-def test_rate_accepts_one_to_five_stars_once(client, world, data, language):
+def test_rate_accepts_one_of_five_levels_once(client, world, data, language):
     consultation = world.consultation(state="completed")
     client.force_login(world.owner)
     before = snapshot(*TABLES)
     target = url("rate", language, reference=consultation.reference)
     if decided(client.post(target, data)):
-        consultation.refresh_from_db()
-        assert str(consultation.rating) == data["rating"]
+        rating = Rating.objects.get(kind="consultation", object_id=consultation.pk)
+        assert str(rating.level) == data["level"]
         before = snapshot(*TABLES)
         assert not decided(client.post(target, data))
     assert snapshot(*TABLES) == before

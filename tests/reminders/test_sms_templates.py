@@ -21,6 +21,7 @@ SAMPLE = {
     "link": "https://portal.example/t/abc",
     "reference": "C-2026-0001",
     "lab": "EMC lab",
+    "title": "Lab tour & talk",
 }
 
 

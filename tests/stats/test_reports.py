@@ -50,6 +50,9 @@ def test_xlsx_download_has_a_sheet_per_table_with_numbers(client, staff_editor, 
         "Consultations by state",
         "Lab visits by institution",
         "Enterprises helped by size",
+        "Ratings by service",
+        "Ratings by institution",
+        "Ratings by expert",
     ]
     sheet = book["Open day by activity"]
     header = [cell.value for cell in sheet[1] if cell.value]
