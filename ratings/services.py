@@ -40,7 +40,8 @@ HANDLE_PERMISSION = "ratings.change_rating"
 
 
 class RatingError(DomainError):
-    pass
+    """A rating rule refused the request. ``code``: ``invalid_level``, ``not_allowed``,
+    ``already_rated``, ``forbidden``."""
 
 
 def _kind(name: str) -> RateableKind:
