@@ -1,4 +1,5 @@
-"""Wagtail pages for the portal's own content: home, news, generic pages, site settings."""
+"""Wagtail pages for the portal's own content: home, news, consumer warnings, generic pages,
+site settings."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from wagtail.models import Page, Site
 from wagtail.search import index
 
 from cms.blocks import BaseStreamBlock
+from portal.choices import ProductCategory
 from portal.query import query_text
 from portal.search import CjkIndexedMixin, stream_text
 
@@ -280,6 +282,118 @@ class NewsPage(BasePage):
             .specific()
             .order_by("title")
         )
+
+
+class RiskLevel(models.TextChoices):
+    """How serious the hazard of a consumer warning is; always shown as words, the colour
+    of its badge only repeats them."""
+
+    LOW = "low", _("Low risk")
+    MEDIUM = "medium", _("Medium risk")
+    HIGH = "high", _("High risk")
+
+
+class ConsumerWarningIndexPage(BasePage):
+    """The regulator's consumer warnings and tips (消费提示), newest first, filtered by
+    product category and risk level."""
+
+    intro = models.TextField(_("introduction"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    search_fields = [*BasePage.search_fields, index.SearchField("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.ConsumerWarningPage"]
+    max_count_per_parent = 1
+    PAGE_SIZE = 10
+
+    class Meta:
+        verbose_name = _("consumer warning index page")
+
+    def cjk_search_parts(self) -> list[str]:
+        return [self.title, self.intro]
+
+    def get_context(self, request, *args, **kwargs):
+        from cms.selectors import consumer_warning_list
+
+        context = super().get_context(request, *args, **kwargs)
+        # Unknown values (an old link, a hand-made URL) filter nothing.
+        category = query_text(request, "category", max_length=40)
+        category = category if category in ProductCategory.values else ""
+        risk = query_text(request, "risk", max_length=20)
+        risk = risk if risk in RiskLevel.values else ""
+        warnings = consumer_warning_list(index=self, category=category or None, risk=risk or None)
+        paginator = Paginator(warnings, self.PAGE_SIZE)
+        try:
+            page_obj = paginator.page(request.GET.get("page", 1))
+        except PageNotAnInteger:
+            page_obj = paginator.page(1)
+        except EmptyPage:
+            page_obj = paginator.page(paginator.num_pages)
+        context.update(
+            page_obj=page_obj,
+            warnings=page_obj.object_list,
+            category_choices=ProductCategory.choices,
+            risk_choices=RiskLevel.choices,
+            current_category=category,
+            current_risk=risk,
+            current_category_label=ProductCategory(category).label if category else "",
+            current_risk_label=RiskLevel(risk).label if risk else "",
+        )
+        return context
+
+
+class ConsumerWarningPage(BasePage):
+    """One consumer warning or tip: which products, how serious, what to do."""
+
+    date = models.DateField(_("published date"), default=datetime.date.today)
+    product_category = models.CharField(
+        _("product category"), max_length=40, choices=ProductCategory.choices
+    )
+    risk_level = models.CharField(_("risk level"), max_length=10, choices=RiskLevel.choices)
+    summary = models.TextField(
+        _("summary"), max_length=400, help_text=_("One or two sentences for lists and search.")
+    )
+    advice = models.TextField(
+        _("advice"),
+        help_text=_("What consumers should do, one piece of advice per line."),
+    )
+    body = StreamField(BaseStreamBlock(), verbose_name=_("body"), blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel(
+            [FieldPanel("date"), FieldPanel("product_category"), FieldPanel("risk_level")],
+            heading=_("Warning"),
+        ),
+        FieldPanel("summary"),
+        FieldPanel("advice"),
+        FieldPanel("body"),
+    ]
+    search_fields = [
+        *BasePage.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("advice"),
+        index.SearchField("body"),
+        index.FilterField("date"),
+        index.FilterField("product_category"),
+        index.FilterField("risk_level"),
+    ]
+    parent_page_types = ["cms.ConsumerWarningIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("consumer warning")
+        verbose_name_plural = _("consumer warnings")
+
+    def cjk_search_parts(self) -> list[str]:
+        return [self.title, self.summary, self.advice, stream_text(self.body)]
+
+    def meta_description(self) -> str:
+        return self.search_description or self.summary
+
+    @property
+    def advice_lines(self) -> list[str]:
+        return [line.strip() for line in self.advice.splitlines() if line.strip()]
 
 
 @register_setting(icon="site")

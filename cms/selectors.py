@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django.conf import settings
@@ -14,7 +14,13 @@ from django.utils.translation import get_language
 from taggit.models import Tag
 from wagtail.models import Page
 
-from cms.models import HomePage, NewsIndexPage, NewsPage
+from cms.models import (
+    ConsumerWarningIndexPage,
+    ConsumerWarningPage,
+    HomePage,
+    NewsIndexPage,
+    NewsPage,
+)
 from cms.registry import home_sections
 from portal.pagecache import pagecache_generation
 
@@ -50,6 +56,34 @@ def news_latest(*, locale, limit: int = 3) -> list[NewsPage]:
         .filter(locale=locale)
         .select_related("cover_image")
         .order_by("-date", "-pk")[:limit]
+    )
+
+
+def consumer_warning_list(
+    *, index: ConsumerWarningIndexPage, category: str | None = None, risk: str | None = None
+) -> QuerySet[ConsumerWarningPage]:
+    """Live warnings under ``index``, newest first, of ``category`` and ``risk`` if given."""
+    warnings = ConsumerWarningPage.objects.child_of(index).live().order_by("-date", "-pk")
+    if category:
+        warnings = warnings.filter(product_category=category)
+    if risk:
+        warnings = warnings.filter(risk_level=risk)
+    return warnings
+
+
+def consumer_warnings_in_locale(
+    *, warnings: Iterable[ConsumerWarningPage], locale_id: int
+) -> list[ConsumerWarningPage]:
+    """The live versions in ``locale_id`` of ``warnings`` (pages of any language), newest
+    first. A page translated from another keeps pointing at the original's warnings, so
+    each is swapped for its translation, and left out when it has none."""
+    keys = [warning.translation_key for warning in warnings]
+    if not keys:
+        return []
+    return list(
+        ConsumerWarningPage.objects.live()
+        .filter(locale_id=locale_id, translation_key__in=keys)
+        .order_by("-date", "-pk")
     )
 
 

@@ -18,13 +18,14 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from modelcluster.fields import ParentalKey
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms.models import BasePage
+from cms.selectors import consumer_warnings_in_locale
 from events.forms import ActivityPageForm
 from portal.choices import District, Zone, area_choices
 from portal.models import StateChange, TimeStampedModel
@@ -132,6 +133,13 @@ class ActivityPage(BasePage):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    related_warnings = ParentalManyToManyField(
+        "cms.ConsumerWarningPage",
+        blank=True,
+        verbose_name=_("related consumer warnings"),
+        related_name="+",
+        help_text=_("Consumer warnings published at or for this activity."),
+    )
 
     base_form_class = ActivityPageForm
     # Sessions belong to the page in the default language; translations show those rows.
@@ -154,6 +162,7 @@ class ActivityPage(BasePage):
         FieldPanel("audience"),
         FieldPanel("description"),
         FieldPanel("cover_image"),
+        FieldPanel("related_warnings"),
         InlinePanel("photos", label=_("Photos")),
         InlinePanel(
             "sessions",
@@ -203,6 +212,9 @@ class ActivityPage(BasePage):
         context["sessions"] = session_list_for_activity(activity=self)
         context["photos"] = activity_photo_list(activity=self)
         context["institution"] = self.institution.localized if self.institution else None
+        context["related_warnings"] = consumer_warnings_in_locale(
+            warnings=self.related_warnings.all(), locale_id=self.locale_id
+        )
         return context
 
 

@@ -206,3 +206,19 @@ class Service(models.TextChoices):
     CONSULTING = "consulting", _("Technical consulting")
     DIAGNOSIS = "diagnosis", _("Quality diagnosis")
     CERTIFICATION = "certification", _("Certification support")
+
+
+class ProductCategory(models.TextChoices):
+    """Kinds of consumer products the regulator's consumer warnings (消费提示) are about,
+    grouped as market regulators publish them."""
+
+    ELECTRIC_BICYCLES = "electric_bicycles", _("Electric bicycles, batteries and chargers")
+    HOUSEHOLD_APPLIANCES = "household_appliances", _("Household electrical appliances")
+    CHILDREN = "children", _("Children's products and toys")
+    FOOD_CONTACT = "food_contact", _("Food contact materials and kitchenware")
+    FOOD = "food", _("Food")
+    COSMETICS = "cosmetics", _("Cosmetics")
+    TEXTILES = "textiles", _("Clothing and textiles")
+    HOME_BUILDING = "home_building", _("Furniture and building materials")
+    VEHICLES = "vehicles", _("Cars, motorcycles and parts")
+    OTHER = "other", _("Other products")

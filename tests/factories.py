@@ -16,7 +16,15 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 from wagtail.models import Locale, Page
 
-from cms.models import HomePage, NewsIndexPage, NewsPage, StandardPage
+from cms.models import (
+    ConsumerWarningIndexPage,
+    ConsumerWarningPage,
+    HomePage,
+    NewsIndexPage,
+    NewsPage,
+    RiskLevel,
+    StandardPage,
+)
 from consultations.models import Consultation, Mode, Slot
 from enterprises.models import Enterprise, Membership
 from events.models import ActivityPage, ActivityType, OpenDayIndexPage, Registration, Session
@@ -116,6 +124,28 @@ class NewsPageFactory(PageFactory):
     date = factory.LazyFunction(datetime.date.today)
     summary = "检验检测机构开放日活动顺利举行。"
     body = factory.LazyFunction(lambda: paragraph("<p>检验检测机构向公众开放实验室。</p>"))
+
+
+class ConsumerWarningIndexPageFactory(PageFactory):
+    class Meta:
+        model = ConsumerWarningIndexPage
+
+    title = "消费提示"
+    slug = "consumer-warnings"
+
+
+class ConsumerWarningPageFactory(PageFactory):
+    class Meta:
+        model = ConsumerWarningPage
+
+    title = factory.Sequence(lambda n: f"消费提示{n}")
+    slug = factory.Sequence(lambda n: f"warning-{n}")
+    date = factory.LazyFunction(datetime.date.today)
+    product_category = "children"
+    risk_level = RiskLevel.MEDIUM
+    summary = "选购儿童用品时请留意警示标识。"
+    advice = "查看产品标识\n保留购物凭证"
+    body = factory.LazyFunction(lambda: paragraph("<p>请到正规渠道购买。</p>"))
 
 
 class OpenDayIndexPageFactory(PageFactory):
