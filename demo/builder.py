@@ -21,13 +21,22 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Locale, Page, Revision, Site
 
-from cms.models import HomePage, NewsIndexPage, NewsPage, SiteSettings, StandardPage
+from cms.models import (
+    ConsumerWarningIndexPage,
+    ConsumerWarningPage,
+    HomePage,
+    NewsIndexPage,
+    NewsPage,
+    SiteSettings,
+    StandardPage,
+)
 from consultations.models import Availability, Consultation, Mode, Slot
 from consultations.services.availability import slots_generate
 from demo import content_events as ev
 from demo import content_news as news_content
 from demo import content_people as people
 from demo import content_site as site_content
+from demo import content_warnings as warnings_content
 from demo.history import history_build
 from demo.images import ensure_images
 from demo.pages import Tally, stream, upsert_page, upsert_snippet, upsert_translation
@@ -236,6 +245,7 @@ class _Builder:
             ("institutions", site_content.INSTITUTION_INDEX, InstitutionIndexPage),
             ("experts", site_content.EXPERT_ROSTER, ExpertRosterPage),
             ("news", site_content.NEWS_INDEX, NewsIndexPage),
+            ("warnings", warnings_content.INDEX, ConsumerWarningIndexPage),
         ):
             self.pair(
                 key=key,
@@ -256,6 +266,24 @@ class _Builder:
                 common={},
                 zh={**spec["zh"], "body": stream(f"{slug}-zh", spec["zh"]["body"])},
                 en={**spec["en"], "body": stream(f"{slug}-en", spec["en"]["body"])},
+            )
+
+    def consumer_warnings(self) -> None:
+        for spec in warnings_content.WARNINGS:
+            slug = spec["slug"]
+            common = {
+                "date": spec["date"],
+                "product_category": spec["product_category"],
+                "risk_level": spec["risk_level"],
+            }
+            self.pair(
+                key=f"warning:{slug}",
+                parent_key="warnings",
+                model=ConsumerWarningPage,
+                slug=slug,
+                common=common,
+                zh={**spec["zh"], "body": stream(f"warning-{slug}-zh", spec["zh"]["body"])},
+                en={**spec["en"], "body": stream(f"warning-{slug}-en", spec["en"]["body"])},
             )
 
     def institutions(self) -> None:
@@ -328,6 +356,10 @@ class _Builder:
                 if spec["institution"]
                 else (None, None)
             )
+            warnings = [
+                self.pages[f"warning:{slug}"]
+                for slug in warnings_content.ACTIVITY_WARNINGS.get(spec["slug"], [])
+            ]
             common = {
                 "activity_type": spec["activity_type"],
                 "district": spec["district"],
@@ -342,8 +374,16 @@ class _Builder:
                 model=ActivityPage,
                 slug=spec["slug"],
                 common=common,
-                zh={**spec["zh"], "institution": inst_zh},
-                en={**spec["en"], "institution": inst_en},
+                zh={
+                    **spec["zh"],
+                    "institution": inst_zh,
+                    "related_warnings": [w[0] for w in warnings],
+                },
+                en={
+                    **spec["en"],
+                    "institution": inst_en,
+                    "related_warnings": [w[1] for w in warnings],
+                },
                 children=set_sessions,
             )
 
@@ -632,6 +672,7 @@ class _Builder:
         self.experts()
         self.home()
         self.sections()
+        self.consumer_warnings()
         self.institutions()
         self.activities()
         self.registrations()
@@ -664,6 +705,8 @@ def demo_counts() -> dict[str, int]:
         ExpertRosterPage,
         NewsIndexPage,
         NewsPage,
+        ConsumerWarningIndexPage,
+        ConsumerWarningPage,
         StandardPage,
     ):
         name = model._meta.verbose_name_plural

@@ -13,7 +13,14 @@ from django.db.models import Sum
 from django.utils import timezone, translation
 from wagtail.models import Locale, Page, Revision, Site
 
-from cms.models import HomePage, NewsPage, SiteSettings, StandardPage
+from cms.models import (
+    ConsumerWarningIndexPage,
+    ConsumerWarningPage,
+    HomePage,
+    NewsPage,
+    SiteSettings,
+    StandardPage,
+)
 from consultations.models import Availability, Consultation, Mode
 from consultations.selectors import expert_next_free_slots
 from demo.builder import campaign_window, demo_counts, seed_demo
@@ -232,6 +239,30 @@ def _check_home_page_shows_each_service_tile_once(client) -> None:
         assert len(labels) == len(set(labels)), labels
 
 
+def _check_consumer_warnings(client) -> None:
+    """Warnings in both languages, their index in the main menu, and the consumer-advice
+    activity linking its warning in each language."""
+    zh, en = Locale.get_default(), Locale.objects.get(language_code="en")
+    for locale in (zh, en):
+        index = ConsumerWarningIndexPage.objects.live().get(locale=locale)
+        warnings = ConsumerWarningPage.objects.live().child_of(index)
+        assert warnings.count() == 3
+        assert {w.risk_level for w in warnings} == {"low", "medium", "high"}
+        home_html = client.get(HomePage.objects.live().get(locale=locale).url).content.decode()
+        assert f'href="{index.url}"' in home_html
+    activity = ActivityPage.objects.get(locale=zh, slug="choosing-safe-toys-and-stationery")
+    activity_en = activity.get_translation(en)
+    zh_html = client.get(activity.url).content.decode()
+    en_html = client.get(activity_en.url).content.decode()
+    assert "儿童玩具和学生文具选购提示" in zh_html
+    assert "Choosing children&#x27;s toys and school stationery" in en_html
+    assert "儿童玩具和学生文具选购提示" not in en_html
+    with translation.override("zh-hans"):
+        from cms.search import site_search
+
+        assert any("电动自行车" in hit.title for hit in site_search(query="充电器"))
+
+
 def test_seed_demo_builds_a_complete_bilingual_site(client, django_capture_on_commit_callbacks):
     # Seeding takes seconds, so one run serves all the checks of what it builds.
     # The search index is updated by tasks enqueued on commit.
@@ -247,6 +278,7 @@ def test_seed_demo_builds_a_complete_bilingual_site(client, django_capture_on_co
     _check_real_experts_neutral_and_one_service_location()
     _check_pages_found_by_search()
     _check_home_page_shows_each_service_tile_once(client)
+    _check_consumer_warnings(client)
 
 
 def test_seed_demo_run_twice_duplicates_nothing_and_if_empty_skips():
