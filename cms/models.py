@@ -363,7 +363,7 @@ class ConsumerWarningPage(BasePage):
         *Page.content_panels,
         MultiFieldPanel(
             [FieldPanel("date"), FieldPanel("product_category"), FieldPanel("risk_level")],
-            heading=_("Warning"),
+            heading=_("Warning details"),
         ),
         FieldPanel("summary"),
         FieldPanel("advice"),

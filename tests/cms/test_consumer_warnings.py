@@ -7,6 +7,7 @@ import datetime
 import re
 
 import pytest
+from django.urls import reverse
 
 from cms.models import ConsumerWarningIndexPage, ConsumerWarningPage, NewsPage, RiskLevel
 from tests import factories
@@ -182,3 +183,22 @@ def test_site_search_finds_a_warning_by_a_word_of_its_summary(client, warnings):
     assert "电动自行车电池和充电器选用提示" in zh_html
     assert "儿童玩具小零件提示" not in zh_html
     assert "Choosing e-bike batteries and chargers" in en_html
+
+
+# --- Workflow -------------------------------------------------------------------------------
+
+
+def test_warnings_go_through_the_news_review_workflow(client, site_tree, editor):
+    index = factories.ConsumerWarningIndexPageFactory(parent=site_tree.zh.home)
+    draft = factories.ConsumerWarningPageFactory(parent=index, publish=False)
+    article = factories.NewsPageFactory(parent=site_tree.zh.news, publish=False)
+    client.force_login(editor)
+
+    add_form = client.get(
+        reverse("wagtailadmin_pages:add", args=("cms", "consumerwarningpage", index.pk))
+    )
+
+    assert add_form.status_code == 200
+    assert draft.get_workflow() is not None
+    assert draft.get_workflow() == article.get_workflow()
+    assert not draft.live
