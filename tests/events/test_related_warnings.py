@@ -4,6 +4,7 @@ activity page's language."""
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from tests import factories
 
@@ -40,3 +41,15 @@ def test_activity_page_without_warnings_has_no_warnings_section(client, site_tre
     activity_en = factories.translate(activity, "en", title="A lab tour")
 
     assert "activity-warnings-heading" not in client.get(activity_en.url).content.decode()
+
+
+def test_editor_picks_related_warnings_on_the_activity_form(client, site_tree, editor):
+    index = factories.ConsumerWarningIndexPageFactory(parent=site_tree.zh.home)
+    factories.ConsumerWarningPageFactory(parent=index, title="电动自行车充电安全提示")
+    activity = factories.ActivityPageFactory(parent=site_tree.zh.campaign)
+    client.force_login(editor)
+
+    html = client.get(reverse("wagtailadmin_pages:edit", args=[activity.pk])).content.decode()
+
+    assert 'name="related_warnings"' in html
+    assert "电动自行车充电安全提示" in html
