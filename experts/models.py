@@ -64,15 +64,24 @@ class InstitutionIndexPage(BasePage):
         field = request.GET.get("field", "")
         cnas = request.GET.get("cnas") == "1"
         valid_only = request.GET.get("status") == CmaStatus.VALID
+        kind = request.GET.get("kind", "")
+        kind = kind if kind in HostKind.values else ""
         context.update(
             institutions=institution_list(
-                index=self, district=district, field=field, cnas=cnas, valid_only=valid_only
+                index=self,
+                district=district,
+                field=field,
+                cnas=cnas,
+                valid_only=valid_only,
+                kind=kind,
             ),
+            current_kind=kind,
+            kind_choices=HostKind.choices,
             current_district=district,
             current_field=field,
             current_cnas=cnas,
             current_valid_only=valid_only,
-            filtered=bool(district or field or cnas or valid_only),
+            filtered=bool(district or field or cnas or valid_only or kind),
             area_groups=area_choices(),
             field_choices=Field.choices,
         )
@@ -92,12 +101,36 @@ class CmaStatus(models.TextChoices):
 CMA_STORED_STATUSES = [c for c in CmaStatus.choices if c[0] != CmaStatus.EXPIRED]
 
 
-class InstitutionPage(BasePage):
-    """A CMA-accredited testing and inspection institution."""
+class HostKind(models.TextChoices):
+    """What kind of organisation an institution page describes. Only accredited testing
+    institutions hold a CMA certificate; the others host open-day activities too
+    (an enterprise's R&D centre, a university's labs, a training base)."""
 
+    ACCREDITED = "accredited", _("Accredited testing institution")
+    ENTERPRISE_RD = "enterprise_rd", _("Enterprise R&D centre")
+    UNIVERSITY = "university", _("University or research institute")
+    TRAINING_BASE = "training_base", _("Training base")
+    OTHER = "other", _("Other host")
+
+
+class InstitutionPage(BasePage):
+    """A host of open-day activities: a CMA-accredited testing and inspection institution,
+    or another kind of host (``HostKind``) without the accreditation details."""
+
+    kind = models.CharField(
+        _("kind of host"),
+        max_length=20,
+        choices=HostKind.choices,
+        default=HostKind.ACCREDITED,
+        help_text=_(
+            "Only accredited testing institutions have a CMA certificate; the "
+            "accreditation details are required for them and shown only for them."
+        ),
+    )
     accreditation_number = models.CharField(
         _("CMA accreditation number"),
         max_length=40,
+        blank=True,
         validators=[cma_number_validate],
         help_text=_("The 12 digits of the CMA certificate, e.g. 232205110123."),
     )
@@ -153,6 +186,7 @@ class InstitutionPage(BasePage):
 
     content_panels = [
         *Page.content_panels,
+        FieldPanel("kind"),
         MultiFieldPanel(
             [
                 FieldPanel("accreditation_number"),
@@ -191,6 +225,7 @@ class InstitutionPage(BasePage):
         index.SearchField("accreditation_number"),
         index.FilterField("district"),
         index.FilterField("zone"),
+        index.FilterField("kind"),
     ]
     parent_page_types = ["experts.InstitutionIndexPage"]
     subpage_types: list[str] = []
@@ -211,17 +246,41 @@ class InstitutionPage(BasePage):
                 condition=Q(cnas_number="") | Q(cnas_accredited=True),
                 name="institution_cnas_number_needs_flag",
             ),
+            # An accredited institution is known by its CMA number; any other host has
+            # none (a host holding a CMA certificate is an accredited institution).
+            models.CheckConstraint(
+                condition=(Q(kind=HostKind.ACCREDITED) & ~Q(accreditation_number=""))
+                | (~Q(kind=HostKind.ACCREDITED) & Q(accreditation_number="")),
+                name="institution_cma_number_iff_accredited",
+            ),
         ]
 
     def clean(self):
         super().clean()
         errors = {}
+        if self.is_accredited and not self.accreditation_number:
+            errors["accreditation_number"] = _(
+                "An accredited testing institution needs its CMA certificate number."
+            )
+        if not self.is_accredited and self.accreditation_number:
+            errors["accreditation_number"] = _(
+                "Only an accredited testing institution has a CMA certificate: choose that "
+                "kind of host or leave the number empty."
+            )
         if self.cma_issued_on and self.cma_expires_on and self.cma_expires_on <= self.cma_issued_on:
             errors["cma_expires_on"] = _("The certificate must expire after the day it was issued.")
         if self.cnas_number and not self.cnas_accredited:
             errors["cnas_accredited"] = _("Tick this box when you enter a CNAS number.")
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def is_accredited(self) -> bool:
+        return self.kind == HostKind.ACCREDITED
+
+    @property
+    def kind_label(self) -> str:
+        return str(HostKind(self.kind).label)
 
     def cma_state(self, *, today: datetime.date | None = None) -> str:
         """The certificate's state as the public sees it: a valid certificate whose

@@ -15,6 +15,7 @@ from experts.models import (
     CmaStatus,
     Expert,
     ExpertRosterPage,
+    HostKind,
     InstitutionIndexPage,
     InstitutionPage,
     Lab,
@@ -50,6 +51,7 @@ def institution_list(
     field: str = "",
     cnas: bool = False,
     valid_only: bool = False,
+    kind: str = "",
     today: datetime.date | None = None,
 ) -> QuerySet[InstitutionPage]:
     """Published institutions under ``index``. ``district`` is a district or a functional
@@ -68,9 +70,11 @@ def institution_list(
         qs = qs.filter(fields__code=field)
     if cnas:
         qs = qs.filter(cnas_accredited=True)
+    if kind in HostKind.values:
+        qs = qs.filter(kind=kind)
     if valid_only:
         today = today or timezone.localdate()
-        qs = qs.filter(cma_status=CmaStatus.VALID).filter(
+        qs = qs.filter(kind=HostKind.ACCREDITED, cma_status=CmaStatus.VALID).filter(
             Q(cma_expires_on__isnull=True) | Q(cma_expires_on__gte=today)
         )
     return qs.distinct()
