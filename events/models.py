@@ -27,6 +27,7 @@ from wagtail.search import index
 from cms.models import BasePage
 from cms.selectors import consumer_warnings_in_locale
 from events.forms import ActivityPageForm
+from experts.models import HostKind
 from portal.choices import District, Zone, area_choices
 from portal.models import StateChange, TimeStampedModel
 from portal.phones import phone_mask
@@ -91,6 +92,7 @@ class OpenDayIndexPage(BasePage):
             activity_type_choices=ActivityType.choices,
             area_groups=area_choices(),
             institution_choices=institution_choices(campaign=self),
+            host_kind_choices=HostKind.choices,
             # Every day of the campaign, first to last, for the date filter.
             campaign_dates=[
                 self.start_date + datetime.timedelta(days=n)

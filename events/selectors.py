@@ -38,7 +38,7 @@ from events.models import (
     SessionQuerySet,
     SessionState,
 )
-from experts.models import InstitutionPage
+from experts.models import HostKind, InstitutionPage
 from portal.choices import area_filter
 from portal.precompiled import Precompiled
 from portal.tickets import qr_token_make
@@ -50,10 +50,13 @@ class ActivityFilters:
     activity_type: str = ""
     district: str = ""
     institution: int | None = None
+    host_kind: str = ""
 
     @property
     def active(self) -> bool:
-        return bool(self.date or self.activity_type or self.district or self.institution)
+        return bool(
+            self.date or self.activity_type or self.district or self.institution or self.host_kind
+        )
 
 
 def activity_filter_from_query(*, campaign: OpenDayIndexPage, query: Mapping) -> ActivityFilters:
@@ -66,7 +69,9 @@ def activity_filter_from_query(*, campaign: OpenDayIndexPage, query: Mapping) ->
     activity_type = query.get("type", "")
     district = query.get("district", "")
     institution_raw = str(query.get("institution", ""))
+    host_kind = query.get("host_kind", "")
     return ActivityFilters(
+        host_kind=host_kind if host_kind in HostKind.values else "",
         date=date,
         activity_type=activity_type if activity_type in ActivityType.values else "",
         district=district if area_filter(district) else "",
@@ -242,6 +247,8 @@ def activity_list(
                 "translation_key"
             )
         )
+    if filters.host_kind:
+        qs = qs.filter(institution__kind=filters.host_kind)
     if filters.date:
         qs = qs.filter(
             Exists(
