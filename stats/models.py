@@ -26,6 +26,8 @@ class SessionStat(models.Model):
     campaign_id = models.PositiveBigIntegerField()
     activity_id = models.PositiveBigIntegerField()
     institution_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # The host's kind (``experts.HostKind``) when the refresh ran; "" without a host.
+    host_kind = models.CharField(max_length=20, blank=True, default="")
     activity_type = models.CharField(max_length=20)
     district = models.CharField(max_length=20, choices=District.choices)
     zone = models.CharField(max_length=20, choices=Zone.choices, blank=True)

@@ -107,6 +107,7 @@ RATING_COLUMNS = [
 OPEN_DAY_BY = {
     "activity": _("Activity"),
     "institution": _("Institution"),
+    "host_kind": _("Kind of host"),
     "activity_type": _("Activity type"),
     "district": _("District"),
     "day": _("Day"),

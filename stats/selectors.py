@@ -37,7 +37,7 @@ from wagtail.models import Locale, Page
 from consultations.models import Consultation
 from enterprises.models import Enterprise
 from events.models import ActivityType, OpenDayIndexPage
-from experts.models import Expert, InstitutionPage
+from experts.models import Expert, HostKind, InstitutionPage
 from portal.choices import District, Field, Service, Zone, area_filter
 from ratings.kinds import UnknownKindError, kind_for
 from ratings.models import Level, Rating
@@ -59,7 +59,7 @@ OPEN_DAY_FIGURES = (
     "walk_ins",
     "no_shows",
 )
-OPEN_DAY_BREAKDOWNS = ("activity", "institution", "activity_type", "district", "day")
+OPEN_DAY_BREAKDOWNS = ("activity", "institution", "host_kind", "activity_type", "district", "day")
 CONSULTATION_BREAKDOWNS = ("service", "field", "district", "expert", "state")
 LAB_VISIT_BREAKDOWNS = ("institution", "day")
 
@@ -277,7 +277,8 @@ def open_day_headline(*, filters: StatsFilters) -> dict:
 
 
 def open_day_breakdown(*, filters: StatsFilters, by: str) -> list[dict]:
-    """The headline figures per activity, institution, activity type, district or day.
+    """The headline figures per activity, institution, kind of host, activity type,
+    district or day.
 
     Each row: ``key`` (id, code or date), ``label`` (translated) and the figures; ordered
     by day for ``day``, else by label.
@@ -299,6 +300,8 @@ def open_day_breakdown(*, filters: StatsFilters, by: str) -> list[dict]:
     if by in ("activity", "institution"):
         titles = _page_titles(keys)
         labels = {k: titles.get(k, gettext("Not specified")) for k in keys}
+    elif by == "host_kind":
+        labels = {k: _choice_label(HostKind, k) if k else gettext("Not specified") for k in keys}
     elif by == "activity_type":
         labels = {k: _choice_label(ActivityType, k) for k in keys}
     elif by == "district":
