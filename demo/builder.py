@@ -43,7 +43,14 @@ from demo.pages import Tally, stream, upsert_page, upsert_snippet, upsert_transl
 from demo.ratings import ratings_seed
 from enterprises.models import Enterprise, Membership
 from events.models import ActivityPage, OpenDayIndexPage, Registration, Session
-from experts.models import Expert, ExpertRosterPage, InstitutionIndexPage, InstitutionPage, Lab
+from experts.models import (
+    Expert,
+    ExpertRosterPage,
+    HostKind,
+    InstitutionIndexPage,
+    InstitutionPage,
+    Lab,
+)
 from labvisits.models import InstitutionContact, LabVisit, VisitSlot
 from portal.models import SectorField, ServiceType
 from portal.tickets import ticket_code_new
@@ -300,13 +307,23 @@ class _Builder:
                     rows.append(lab)
                 page.labs = rows + list(existing.values())
 
-            cma = ev.ACCREDITATION[spec["slug"]]
+            kind = spec.get("kind", HostKind.ACCREDITED)
+            # Only accredited testing institutions have a CMA certificate; other hosts
+            # (content_hosts) keep the accreditation fields empty.
+            cma = ev.ACCREDITATION.get(spec["slug"])
+            accreditation: dict = {"kind": kind, "accreditation_number": ""}
+            if cma is not None:
+                accreditation = {
+                    "kind": kind,
+                    "accreditation_number": spec["accreditation_number"],
+                    "cma_issued_on": datetime.date.fromisoformat(cma["issued"]),
+                    "cma_expires_on": datetime.date.fromisoformat(cma["expires"]),
+                    "cnas_accredited": bool(cma["cnas"]),
+                    "cnas_number": cma["cnas"],
+                }
+            scope = {"zh": cma["zh"], "en": cma["en"]} if cma else {"zh": "", "en": ""}
             common = {
-                "accreditation_number": spec["accreditation_number"],
-                "cma_issued_on": datetime.date.fromisoformat(cma["issued"]),
-                "cma_expires_on": datetime.date.fromisoformat(cma["expires"]),
-                "cnas_accredited": bool(cma["cnas"]),
-                "cnas_number": cma["cnas"],
+                **accreditation,
                 "fields": _sector_fields(spec["fields"]),
                 "district": spec["district"],
                 "zone": spec.get("zone", ""),
@@ -320,8 +337,8 @@ class _Builder:
                 model=InstitutionPage,
                 slug=spec["slug"],
                 common=common,
-                zh={**spec["zh"], "cma_scope": cma["zh"]},
-                en={**spec["en"], "cma_scope": cma["en"]},
+                zh={**spec["zh"], "cma_scope": scope["zh"]},
+                en={**spec["en"], "cma_scope": scope["en"]},
                 children=set_labs,
             )
 

@@ -7,6 +7,8 @@ end "HH:MM", capacity, maximum party size, places already taken by demo registra
 
 from __future__ import annotations
 
+from demo import content_hosts
+
 CAMPAIGN = {
     "slug_zh": "open-day",
     "zh": {
@@ -510,6 +512,8 @@ INSTITUTIONS: list[dict] = [
             },
         ],
     },
+    # Hosts that are not accredited testing institutions (no CMA certificate).
+    *content_hosts.OTHER_HOSTS,
 ]
 
 # Activities of this year's campaign. "sessions": (day, start, end, capacity, party, taken)
@@ -905,6 +909,7 @@ ACTIVITIES: list[dict] = [
             ),
         },
     },
+    content_hosts.UNIVERSITY_ACTIVITY,
 ]
 
 # Invented people for demo registrations (obviously fake phone numbers are made from these).

@@ -80,7 +80,7 @@ PAST_ACTIVITIES: list[dict] = [
     {
         "slug": "2025-airway-lab-visit",
         "activity_type": "lab_tour",
-        "institution": "banan-smart-vehicle-testing-centre",
+        "institution": "zongshen-technical-research-centre",
         "district": "banan",
         "image": "Demo: lab tour",
         "sessions": [
@@ -90,7 +90,7 @@ PAST_ACTIVITIES: list[dict] = [
         "zh": {
             "title": "走进气道实验室",
             "summary": "工程师演示气缸盖进排气道的流量测试，讲解数据如何帮助优化燃烧。",
-            "venue": "重庆巴南智联汽车检测中心 气道实验室",
+            "venue": "宗申技术研究中心 气道实验室",
             "address": _PARK["zh"],
             "audience": "企业工程师、高校师生",
             "description": "<p>每批 25 人，请按工作人员指引参观。</p>",
@@ -101,7 +101,7 @@ PAST_ACTIVITIES: list[dict] = [
                 "Engineers demonstrate flow tests of cylinder-head ports and how the data "
                 "helps optimise combustion."
             ),
-            "venue": "Airway lab, Chongqing Banan Smart Vehicle Testing Centre",
+            "venue": "Airway lab, Zongshen Technical Research Centre",
             "address": _PARK["en"],
             "audience": "Engineers from industry, university staff and students",
             "description": "<p>Groups of 25; please follow the staff.</p>",
@@ -110,7 +110,7 @@ PAST_ACTIVITIES: list[dict] = [
     {
         "slug": "2025-whole-vehicle-lab-visit",
         "activity_type": "lab_tour",
-        "institution": "banan-smart-vehicle-testing-centre",
+        "institution": "zongshen-technical-research-centre",
         "district": "banan",
         "image": "Demo: lab tour",
         "sessions": [
@@ -120,7 +120,7 @@ PAST_ACTIVITIES: list[dict] = [
         "zh": {
             "title": "走进整车实验室",
             "summary": "观看底盘测功机和环境舱中的整车性能试验。",
-            "venue": "重庆巴南智联汽车检测中心 整车实验室",
+            "venue": "宗申技术研究中心 整车实验室",
             "address": _PARK["zh"],
             "audience": "整车和零部件企业、高校师生",
             "description": "<p>试验区域有噪声，请佩戴工作人员发放的耳塞。</p>",
@@ -129,7 +129,7 @@ PAST_ACTIVITIES: list[dict] = [
             "title": "Inside the whole-vehicle lab",
             "summary": "Watch vehicle performance tests on the chassis dynamometer and in the "
             "climate chamber.",
-            "venue": "Whole-vehicle lab, Chongqing Banan Smart Vehicle Testing Centre",
+            "venue": "Whole-vehicle lab, Zongshen Technical Research Centre",
             "address": _PARK["en"],
             "audience": "Vehicle and parts makers, university staff and students",
             "description": "<p>The test area is loud: please wear the earplugs handed out.</p>",
@@ -138,7 +138,7 @@ PAST_ACTIVITIES: list[dict] = [
     {
         "slug": "2025-training-bases-opening",
         "activity_type": "matching",
-        "institution": "",
+        "institution": "zongshen-testing-training-base",
         "district": "banan",
         "image": "Demo: supply-demand matching",
         "sessions": [(datetime.date(2025, 9, 11), "15:00", "16:30", 60, 2, (47, 6, 3, 2))],

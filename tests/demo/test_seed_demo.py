@@ -26,7 +26,7 @@ from consultations.selectors import expert_next_free_slots
 from demo.builder import campaign_window, demo_counts, seed_demo
 from enterprises.models import Enterprise
 from events.models import ActivityPage, ActivityType, OpenDayIndexPage, Registration, Session
-from experts.models import Expert, InstitutionPage, Lab
+from experts.models import Expert, HostKind, InstitutionPage, Lab
 from labvisits.models import LabVisit
 from portal.choices import Service
 
@@ -263,6 +263,29 @@ def _check_consumer_warnings(client) -> None:
         assert any("电动自行车" in hit.title for hit in site_search(query="充电器"))
 
 
+def _check_hosts_beyond_accredited_institutions(client) -> None:
+    """An enterprise R&D centre, a university and a training base host activities: last
+    year's lab visits and training-base opening, and a taster class this year."""
+    zh, en = Locale.get_default(), Locale.objects.get(language_code="en")
+    hosts = InstitutionPage.objects.live().filter(locale=zh)
+    kinds = dict(hosts.values_list("slug", "kind"))
+    assert kinds["zongshen-technical-research-centre"] == HostKind.ENTERPRISE_RD
+    assert kinds["banan-university-of-technology"] == HostKind.UNIVERSITY
+    assert kinds["zongshen-testing-training-base"] == HostKind.TRAINING_BASE
+    assert not hosts.exclude(kind=HostKind.ACCREDITED).exclude(accreditation_number="").exists()
+    assert not hosts.filter(kind=HostKind.ACCREDITED, accreditation_number="").exists()
+    hosted = dict(ActivityPage.objects.filter(locale=zh).values_list("slug", "institution__kind"))
+    assert hosted["2025-airway-lab-visit"] == HostKind.ENTERPRISE_RD
+    assert hosted["2025-training-bases-opening"] == HostKind.TRAINING_BASE
+    assert hosted["university-measurement-taster"] == HostKind.UNIVERSITY
+    taster = ActivityPage.objects.get(locale=en, slug="university-measurement-taster")
+    html = client.get(taster.url).content.decode()
+    assert "Run by" in html and "(University or research institute)" in html
+    index = hosts.first().get_parent()
+    listed = client.get(index.url, {"kind": HostKind.TRAINING_BASE}).content.decode()
+    assert "宗申工业园检验检测实训基地" in listed and "重庆巴南智联汽车检测中心" not in listed
+
+
 def test_seed_demo_builds_a_complete_bilingual_site(client, django_capture_on_commit_callbacks):
     # Seeding takes seconds, so one run serves all the checks of what it builds.
     # The search index is updated by tasks enqueued on commit.
@@ -279,6 +302,7 @@ def test_seed_demo_builds_a_complete_bilingual_site(client, django_capture_on_co
     _check_pages_found_by_search()
     _check_home_page_shows_each_service_tile_once(client)
     _check_consumer_warnings(client)
+    _check_hosts_beyond_accredited_institutions(client)
 
 
 def test_seed_demo_run_twice_duplicates_nothing_and_if_empty_skips():
