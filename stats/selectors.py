@@ -537,7 +537,13 @@ def plan_progress() -> dict:
     settings (``PlanTargets``), each with its progress (a share of the target, ``None``
     without a figure)."""
     targets = PlanTargets.load()
-    on_portal = InstitutionPage.objects.live().filter(locale=Locale.get_default()).count()
+    # The plan counts CMA-accredited institutions: other hosts (R&D centres, universities,
+    # training bases) are not part of the target.
+    on_portal = (
+        InstitutionPage.objects.live()
+        .filter(locale=Locale.get_default(), kind=HostKind.ACCREDITED)
+        .count()
+    )
     regional = targets.institutions_regional
     return {
         "plan_name": targets.plan_name_en

@@ -10,7 +10,7 @@ from events.models import Registration
 from experts.models import HostKind
 from stats.models import SessionStat
 from stats.reports import OPEN_DAY_BY
-from stats.selectors import StatsFilters, open_day_breakdown
+from stats.selectors import StatsFilters, open_day_breakdown, plan_progress
 from stats.services import stats_refresh
 from tests import factories
 from tests.stats.test_selectors import DAY1, add_registrations, at
@@ -71,3 +71,7 @@ def test_open_day_attendance_by_kind_of_host(attendance):
 
 def test_the_report_has_a_sheet_by_kind_of_host():
     assert "host_kind" in OPEN_DAY_BY
+
+
+def test_only_accredited_institutions_count_against_the_plan_target(attendance):
+    assert plan_progress()["institutions_on_portal"] == 1
