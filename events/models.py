@@ -26,6 +26,7 @@ from wagtail.search import index
 
 from cms.models import BasePage
 from cms.selectors import consumer_warnings_in_locale
+from events.choices import SessionFormat
 from events.forms import ActivityPageForm
 from portal.choices import District, Zone, area_choices
 from portal.models import StateChange, TimeStampedModel
@@ -89,6 +90,7 @@ class OpenDayIndexPage(BasePage):
             filters=filters,
             activities=activity_list(campaign=self, filters=filters),
             activity_type_choices=ActivityType.choices,
+            format_choices=SessionFormat.choices,
             area_groups=area_choices(),
             institution_choices=institution_choices(campaign=self),
             # Every day of the campaign, first to last, for the date filter.
@@ -113,8 +115,9 @@ class ActivityPage(BasePage):
         related_name="activities",
     )
     summary = models.TextField(_("summary"), max_length=400)
-    venue = models.CharField(_("venue"), max_length=200)
-    address = models.CharField(_("address"), max_length=300)
+    # Optional for an activity whose sessions are all online (ActivityPageForm checks).
+    venue = models.CharField(_("venue"), max_length=200, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
     district = models.CharField(_("district"), max_length=20, choices=District.choices)
     zone = models.CharField(_("functional zone"), max_length=20, choices=Zone.choices, blank=True)
     latitude = models.DecimalField(
@@ -232,6 +235,11 @@ class ActivityPhoto(Orderable):
 PLACE_HOLDING_STATUSES = ("confirmed", "checked_in", "no_show")
 
 
+def places_left(*, capacity: int | None, taken: int) -> int | None:
+    """Places left of ``capacity`` (never below 0); None when there is no limit."""
+    return None if capacity is None else max(capacity - taken, 0)
+
+
 class SessionQuerySet(models.QuerySet["Session"]):
     def with_places(self) -> SessionQuerySet:
         """Annotate ``places_taken``: people of the registrations that hold a place."""
@@ -258,7 +266,27 @@ class Session(Orderable, TimeStampedModel):
     activity = ParentalKey(ActivityPage, on_delete=models.CASCADE, related_name="sessions")
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
-    capacity = models.PositiveIntegerField(_("places"))
+    format = models.CharField(
+        _("format"), max_length=10, choices=SessionFormat.choices, default=SessionFormat.IN_PERSON
+    )
+    # Empty means no limit: only an online session may leave it empty (a constraint).
+    capacity = models.PositiveIntegerField(
+        _("places"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for an online session without a limit."),
+    )
+    # Never shown on a public page: registrants see it on their ticket page shortly before
+    # the start (``settings.ONLINE_LINK_MINUTES_BEFORE``).
+    meeting_url = models.URLField(
+        _("meeting or live-stream link"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Online and hybrid sessions: shown only to registrants, on their ticket page, "
+            "shortly before the start."
+        ),
+    )
     registration_opens_at = models.DateTimeField(_("registration opens"), null=True, blank=True)
     registration_closes_at = models.DateTimeField(_("registration closes"), null=True, blank=True)
     max_party_size = models.PositiveSmallIntegerField(
@@ -270,6 +298,7 @@ class Session(Orderable, TimeStampedModel):
 
     panels = [
         FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
+        FieldRowPanel([FieldPanel("format"), FieldPanel("meeting_url")]),
         FieldRowPanel([FieldPanel("capacity"), FieldPanel("max_party_size")]),
         FieldRowPanel([FieldPanel("registration_opens_at"), FieldPanel("registration_closes_at")]),
         FieldPanel("note"),
@@ -284,6 +313,11 @@ class Session(Orderable, TimeStampedModel):
             ),
             models.CheckConstraint(
                 condition=Q(max_party_size__gte=1), name="session_party_size_positive"
+            ),
+            # Only an online session may be without a limit on places: a room has one.
+            models.CheckConstraint(
+                condition=Q(capacity__isnull=False) | Q(format="online"),
+                name="session_capacity_unless_online",
             ),
         ]
         indexes = [models.Index(fields=["starts_at"])]
@@ -308,8 +342,32 @@ class Session(Orderable, TimeStampedModel):
         )
 
     @property
-    def places_left(self) -> int:
-        return max(self.capacity - self.count_places_taken(), 0)
+    def is_online(self) -> bool:
+        return self.format == SessionFormat.ONLINE
+
+    @property
+    def has_link(self) -> bool:
+        """Registrants get a meeting link (online and hybrid sessions)."""
+        return self.format != SessionFormat.IN_PERSON
+
+    @property
+    def has_door(self) -> bool:
+        """Visitors come to a venue and are checked in there (in person and hybrid)."""
+        return self.format != SessionFormat.ONLINE
+
+    @property
+    def is_unlimited(self) -> bool:
+        return self.capacity is None
+
+    @property
+    def places_left(self) -> int | None:
+        """Places left, or None when the session has no limit."""
+        return places_left(capacity=self.capacity, taken=self.count_places_taken())
+
+    def fits(self, people: int, *, taken: int | None = None) -> bool:
+        """Whether ``people`` more fit (``taken``: the places taken, default counted)."""
+        taken = self.count_places_taken() if taken is None else taken
+        return self.capacity is None or taken + people <= self.capacity
 
     def registration_state(self, now=None, *, count_places: bool = True) -> str:
         """'upcoming' (not yet open), 'open', 'full', 'closed' (deadline or start passed).
@@ -323,7 +381,7 @@ class Session(Orderable, TimeStampedModel):
             self.registration_closes_at and now >= self.registration_closes_at
         ):
             return "closed"
-        if count_places and self.places_left <= 0:
+        if count_places and not self.fits(1):
             return "full"
         return "open"
 
