@@ -53,6 +53,7 @@ class ActivityPageForm(WagtailAdminPageForm):
     def _clean_session_format(form) -> bool:
         """An in-person or hybrid session needs a number of places (a room has a limit);
         returns whether the session needs the activity's venue."""
+        form.is_valid()  # the rows are cleaned after the page form: clean this one now
         data = getattr(form, "cleaned_data", None) or {}
         session_format = data.get("format") or SessionFormat.IN_PERSON
         if session_format == SessionFormat.ONLINE:

@@ -168,6 +168,12 @@ class ActivityPage(BasePage):
         FieldPanel("related_warnings"),
         InlinePanel("photos", label=_("Photos")),
         InlinePanel(
+            "recordings",
+            label=_("Recordings"),
+            heading=_("Recordings"),
+            help_text=_("Recordings of past sessions, shown on the activity page once added."),
+        ),
+        InlinePanel(
             "sessions",
             label=_("Sessions"),
             heading=_("Sessions"),
@@ -214,6 +220,7 @@ class ActivityPage(BasePage):
         context = super().get_context(request, *args, **kwargs)
         context["sessions"] = session_list_for_activity(activity=self)
         context["photos"] = activity_photo_list(activity=self)
+        context["recordings"] = list(self.recordings.all())
         context["institution"] = self.institution.localized if self.institution else None
         context["related_warnings"] = consumer_warnings_in_locale(
             warnings=self.related_warnings.all(), locale_id=self.locale_id
@@ -229,6 +236,26 @@ class ActivityPhoto(Orderable):
     caption = models.CharField(_("caption"), max_length=200, blank=True)
 
     panels = [FieldPanel("image"), FieldPanel("caption")]
+
+
+class ActivityRecording(Orderable):
+    """A recording of a session (a video page or a live-stream replay), published on the
+    activity page after the session: a link, never an embedded player that fetches a third
+    party on every view. Translated with the page (title in each language)."""
+
+    activity = ParentalKey(ActivityPage, on_delete=models.CASCADE, related_name="recordings")
+    title = models.CharField(_("title"), max_length=200)
+    recorded_on = models.DateField(_("recorded on"))
+    url = models.URLField(_("link to the recording"), max_length=500)
+
+    panels = [FieldRowPanel([FieldPanel("title"), FieldPanel("recorded_on")]), FieldPanel("url")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("recording")
+        verbose_name_plural = _("recordings")
+
+    def __str__(self) -> str:
+        return self.title
 
 
 # Registrations in these states hold places in their session.

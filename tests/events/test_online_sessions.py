@@ -326,3 +326,64 @@ def test_online_registrants_are_never_marked_no_shows(activity):
     missed.refresh_from_db()
     assert watched.status == Status.CONFIRMED
     assert missed.status == Status.NO_SHOW
+
+
+# ---- the page editor ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    client.force_login(superuser)
+    return client
+
+
+def test_the_editor_needs_places_and_a_venue_for_an_in_person_session(admin_client, activity):
+    from tests.events.test_session_editor import edit_form_data, publish_edit, session_form_prefix
+
+    session = factories.SessionFactory(activity=activity)
+    data = edit_form_data(admin_client, activity)
+    prefix = session_form_prefix(data, session)
+    data[f"{prefix}-capacity"] = ""
+    data["venue"] = ""
+
+    response = publish_edit(admin_client, activity, data)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Required for a session in person" in html
+    assert "Required: a session of this activity takes place in person." in html
+    session.refresh_from_db()
+    assert session.capacity == 30
+
+    # Online: neither is needed.
+    data[f"{prefix}-format"] = "online"
+    data[f"{prefix}-meeting_url"] = MEETING
+    data["address"] = ""
+    response = publish_edit(admin_client, activity, data)
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert (session.format, session.capacity, session.meeting_url) == ("online", None, MEETING)
+    activity.refresh_from_db()
+    assert activity.venue == ""
+
+
+# ---- recordings ---------------------------------------------------------------------------
+
+
+def test_recordings_are_shown_on_the_activity_page_once_added(client, activity):
+    from events.models import ActivityRecording
+
+    activity.recordings = [
+        ActivityRecording(
+            title="2025 年检测云课堂",
+            recorded_on=datetime.date(2025, 9, 18),
+            url="https://video.example.com/cloud/2025",
+        )
+    ]
+    activity.save_revision().publish()
+
+    html = client.get(activity.url).content.decode()
+
+    assert "2025 年检测云课堂" in html
+    assert 'href="https://video.example.com/cloud/2025"' in html
+    assert 'datetime="2025-09-18"' in html
