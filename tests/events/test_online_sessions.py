@@ -258,6 +258,7 @@ def test_the_ticket_email_points_to_the_ticket_page_not_the_meeting(activity, ma
     (message,) = mailoutbox
     assert MEETING not in message.body
     assert "线上链接将在开始前不久显示在您的报名凭证页面上" in message.body
+    assert "您已报名成功。线上链接" in message.body and "入场时出示" not in message.body
 
 
 def test_the_text_reminder_of_an_online_session_links_the_ticket_page_only(activity, settings):
