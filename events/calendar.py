@@ -25,6 +25,7 @@ from django.utils.translation import ngettext
 from icalendar import Alarm, Calendar, Event, vDuration
 from wagtail.models import Page
 
+from events.choices import SessionFormat
 from events.models import ActivityPage, OpenDayIndexPage, Registration, Session
 from events.selectors import (
     activity_in_language,
@@ -255,7 +256,7 @@ def _public_session_event(session: Session, *, page: ActivityPage, page_url: str
 
 def _location(page: ActivityPage, session: Session) -> str:
     if session.is_online:
-        return _("Online")
+        return str(SessionFormat.ONLINE.label)
     venue = _("%(venue)s, %(address)s") % {"venue": page.venue, "address": page.address}
     if session.has_link:
         return _("%(venue)s, and online") % {"venue": venue}
