@@ -42,7 +42,8 @@ from demo.images import ensure_images
 from demo.pages import Tally, stream, upsert_page, upsert_snippet, upsert_translation
 from demo.ratings import ratings_seed
 from enterprises.models import Enterprise, Membership
-from events.models import ActivityPage, OpenDayIndexPage, Registration, Session
+from events.choices import SessionFormat
+from events.models import ActivityPage, ActivityRecording, OpenDayIndexPage, Registration, Session
 from experts.models import (
     Expert,
     ExpertRosterPage,
@@ -348,7 +349,9 @@ class _Builder:
         opens = _at(self.today - datetime.timedelta(days=7), "09:00")
         for spec in ev.ACTIVITIES:
 
-            def set_sessions(page, sessions=spec["sessions"]):
+            def set_sessions(page, sessions=spec["sessions"], spec=spec):
+                fmt = spec.get("format", SessionFormat.IN_PERSON)
+                meeting_url = spec.get("meeting_url", "")
                 existing = {s.sort_order: s for s in page.sessions.all()} if page.pk else {}
                 rows = []
                 for order, (day, start, end, capacity, party, _taken) in enumerate(sessions):
@@ -357,10 +360,15 @@ class _Builder:
                     if session is None:
                         session = Session()
                     session.sort_order = order
+                    session.format = fmt
+                    session.meeting_url = meeting_url
                     session.starts_at = _at(date, start)
                     session.ends_at = _at(date, end)
-                    # Never below the places real registrations already hold.
-                    session.capacity = max(capacity, session.count_places_taken())
+                    # Never below the places real registrations already hold; None: no
+                    # limit (online).
+                    session.capacity = (
+                        None if capacity is None else max(capacity, session.count_places_taken())
+                    )
                     session.max_party_size = party
                     session.registration_opens_at = opens
                     session.registration_closes_at = _at(date - datetime.timedelta(days=1), "18:00")
@@ -403,6 +411,28 @@ class _Builder:
                 },
                 children=set_sessions,
             )
+            if spec.get("recordings"):
+                self._set_recordings(spec["slug"], spec["recordings"])
+
+    def _set_recordings(self, slug: str, recordings: list[dict]) -> None:
+        """The activity's recordings in each language, published only when they changed."""
+        for page, language in zip(self.pages[f"activity:{slug}"], ("zh", "en"), strict=True):
+            wanted = [
+                (r[language], datetime.date.fromisoformat(r["recorded_on"]), r["url"])
+                for r in recordings
+            ]
+            existing = list(page.recordings.all())
+            if [(r.title, r.recorded_on, r.url) for r in existing] == wanted:
+                self.tally.record("recording", "unchanged")
+                continue
+            rows = []
+            for order, (title, day, url) in enumerate(wanted):
+                row = existing[order] if order < len(existing) else ActivityRecording()
+                row.sort_order, row.title, row.recorded_on, row.url = order, title, day, url
+                rows.append(row)
+            page.recordings = rows
+            page.save_revision().publish()
+            self.tally.record("recording", "updated")
 
     def registrations(self) -> None:
         phone_numbers = itertools.count(1)
@@ -426,7 +456,7 @@ class _Builder:
             self.tally.record("registration", "unchanged")
             return
         # Never overbook: real registrations may have arrived since the last run.
-        if session.count_places_taken() + party > session.capacity:
+        if not session.fits(party):
             return
         own = n == 1 and visitor is not None
         surname = ev.SURNAMES[n % len(ev.SURNAMES)]

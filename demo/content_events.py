@@ -636,6 +636,56 @@ ACTIVITIES: list[dict] = [
         },
     },
     {
+        # Online: no venue, no limit on places (capacity None), the meeting link on the
+        # registrants' ticket pages only; a recording of last year's classroom.
+        "slug": "testing-cloud-classroom",
+        "activity_type": "lecture",
+        "institution": "",
+        "district": "banan",
+        "latitude": None,
+        "longitude": None,
+        "image": "Demo: lecture",
+        "format": "online",
+        "meeting_url": "https://meeting.example.com/j/2026-0918-cloud",
+        "sessions": [(4, "19:30", "20:30", None, 1, 12)],
+        "recordings": [
+            {
+                "recorded_on": "2025-09-18",
+                "url": "https://video.example.com/cloud-classroom/2025",
+                "zh": "2025 年检测云课堂：读懂一份检验检测报告",
+                "en": "2025 testing cloud classroom: how to read a test report",
+            },
+        ],
+        "zh": {
+            "title": "检测云课堂：线上科普直播",
+            "summary": (
+                "检测工程师在线讲解如何看懂检验检测报告、如何辨别 CMA 标志，直播中可在线提问。"
+            ),
+            "venue": "",
+            "address": "",
+            "audience": "市民、中小企业质量负责人和学生",
+            "description": (
+                "<p>云课堂通过网络直播进行，无需到场。报名后，直播链接会在开始前半小时"
+                "显示在您的报名凭证页面上；往期课堂的回放见本页下方。</p>"
+            ),
+        },
+        "en": {
+            "title": "Testing cloud classroom: an online live lecture",
+            "summary": (
+                "Testing engineers explain online how to read a test report and how to "
+                "recognise the CMA mark; questions are welcome during the live stream."
+            ),
+            "venue": "",
+            "address": "",
+            "audience": "Residents, quality managers of small firms and students",
+            "description": (
+                "<p>The classroom is streamed live: no need to travel. After registering, "
+                "the link appears on your ticket page half an hour before the start; "
+                "recordings of earlier classrooms are further down this page.</p>"
+            ),
+        },
+    },
+    {
         "slug": "baxin-expert-clinic",
         "activity_type": "clinic",
         "institution": "",

@@ -42,16 +42,19 @@ def _key(session_id: int) -> str:
 class Availability:
     """Places of one session as last counted under its lock."""
 
-    capacity: int
+    capacity: int | None  # None: no limit
     places_taken: int
 
     @property
-    def places_left(self) -> int:
+    def places_left(self) -> int | None:
+        if self.capacity is None:
+            return None
         return max(self.capacity - self.places_taken, 0)
 
     def refuses(self, party_size: int) -> bool:
         """Whether a party of ``party_size`` certainly finds no places (as last counted)."""
-        return party_size > self.places_left
+        left = self.places_left
+        return left is not None and party_size > left
 
 
 def availability_get(session_id: int) -> Availability | None:
@@ -68,11 +71,12 @@ def availability_get(session_id: int) -> Availability | None:
     return Availability(capacity=value[0], places_taken=value[1])
 
 
-def availability_store(*, session_id: int, capacity: int, places_taken: int) -> None:
+def availability_store(*, session_id: int, capacity: int | None, places_taken: int) -> None:
     """Remember places counted under the session's lock (call after the commit), when they
     say the session is full: the view is only ever used to refuse, so places left need no
     entry (and a registration that leaves some costs no round trip to the cache)."""
-    if settings.AVAILABILITY_SECONDS <= 0 or places_taken < capacity:
+    # A session without a limit is never full: nothing to remember.
+    if settings.AVAILABILITY_SECONDS <= 0 or capacity is None or places_taken < capacity:
         return
     try:
         cache.set(_key(session_id), (capacity, places_taken), settings.AVAILABILITY_SECONDS)
@@ -80,7 +84,9 @@ def availability_store(*, session_id: int, capacity: int, places_taken: int) -> 
         logger.warning("availability: store failed: %s", type(exc).__name__)
 
 
-def availability_store_on_commit(*, session_id: int, capacity: int, places_taken: int) -> None:
+def availability_store_on_commit(
+    *, session_id: int, capacity: int | None, places_taken: int
+) -> None:
     transaction.on_commit(
         lambda: availability_store(
             session_id=session_id, capacity=capacity, places_taken=places_taken

@@ -25,6 +25,7 @@ from django.utils.translation import ngettext
 from icalendar import Alarm, Calendar, Event, vDuration
 from wagtail.models import Page
 
+from events.choices import SessionFormat
 from events.models import ActivityPage, OpenDayIndexPage, Registration, Session
 from events.selectors import (
     activity_in_language,
@@ -84,7 +85,13 @@ def registration_ics(*, registration: Registration, language: str | None = None)
             prodid=PRODID, method="CANCEL" if cancelled else "PUBLISH", spans=[session]
         )
         event = _session_event(
-            session, page=page, page_url=_page_url(page), uid=_registration_uid(registration)
+            session,
+            page=page,
+            page_url=_page_url(page),
+            uid=_registration_uid(registration),
+            # An online session's place is the ticket page (the link appears there); the
+            # meeting link itself is never written into a file that may be forwarded.
+            url=manage_url if session.has_link else "",
         )
         if cancelled:
             event.add("summary", _("Cancelled: %(title)s") % {"title": title})
@@ -111,7 +118,9 @@ def registration_ics(*, registration: Registration, language: str | None = None)
         )
         if session.note:
             lines.append(_("Note: %(note)s") % {"note": session.note})
-        lines.append(_("Address: %(location)s") % {"location": _location(page)})
+        lines.append(_("Address: %(location)s") % {"location": _location(page, session)})
+        if session.has_link:
+            lines.append(_("The online link will be on your ticket page shortly before the start."))
         lines.append(_("View, change or cancel your registration: %(url)s") % {"url": manage_url})
         event.add("description", "\n".join(lines))
         event.add("status", _STATUS.get(registration.status, "CONFIRMED"))
@@ -202,17 +211,22 @@ def _name(calendar: Calendar, name: str, *, description: str = "") -> None:
         calendar.add("x-wr-caldesc", description)
 
 
-def _session_event(session: Session, *, page: ActivityPage, page_url: str, uid: str) -> Event:
-    """The event's time, place and link; the caller adds summary and description."""
+def _session_event(
+    session: Session, *, page: ActivityPage, page_url: str, uid: str, url: str = ""
+) -> Event:
+    """The event's time, place and link (``url``, else the session on its page); the caller
+    adds summary and description."""
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", timezone.now())
     event.add("dtstart", local_time(session.starts_at))
     event.add("dtend", local_time(session.ends_at))
-    event.add("location", _location(page))
-    if page.latitude is not None and page.longitude is not None:
+    event.add("location", _location(page, session))
+    if session.has_door and page.latitude is not None and page.longitude is not None:
         event.add("geo", (float(page.latitude), float(page.longitude)))
-    if page_url:
+    if url:
+        event.add("url", url)
+    elif page_url:
         event.add("url", f"{page_url}#session-{session.pk}")
     return event
 
@@ -240,14 +254,29 @@ def _public_session_event(session: Session, *, page: ActivityPage, page_url: str
     return event
 
 
-def _location(page: ActivityPage) -> str:
-    return _("%(venue)s, %(address)s") % {"venue": page.venue, "address": page.address}
+def _location(page: ActivityPage, session: Session) -> str:
+    if session.is_online:
+        return str(SessionFormat.ONLINE.label)
+    venue = _("%(venue)s, %(address)s") % {"venue": page.venue, "address": page.address}
+    if session.has_link:
+        return _("%(venue)s, and online") % {"venue": venue}
+    return venue
 
 
 def _reminder(session: Session, *, title: str, page: ActivityPage) -> Alarm:
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("trigger", -REMINDER_BEFORE)
+    if session.is_online:
+        alarm.add(
+            "description",
+            _("Reminder: %(title)s starts online at %(time)s. The link is on your ticket page.")
+            % {
+                "title": title,
+                "time": date_format(local_time(session.starts_at), "TIME_FORMAT"),
+            },
+        )
+        return alarm
     alarm.add(
         "description",
         _("Reminder: %(title)s starts at %(time)s at %(venue)s. Bring your ticket code.")

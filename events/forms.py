@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin.forms import WagtailAdminPageForm
 
+from events.choices import SessionFormat
 from portal.forms import NameField, PlainErrorsMixin
 from portal.phones import InvalidPhone, phone_normalise
 from verification.forms import code_field
@@ -20,8 +21,11 @@ class ActivityPageForm(WagtailAdminPageForm):
         formset = self.formsets.get("sessions")
         if formset is None:
             return cleaned
+        needs_venue = False
         for form in formset.forms:
             session = form.instance
+            if not _marked_for_deletion(form):
+                needs_venue |= self._clean_session_format(form)
             if not session.pk or not _marked_for_deletion(form):
                 continue
             if session.registrations.exists():
@@ -36,7 +40,29 @@ class ActivityPageForm(WagtailAdminPageForm):
                     None,
                     _("A session with registrations cannot be deleted (see the sessions below)."),
                 )
+        if needs_venue and not (cleaned.get("venue") and cleaned.get("address")):
+            for name in ("venue", "address"):
+                if not cleaned.get(name):
+                    self.add_error(
+                        name,
+                        _("Required: a session of this activity takes place in person."),
+                    )
         return cleaned
+
+    @staticmethod
+    def _clean_session_format(form) -> bool:
+        """An in-person or hybrid session needs a number of places (a room has a limit);
+        returns whether the session needs the activity's venue."""
+        form.is_valid()  # the rows are cleaned after the page form: clean this one now
+        data = getattr(form, "cleaned_data", None) or {}
+        session_format = data.get("format") or SessionFormat.IN_PERSON
+        if session_format == SessionFormat.ONLINE:
+            return False
+        if data and data.get("capacity") is None and "capacity" not in form.errors:
+            form.add_error(
+                "capacity", _("Required for a session in person: the places in the room.")
+            )
+        return bool(data)
 
 
 def _marked_for_deletion(form) -> bool:

@@ -26,6 +26,7 @@ from wagtail.search import index
 
 from cms.models import BasePage
 from cms.selectors import consumer_warnings_in_locale
+from events.choices import SessionFormat
 from events.forms import ActivityPageForm
 from experts.models import HostKind
 from portal.choices import District, Zone, area_choices
@@ -90,6 +91,7 @@ class OpenDayIndexPage(BasePage):
             filters=filters,
             activities=activity_list(campaign=self, filters=filters),
             activity_type_choices=ActivityType.choices,
+            format_choices=SessionFormat.choices,
             area_groups=area_choices(),
             institution_choices=institution_choices(campaign=self),
             host_kind_choices=HostKind.choices,
@@ -115,8 +117,9 @@ class ActivityPage(BasePage):
         related_name="activities",
     )
     summary = models.TextField(_("summary"), max_length=400)
-    venue = models.CharField(_("venue"), max_length=200)
-    address = models.CharField(_("address"), max_length=300)
+    # Optional for an activity whose sessions are all online (ActivityPageForm checks).
+    venue = models.CharField(_("venue"), max_length=200, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
     district = models.CharField(_("district"), max_length=20, choices=District.choices)
     zone = models.CharField(_("functional zone"), max_length=20, choices=Zone.choices, blank=True)
     latitude = models.DecimalField(
@@ -167,6 +170,12 @@ class ActivityPage(BasePage):
         FieldPanel("related_warnings"),
         InlinePanel("photos", label=_("Photos")),
         InlinePanel(
+            "recordings",
+            label=_("Recordings"),
+            heading=_("Recordings"),
+            help_text=_("Recordings of past sessions, shown on the activity page once added."),
+        ),
+        InlinePanel(
             "sessions",
             label=_("Sessions"),
             heading=_("Sessions"),
@@ -213,6 +222,7 @@ class ActivityPage(BasePage):
         context = super().get_context(request, *args, **kwargs)
         context["sessions"] = session_list_for_activity(activity=self)
         context["photos"] = activity_photo_list(activity=self)
+        context["recordings"] = list(self.recordings.all())
         context["institution"] = self.institution.localized if self.institution else None
         context["related_warnings"] = consumer_warnings_in_locale(
             warnings=self.related_warnings.all(), locale_id=self.locale_id
@@ -230,8 +240,33 @@ class ActivityPhoto(Orderable):
     panels = [FieldPanel("image"), FieldPanel("caption")]
 
 
+class ActivityRecording(Orderable):
+    """A recording of a session (a video page or a live-stream replay), published on the
+    activity page after the session: a link, never an embedded player that fetches a third
+    party on every view. Translated with the page (title in each language)."""
+
+    activity = ParentalKey(ActivityPage, on_delete=models.CASCADE, related_name="recordings")
+    title = models.CharField(_("title"), max_length=200)
+    recorded_on = models.DateField(_("recorded on"))
+    url = models.URLField(_("link to the recording"), max_length=500)
+
+    panels = [FieldRowPanel([FieldPanel("title"), FieldPanel("recorded_on")]), FieldPanel("url")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("recording")
+        verbose_name_plural = _("recordings")
+
+    def __str__(self) -> str:
+        return self.title
+
+
 # Registrations in these states hold places in their session.
 PLACE_HOLDING_STATUSES = ("confirmed", "checked_in", "no_show")
+
+
+def places_left(*, capacity: int | None, taken: int) -> int | None:
+    """Places left of ``capacity`` (never below 0); None when there is no limit."""
+    return None if capacity is None else max(capacity - taken, 0)
 
 
 class SessionQuerySet(models.QuerySet["Session"]):
@@ -260,7 +295,27 @@ class Session(Orderable, TimeStampedModel):
     activity = ParentalKey(ActivityPage, on_delete=models.CASCADE, related_name="sessions")
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
-    capacity = models.PositiveIntegerField(_("places"))
+    format = models.CharField(
+        _("format"), max_length=10, choices=SessionFormat.choices, default=SessionFormat.IN_PERSON
+    )
+    # Empty means no limit: only an online session may leave it empty (a constraint).
+    capacity = models.PositiveIntegerField(
+        _("places"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for an online session without a limit."),
+    )
+    # Never shown on a public page: registrants see it on their ticket page shortly before
+    # the start (``settings.ONLINE_LINK_MINUTES_BEFORE``).
+    meeting_url = models.URLField(
+        _("meeting or live-stream link"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Online and hybrid sessions: shown only to registrants, on their ticket page, "
+            "shortly before the start."
+        ),
+    )
     registration_opens_at = models.DateTimeField(_("registration opens"), null=True, blank=True)
     registration_closes_at = models.DateTimeField(_("registration closes"), null=True, blank=True)
     max_party_size = models.PositiveSmallIntegerField(
@@ -272,6 +327,7 @@ class Session(Orderable, TimeStampedModel):
 
     panels = [
         FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
+        FieldRowPanel([FieldPanel("format"), FieldPanel("meeting_url")]),
         FieldRowPanel([FieldPanel("capacity"), FieldPanel("max_party_size")]),
         FieldRowPanel([FieldPanel("registration_opens_at"), FieldPanel("registration_closes_at")]),
         FieldPanel("note"),
@@ -286,6 +342,11 @@ class Session(Orderable, TimeStampedModel):
             ),
             models.CheckConstraint(
                 condition=Q(max_party_size__gte=1), name="session_party_size_positive"
+            ),
+            # Only an online session may be without a limit on places: a room has one.
+            models.CheckConstraint(
+                condition=Q(capacity__isnull=False) | Q(format="online"),
+                name="session_capacity_unless_online",
             ),
         ]
         indexes = [models.Index(fields=["starts_at"])]
@@ -310,8 +371,32 @@ class Session(Orderable, TimeStampedModel):
         )
 
     @property
-    def places_left(self) -> int:
-        return max(self.capacity - self.count_places_taken(), 0)
+    def is_online(self) -> bool:
+        return self.format == SessionFormat.ONLINE
+
+    @property
+    def has_link(self) -> bool:
+        """Registrants get a meeting link (online and hybrid sessions)."""
+        return self.format != SessionFormat.IN_PERSON
+
+    @property
+    def has_door(self) -> bool:
+        """Visitors come to a venue and are checked in there (in person and hybrid)."""
+        return self.format != SessionFormat.ONLINE
+
+    @property
+    def is_unlimited(self) -> bool:
+        return self.capacity is None
+
+    @property
+    def places_left(self) -> int | None:
+        """Places left, or None when the session has no limit."""
+        return places_left(capacity=self.capacity, taken=self.count_places_taken())
+
+    def fits(self, people: int, *, taken: int | None = None) -> bool:
+        """Whether ``people`` more fit (``taken``: the places taken, default counted)."""
+        taken = self.count_places_taken() if taken is None else taken
+        return self.capacity is None or taken + people <= self.capacity
 
     def registration_state(self, now=None, *, count_places: bool = True) -> str:
         """'upcoming' (not yet open), 'open', 'full', 'closed' (deadline or start passed).
@@ -325,7 +410,7 @@ class Session(Orderable, TimeStampedModel):
             self.registration_closes_at and now >= self.registration_closes_at
         ):
             return "closed"
-        if count_places and self.places_left <= 0:
+        if count_places and not self.fits(1):
             return "full"
         return "open"
 

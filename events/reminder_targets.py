@@ -43,6 +43,9 @@ class RegistrationTarget(ReminderTarget):
         TextTemplate("notice_changed", ("activity", "date", "time", "link")),
         TextTemplate("notice_cancelled", ("activity", "date", "time")),
         TextTemplate("reminder_registration", ("activity", "date", "time", "code", "link")),
+        # An online session's reminder: the link to the ticket page, where the meeting
+        # link appears; never the meeting link itself in a text message.
+        TextTemplate("reminder_registration_online", ("activity", "date", "time", "link")),
     )
 
     def starts_at(self, target: Registration) -> datetime.datetime:
@@ -124,6 +127,11 @@ class RegistrationTarget(ReminderTarget):
                 kind=MESSAGE_KINDS[reminder.purpose],
                 hours=hours,
             )
+
+    def sms_template(self, reminder: Reminder, *, context: dict) -> str:
+        if context["session"].has_link:
+            return "reminder_registration_online"
+        return self.template
 
     def sms_params(
         self, reminder: Reminder, *, template: str, context: dict

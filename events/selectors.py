@@ -27,6 +27,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from wagtail.models import Locale, Page
 
+from events.choices import SessionFormat
 from events.models import (
     PLACE_HOLDING_STATUSES,
     ActivityPage,
@@ -51,11 +52,17 @@ class ActivityFilters:
     district: str = ""
     institution: int | None = None
     host_kind: str = ""
+    format: str = ""  # a SessionFormat: activities with a session of that format
 
     @property
     def active(self) -> bool:
         return bool(
-            self.date or self.activity_type or self.district or self.institution or self.host_kind
+            self.date
+            or self.activity_type
+            or self.district
+            or self.institution
+            or self.host_kind
+            or self.format
         )
 
 
@@ -70,8 +77,10 @@ def activity_filter_from_query(*, campaign: OpenDayIndexPage, query: Mapping) ->
     district = query.get("district", "")
     institution_raw = str(query.get("institution", ""))
     host_kind = query.get("host_kind", "")
+    session_format = query.get("format", "")
     return ActivityFilters(
         host_kind=host_kind if host_kind in HostKind.values else "",
+        format=session_format if session_format in SessionFormat.values else "",
         date=date,
         activity_type=activity_type if activity_type in ActivityType.values else "",
         district=district if area_filter(district) else "",
@@ -221,7 +230,9 @@ def activity_list(
         .prefetch_related("cover_image__renditions")
         .annotate(
             next_start=Subquery(shown.values("starts_at")[:1]),
+            # None: the session has no limit on places (online).
             next_places_left=Subquery(shown.values("places")[:1], output_field=IntegerField()),
+            next_format=Subquery(shown.values("format")[:1]),
             session_count=Coalesce(
                 Subquery(
                     _sessions_of(OuterRef("translation_key"), default_locale_id=default_locale_id)
@@ -249,6 +260,14 @@ def activity_list(
         )
     if filters.host_kind:
         qs = qs.filter(institution__kind=filters.host_kind)
+    if filters.format:
+        qs = qs.filter(
+            Exists(
+                _sessions_of(
+                    OuterRef("translation_key"), default_locale_id=default_locale_id
+                ).filter(format=filters.format)
+            )
+        )
     if filters.date:
         qs = qs.filter(
             Exists(
@@ -259,6 +278,10 @@ def activity_list(
         )
     activities = list(qs)
     _attach_institutions(activities)
+    for activity in activities:  # the card says the format in words
+        activity.next_format_label = (
+            SessionFormat(activity.next_format).label if activity.next_format else ""
+        )
     return activities
 
 
@@ -472,13 +495,50 @@ def ticket_details(*, registration: Registration, language: str | None = None) -
         "activity_url": settings.SITE_URL.rstrip("/") + activity.url if activity.live else "",
         "manage_url": settings.SITE_URL.rstrip("/") + manage_path,
         "manage_path": manage_path,
-        "qr_token": qr_token_make(ticket_code) if holds_place else "",
+        # An online session has no door: nothing to show at an entrance.
+        "qr_token": qr_token_make(ticket_code) if holds_place and session.has_door else "",
         "map_url": activity.map_url,
         "holds_place": holds_place,
         # The organiser cancelled the whole session, and why (told to registrants only).
         "session_cancelled": session_cancelled,
         "cancel_reason": state.cancel_reason if session_cancelled else "",
     }
+
+
+@dataclass(frozen=True)
+class MeetingLink:
+    """The meeting link of an online or hybrid session as one registrant's ticket shows it.
+
+    ``url`` is empty until ``shows_at`` (the link is never sent or shown before), and after
+    the session ended; ``shows_at`` tells the registrant when to come back."""
+
+    url: str
+    shows_at: datetime.datetime
+    ended: bool
+
+
+def meeting_link_for(
+    *,
+    registration: Registration,
+    session_cancelled: bool = False,
+    now: datetime.datetime | None = None,
+) -> MeetingLink | None:
+    """The link a registrant's ticket page shows, or None: an in-person session, a
+    registration that holds no place (waiting, cancelled), or a cancelled session."""
+    from django.conf import settings
+
+    session = registration.session
+    holds_place = registration.status in (
+        Registration.Status.CONFIRMED,
+        Registration.Status.CHECKED_IN,
+    )
+    if not session.has_link or not holds_place or session_cancelled:
+        return None
+    now = now or timezone.now()
+    shows_at = session.starts_at - datetime.timedelta(minutes=settings.ONLINE_LINK_MINUTES_BEFORE)
+    ended = now >= session.ends_at
+    visible = shows_at <= now and not ended and bool(session.meeting_url)
+    return MeetingLink(url=session.meeting_url if visible else "", shows_at=shows_at, ended=ended)
 
 
 def session_list_for_campaign(*, campaign: OpenDayIndexPage) -> list[Session]:

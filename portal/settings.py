@@ -493,6 +493,9 @@ LAB_VISIT_NO_SHOW_GRACE_MINUTES = int(os.environ.get("LAB_VISIT_NO_SHOW_GRACE_MI
 # starts until it ends; staff with events.override_checkin may check in outside it with a
 # reason (portal/checkin.py).
 CHECKIN_OPENS_MINUTES_BEFORE = int(os.environ.get("CHECKIN_OPENS_MINUTES_BEFORE", "120"))
+# The meeting link of an online or hybrid session appears on its registrants' ticket pages
+# this many minutes before the start (and stays until the end); never on public pages.
+ONLINE_LINK_MINUTES_BEFORE = int(os.environ.get("ONLINE_LINK_MINUTES_BEFORE", "30"))
 # Booking requests allowed per signed-in user and per client IP, as "count/seconds"
 # (same cache counters as REGISTRATION_RATE_*): consultation requests to experts and
 # lab-visit requests. A refused request creates nothing.

@@ -750,7 +750,7 @@ def _sms_params(reminder: Reminder, context: dict) -> tuple[str, dict]:
     recipient's language active."""
     target = _target(reminder)
     if reminder.purpose == Reminder.Purpose.REMINDER:
-        key = target.template
+        key = target.sms_template(reminder, context=context)
     else:
         key = f"notice_{reminder.purpose}"
     starts_at, params = target.sms_params(reminder, template=key, context=context)

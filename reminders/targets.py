@@ -119,6 +119,11 @@ class ReminderTarget(ABC):
         ``template``, ``context`` and ``ics``."""
         return None
 
+    def sms_template(self, reminder: Reminder, *, context: dict) -> str:
+        """The text template of a reminder (a notice's is ``notice_<purpose>``): by default
+        ``template``; a kind may pick one of its ``text_templates`` per appointment."""
+        return self.template
+
     @abstractmethod
     def sms_params(
         self, reminder: Reminder, *, template: str, context: dict

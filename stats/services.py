@@ -90,7 +90,8 @@ def _session_stats_build(cursor: CursorWrapper) -> int:
             s_activity=F("activity_id"),
             s_day=TruncDate("starts_at", tzinfo=timezone.get_current_timezone()),
             s_starts_at=F("starts_at"),
-            s_capacity=F("capacity"),
+            # An online session without a limit adds no places (the figures count places).
+            s_capacity=Coalesce(F("capacity"), 0),
         )
         .query.sql_with_params()
     )

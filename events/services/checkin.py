@@ -28,6 +28,7 @@ from wagtail.models import Locale
 
 from events.audit import CHECKIN_OVERRIDE
 from events.availability import availability_forget_on_commit
+from events.choices import SessionFormat
 from events.exceptions import RegistrationError
 from events.models import (
     PLACE_HOLDING_STATUSES,
@@ -35,6 +36,7 @@ from events.models import (
     Registration,
     RegistrationChange,
     Session,
+    places_left,
 )
 from events.services.registration import (
     _record,
@@ -86,10 +88,16 @@ def _activity_title(activity: ActivityPage) -> str:
 
 
 def _lock_session(session_id: int) -> Session:
+    """The session, locked; refused (``online``) when it has no door to check in at."""
     locked = lock_rows(Session, [session_id], no_key=True)
     if not locked:
         raise RegistrationError(_("This session does not exist."), code="not_found")
     session = locked[0]
+    if not session.has_door:
+        # Online attendance is not a check-in: nobody arrives at a door.
+        raise RegistrationError(
+            _("This session is online: there is no check-in at a door."), code="online"
+        )
     availability_forget_on_commit([session.pk])  # a walk-in may take a place
     return session
 
@@ -124,7 +132,8 @@ def checkin_perform(
     ``error.registration``; changes nothing), ``waitlisted``, ``no_show`` (the session has
     ended; before its end a no-show is checked in as a late arrival), ``too_early`` and
     ``ended`` (outside the check-in window; the message says when it is valid),
-    ``override_forbidden`` and ``reason_required`` (an override refused). A check-in
+    ``override_forbidden`` and ``reason_required`` (an override refused), ``online`` (an
+    online session has no door). A check-in
     outside the window is written to the audit log (``events.checkin_override``).
     """
     now = now or timezone.now()
@@ -291,8 +300,8 @@ def walk_in_record(
             check_party_size(session=session, party_size=party_size)
             if phone:
                 check_phone_not_registered(session=session, phone=phone)
-            left = session.capacity - session.count_places_taken()
-            if party_size > left:
+            left = session.places_left
+            if left is not None and party_size > left:
                 raise RegistrationError(
                     _("Not enough places left for this party: %(left)d left.")
                     % {"left": max(left, 0)},
@@ -377,7 +386,7 @@ def checkin_counts(*, session_id: int) -> dict[str, int]:
         "expected": row["expected"],
         "walk_ins": row["walk_ins"],
         "waitlisted": row["waitlisted"],
-        "places_left": max(row["capacity"] - row["taken"], 0),
+        "places_left": places_left(capacity=row["capacity"], taken=row["taken"]),
     }
 
 
@@ -392,7 +401,10 @@ def registrations_mark_no_show(
     """
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(minutes=grace_minutes)
-    due = Registration.objects.filter(status=Status.CONFIRMED, session__ends_at__lt=cutoff)
+    # Online sessions have no check-in, so nobody there can be told apart from a no-show.
+    due = Registration.objects.filter(status=Status.CONFIRMED, session__ends_at__lt=cutoff).exclude(
+        session__format=SessionFormat.ONLINE
+    )
 
     def mark(ids: list[int]) -> None:
         Registration.objects.filter(pk__in=ids, status=Status.CONFIRMED).update(
@@ -443,6 +455,8 @@ def checkin_session_list(
             ends_at__gte=today - datetime.timedelta(days=past_days),
             state__cancelled_at__isnull=True,
         )
+        # Online sessions have no door.
+        .exclude(format=SessionFormat.ONLINE)
         .select_related("activity")
         .annotate(
             registered=Coalesce(

@@ -241,7 +241,7 @@ def check_phone_not_registered(*, session: Session, phone: str) -> None:
 class _NoPlace(Exception):
     """The optimistic registration found no place for its party: rolled back."""
 
-    def __init__(self, *, capacity: int, places_taken: int):
+    def __init__(self, *, capacity: int | None, places_taken: int):
         super().__init__("no place")
         self.capacity = capacity
         self.places_taken = places_taken
@@ -317,7 +317,7 @@ def _registration_confirm_optimistic(
         Session.objects.select_for_update(no_key=True).values_list("pk").get(pk=session_id)
         _load_counts_under_lock(session)
         check_session_not_cancelled(session)
-        if session.count_places_taken() > session.capacity:
+        if not session.fits(0):
             # Rolled back: the count the caller's session object keeps is without it.
             session.__dict__["places_taken"] -= party_size
             raise _NoPlace(capacity=session.capacity, places_taken=session.count_places_taken())
@@ -340,14 +340,14 @@ def _registration_create_locked(
     """Takes the session's lock first, then checks and writes: the way for a party that
     may end on the waiting list (the no-show policy, or no place left)."""
     party_size, phone = fields["party_size"], fields["phone"]
-    counted: tuple[int, int] | None = None  # (capacity, places taken) under the lock
+    counted: tuple[int | None, int] | None = None  # (capacity, places taken) under the lock
     try:
         with bounded_transaction(on_timeout=_busy):
             session = _session_for_registration(session_id, now=now, lock=True)
             counted = (session.capacity, session.count_places_taken())
             check_party_size(session=session, party_size=party_size)
             check_phone_not_registered(session=session, phone=phone)
-            fits = session.count_places_taken() + party_size <= session.capacity
+            fits = session.fits(party_size)
             if fits and restricted_until is not None:
                 if not join_waitlist:
                     raise _noshow_error(restricted_until)
@@ -533,16 +533,17 @@ def waitlist_promote(*, session: Session, by=None) -> list[Registration]:
     Each promoted registrant is e-mailed the ticket after commit and gets reminders. Nobody
     is promoted in a session the organiser cancelled (its notices are being sent).
     """
-    free = session.capacity - session.count_places_taken()
+    # No limit: everyone waiting fits (a session whose limit an editor removed).
+    free = session.places_left
     promoted: list[Registration] = []
-    if free <= 0 or session_is_cancelled(session=session):
+    if free == 0 or session_is_cancelled(session=session):
         return promoted
     availability_forget_on_commit([session.pk])
     waiting = Registration.objects.filter(
         session=session, status=Registration.Status.WAITLISTED
     ).order_by("created_at", "pk")
     for registration in waiting:
-        if registration.party_size > free:
+        if free is not None and registration.party_size > free:
             continue
         registration.status = Registration.Status.CONFIRMED
         registration.save(update_fields=["status", "updated_at"])
@@ -555,9 +556,10 @@ def waitlist_promote(*, session: Session, by=None) -> list[Registration]:
         reminders_plan_for(registration)
         registration_notify_on_commit(registration=registration, kind="promoted")
         promoted.append(registration)
-        free -= registration.party_size
-        if free == 0:
-            break
+        if free is not None:
+            free -= registration.party_size
+            if free == 0:
+                break
     return promoted
 
 
@@ -588,8 +590,8 @@ def registration_change_party_size(
         if party_size == previous:
             return registration
         confirmed = registration.status == Registration.Status.CONFIRMED
-        grows_beyond_capacity = (
-            session.count_places_taken() - previous + party_size > session.capacity
+        grows_beyond_capacity = not session.fits(
+            party_size, taken=session.count_places_taken() - previous
         )
         if confirmed and party_size > previous and grows_beyond_capacity:
             raise RegistrationError(

@@ -137,7 +137,7 @@ def registration_move(
                 registration=existing,
             )
         # Counted under the target's lock: no registration can take these places meanwhile.
-        if new_session.count_places_taken() + registration.party_size > new_session.capacity:
+        if not new_session.fits(registration.party_size):
             raise RegistrationError(
                 _("That session does not have enough places left for this party."),
                 code="full",

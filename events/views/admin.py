@@ -380,6 +380,8 @@ class CancelForm(forms.Form):
 
 class SessionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, session: Session) -> str:
+        if session.capacity is None:
+            return _("%(when)s (no limit on places)") % {"when": local_time(session.starts_at)}
         return _("%(when)s (%(left)d of %(capacity)d places left)") % {
             "when": local_time(session.starts_at),
             "left": session.places_left,

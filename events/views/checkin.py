@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from events.choices import SessionFormat
 from events.exceptions import RegistrationError
 from events.models import Registration, Session
 from events.selectors import user_is_checkin_staff
@@ -99,6 +100,11 @@ def _party_welcome(registration: Registration) -> str:
         "who": who,
         "code": registration.ticket_code,
     }
+
+
+def _door_sessions():
+    """Sessions with a door: an online session has no check-in screen."""
+    return Session.objects.select_related("activity").exclude(format=SessionFormat.ONLINE)
 
 
 def _session_url(session_id: int, query: str = "") -> str:
@@ -194,7 +200,7 @@ def checkin_home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @checkin_staff_required
 def checkin_session(request: HttpRequest, session_id: int) -> HttpResponse:
-    session = get_object_or_404(Session.objects.select_related("activity"), pk=session_id)
+    session = get_object_or_404(_door_sessions(), pk=session_id)
     return _render_session(request, session)
 
 
@@ -203,7 +209,7 @@ def checkin_session(request: HttpRequest, session_id: int) -> HttpResponse:
 def checkin_ticket(request: HttpRequest, session_id: int) -> HttpResponse:
     """Check a typed code or a scanned QR token in. After a refusal outside the check-in
     window, staff allowed to override get a form to check the ticket in with a reason."""
-    session = get_object_or_404(Session.objects.select_related("activity"), pk=session_id)
+    session = get_object_or_404(_door_sessions(), pk=session_id)
     form = TicketForm(request.POST)
     query = request.POST.get("q", "").strip()[:60]
     if not form.is_valid() or not (
@@ -254,7 +260,7 @@ def _answer(registration: Registration | None, **fields) -> CheckinAnswer:
 @checkin_staff_required
 def checkin_walk_in(request: HttpRequest, session_id: int) -> HttpResponse:
     """Record a walk-in party (checked in at once) when places remain."""
-    session = get_object_or_404(Session.objects.select_related("activity"), pk=session_id)
+    session = get_object_or_404(_door_sessions(), pk=session_id)
     form = WalkInForm(request.POST)
     if form.is_valid():
         try:

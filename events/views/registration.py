@@ -49,6 +49,7 @@ from events.notifications import registration_ticket_resend
 from events.selectors import (
     activities_in_language,
     activity_in_language,
+    meeting_link_for,
     registration_can_change,
     registration_list_for_user,
     session_for_submit,
@@ -293,7 +294,7 @@ def _waitlist_offer(request: HttpRequest, *, session_id: int) -> HttpResponse | 
     ):
         return None
     availability = availability_get(session_id)
-    if availability is None or availability.places_left > 0:
+    if availability is None or not availability.refuses(1):
         return None
     page = _waitlist_offer_page(
         request,
@@ -331,6 +332,8 @@ def _waitlist_offer_page(
         or party_size > session.max_party_size
         or session_registration_state(session=session) not in ("open", "full")
     ):
+        return None
+    if session.capacity is None:  # never full: no waiting list to offer
         return None
     session.__dict__["places_taken"] = max(session.count_places_taken(), session.capacity)
     privacy_url = _privacy_url_lazy(request)
@@ -550,6 +553,9 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         "changeable": changeable,
         "party_form": party_form,
         "waitlist_position": _waitlist_position(registration),
+        "meeting_link": meeting_link_for(
+            registration=registration, session_cancelled=details["session_cancelled"]
+        ),
         # The holder of this link is the visitor: after the visit, they rate it here too.
         "rating_prompt": rating_prompt(
             kind="open_day_visit", object_id=registration.pk, holder=True

@@ -54,7 +54,10 @@ def _check_activities_have_future_sessions() -> None:
         assert 1 <= len(sessions) <= 4
         for session in sessions:
             assert session.starts_at > now
-            assert 10 <= session.capacity <= 60
+            if session.format == "online":  # the cloud classroom: no limit
+                assert session.capacity is None and session.meeting_url
+            else:
+                assert 10 <= session.capacity <= 60
             assert 1 <= session.max_party_size <= 4
             assert session.registration_opens_at < now < session.registration_closes_at
             assert session.registration_closes_at < session.starts_at
@@ -286,6 +289,23 @@ def _check_hosts_beyond_accredited_institutions(client) -> None:
     assert "宗申工业园检验检测实训基地" in listed and "重庆巴南智联汽车检测中心" not in listed
 
 
+def _check_cloud_classroom(client) -> None:
+    """The online testing cloud classroom: one online session without a limit, its meeting
+    link never on the public page, and a recording in both languages."""
+    zh = ActivityPage.objects.live().get(
+        slug="testing-cloud-classroom", locale=Locale.get_default()
+    )
+    en = zh.get_translation(Locale.objects.get(language_code="en"))
+    (session,) = Session.objects.filter(activity=zh)
+    assert session.format == "online" and session.capacity is None
+    assert session.meeting_url.startswith("https://meeting.example.com/")
+    for page, recording_title in ((zh, "检测云课堂"), (en, "cloud classroom")):
+        html = client.get(page.url).content.decode()
+        assert session.meeting_url not in html
+        assert recording_title in html and "https://video.example.com/" in html
+    assert "线上" in client.get(zh.url).content.decode()
+
+
 def test_seed_demo_builds_a_complete_bilingual_site(client, django_capture_on_commit_callbacks):
     # Seeding takes seconds, so one run serves all the checks of what it builds.
     # The search index is updated by tasks enqueued on commit.
@@ -303,6 +323,7 @@ def test_seed_demo_builds_a_complete_bilingual_site(client, django_capture_on_co
     _check_home_page_shows_each_service_tile_once(client)
     _check_consumer_warnings(client)
     _check_hosts_beyond_accredited_institutions(client)
+    _check_cloud_classroom(client)
 
 
 def test_seed_demo_run_twice_duplicates_nothing_and_if_empty_skips():
