@@ -148,8 +148,8 @@ def test_make_run_stops_on_ctrl_c_without_a_hang_or_a_crash(tmp_path):
                 assert process.poll() is None, log.read_text()[-3000:]
                 assert time.monotonic() < deadline, log.read_text()[-3000:]
                 time.sleep(0.5)
-            with socket.create_connection(("127.0.0.1", port), timeout=30):
-                pass
+            # The web server accepts connections (raises if it does not).
+            socket.create_connection(("127.0.0.1", port), timeout=30).close()
             started = _processes_with(marker)
             assert any("celery" in p for p in started) and any("gunicorn" in p for p in started)
 
