@@ -5,6 +5,7 @@ and counts for its expert."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.urls import reverse
@@ -26,6 +27,11 @@ class ConsultationKind(RateableKind):
             Consultation.objects.select_related("expert", "requested_by")
             .filter(pk=object_id)
             .first()
+        )
+
+    def get_many(self, object_ids: Iterable[int]) -> dict[int, Consultation]:
+        return Consultation.objects.select_related("expert", "requested_by").in_bulk(
+            set(object_ids)
         )
 
     def rateable(self, obj: Consultation, *, now: datetime.datetime) -> bool:

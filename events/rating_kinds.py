@@ -6,6 +6,7 @@ activity's host institution."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.urls import reverse
@@ -13,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy
 
 from events.models import Registration
-from events.selectors import activity_in_language
+from events.selectors import activities_in_language, activity_in_language
 from events.tickets import manage_token_make
 from ratings.kinds import Asked, RateableKind
 
@@ -29,6 +30,11 @@ class OpenDayVisitKind(RateableKind):
             .first()
         )
 
+    def get_many(self, object_ids: Iterable[int]) -> dict[int, Registration]:
+        return Registration.objects.select_related("session__activity", "user").in_bulk(
+            set(object_ids)
+        )
+
     def rateable(self, obj: Registration, *, now: datetime.datetime) -> bool:
         return obj.status == Registration.Status.CHECKED_IN and obj.session.ends_at <= now
 
@@ -40,7 +46,15 @@ class OpenDayVisitKind(RateableKind):
         activity = activity_in_language(
             activity=obj.session.activity, language=translation.get_language() or ""
         )
-        return f"{activity.title} · {obj.session.starts_at:%Y-%m-%d}"
+        return _title(activity, obj)
+
+    def titles(self, object_ids: Iterable[int]) -> dict[int, str]:
+        registrations = self.get_many(object_ids)
+        shown = activities_in_language(
+            activities={r.session.activity for r in registrations.values()},
+            language=translation.get_language() or "",
+        )
+        return {pk: _title(shown[r.session.activity_id], r) for pk, r in registrations.items()}
 
     def institution_id(self, obj: Registration) -> int | None:
         return obj.session.activity.institution_id
@@ -62,3 +76,7 @@ class OpenDayVisitKind(RateableKind):
     def asked(self, obj: Registration) -> list[Asked]:
         user = obj.user if obj.user_id and obj.user.is_active and obj.user.email else None
         return [Asked(language=obj.language, user=user, email=obj.email, phone=obj.phone)]
+
+
+def _title(activity, registration: Registration) -> str:
+    return f"{activity.title} · {registration.session.starts_at:%Y-%m-%d}"

@@ -5,6 +5,7 @@ is rated once by its enterprise, and counts for the lab's institution."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.urls import reverse
@@ -28,6 +29,9 @@ class LabVisitKind(RateableKind):
             .filter(pk=object_id)
             .first()
         )
+
+    def get_many(self, object_ids: Iterable[int]) -> dict[int, LabVisit]:
+        return LabVisit.objects.select_related("slot__lab", "requested_by").in_bulk(set(object_ids))
 
     def rateable(self, obj: LabVisit, *, now: datetime.datetime) -> bool:
         return (

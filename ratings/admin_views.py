@@ -37,16 +37,40 @@ def url(name: str, *args) -> str:
     return reverse(f"{NAMESPACE}:{name}", args=args)
 
 
+# Set on the ratings of a listed page by ``rated_prefetch``: the title of the rated
+# thing, or None when it is gone.
+RATED_ATTR = "_rated_title"
+_MISSING = object()
+
+
+def rated_prefetch(ratings: list[Rating]) -> None:
+    """Fetch the titles of the rated things of ``ratings`` together, a few queries per
+    kind (``RateableKind.titles``), for ``rated_label`` to use instead of asking per row."""
+    by_kind: dict[str, list[Rating]] = {}
+    for rating in ratings:
+        by_kind.setdefault(rating.kind, []).append(rating)
+    for name, group in by_kind.items():
+        try:
+            titles = kind_for(name).titles(rating.object_id for rating in group)
+        except UnknownKindError:
+            continue
+        for rating in group:
+            setattr(rating, RATED_ATTR, titles.get(rating.object_id))
+
+
 def rated_label(rating: Rating) -> str:
     """What was rated: the kind's title of the thing, or its kind and id when it is gone."""
     try:
         kind = kind_for(rating.kind)
     except UnknownKindError:
         return f"{rating.kind} {rating.object_id}"
-    obj = kind.get(rating.object_id)
-    if obj is None:
+    title = getattr(rating, RATED_ATTR, _MISSING)
+    if title is _MISSING:
+        obj = kind.get(rating.object_id)
+        title = kind.title(obj) if obj is not None else None
+    if title is None:
         return f"{kind.label} {rating.object_id}"
-    return kind.title(obj)
+    return title
 
 
 def kind_label(rating: Rating) -> str:
@@ -78,6 +102,14 @@ class RatingFilterSet(WagtailFilterSet):
 class RatingIndexView(StaffExportMixin, generic.IndexView):
     def get_base_queryset(self):
         return Rating.objects.select_related("institution", "expert", "handled_by")
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
+        # One list of instances for the table and the prefetch (the page's queryset would
+        # build new ones each time it is read).
+        page.object_list = object_list = list(object_list)
+        rated_prefetch(object_list)
+        return paginator, page, object_list, is_paginated
 
     @cached_property
     def columns(self):

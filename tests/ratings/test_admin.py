@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.urls import reverse
 
 from ratings.models import Rating
@@ -61,3 +62,38 @@ def test_the_public_and_enterprises_do_not_see_ratings(client, world):
     client.force_login(world.member)
     response = client.get(admin_url("index"))
     assert response.status_code in (302, 403)
+
+
+@pytest.mark.parametrize("in_english", [False, True])
+def test_the_list_fetches_the_rated_services_with_a_few_queries_per_kind(
+    client, world, approver, in_english
+):
+    """Adding ratings of every kind to the page adds no query: the rated services are
+    fetched together (``RateableKind.get_many``), not one query per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_ratings(world)
+    factories.RatingFactory(
+        kind="consultation", object_id=world.consultation.pk, level=4, comment="答复及时"
+    )
+    client.force_login(english(approver) if in_english else approver)
+    lab = "Metrology lab" if in_english else "计量实验室"
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            body = client.get(admin_url("index")).content.decode()
+        assert "答复及时" in body
+        return len(captured)
+
+    before = queries()
+    for kind, thing in (
+        ("lab_visit", factories.LabVisitFactory(slot=world.lab_visit.slot)),
+        ("open_day_visit", factories.RegistrationFactory(session=world.registration.session)),
+        ("consultation", factories.ConsultationFactory()),
+    ):
+        factories.RatingFactory(kind=kind, object_id=thing.pk, level=3)
+    assert queries() == before
+    body = client.get(admin_url("index")).content.decode()
+    assert body.count(lab) >= 2  # both lab visits are named
+    assert body.count("Inside the metrology lab" if in_english else "走进计量实验室") >= 2
