@@ -266,6 +266,7 @@ def headline_groups(*, filters: StatsFilters) -> list[dict]:
     lab_visits = selectors.lab_visit_summary(filters=filters)
     enterprises = selectors.enterprise_summary(filters=filters)
     ratings = selectors.rating_summary(filters=filters)
+    warnings = selectors.consumer_warning_summary(filters=filters)
     number, percent = charts.number_text, charts.percent_text
     return [
         {
@@ -326,6 +327,17 @@ def headline_groups(*, filters: StatsFilters) -> list[dict]:
                 (_("Share satisfied"), percent(ratings["satisfied_rate"])),
                 (pgettext("rating", "Dissatisfied"), number(ratings["dissatisfied"])),
                 (pgettext("rating", "Very dissatisfied"), number(ratings["very_dissatisfied"])),
+            ],
+        },
+        {
+            # Published within the date filters; the other filters do not apply.
+            "title": _("Consumer warnings"),
+            "figures": [
+                (_("Consumer warnings published"), number(warnings["warnings"])),
+                *(
+                    (str(column.label), number(warnings[column.key]))
+                    for column in reports.CONSUMER_WARNING_COLUMNS[1:]
+                ),
             ],
         },
     ]

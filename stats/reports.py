@@ -35,6 +35,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from cms.models import RiskLevel
 from portal.admin_views import csv_text
 from portal.queueing import task_queue_on_commit
 from stats import selectors
@@ -131,6 +132,10 @@ ENTERPRISE_SIZE_COLUMNS = [
     Column("visitors", _("Visitors")),
 ]
 RATING_BY = {"kind": _("Service"), "institution": _("Institution"), "expert": _("Expert")}
+CONSUMER_WARNING_COLUMNS = [
+    Column("warnings", _("Consumer warnings published")),
+    *(Column(key, RiskLevel(level).label) for level, key in selectors.RISK_LEVEL_KEYS.items()),
+]
 
 TABLE_TITLES = {
     "summary": _("Headline figures"),
@@ -152,6 +157,7 @@ TABLE_TITLES = {
     "rating_kind": _("Ratings by service"),
     "rating_institution": _("Ratings by institution"),
     "rating_expert": _("Ratings by expert"),
+    "consumer_warnings": _("Consumer warnings by category"),
 }
 # The dashboard's tables (page, CSV and XLSX downloads), in page order.
 DASHBOARD_TABLES = (
@@ -170,6 +176,7 @@ DASHBOARD_TABLES = (
     "rating_kind",
     "rating_institution",
     "rating_expert",
+    "consumer_warnings",
 )
 # The full report workbook: every table.
 REPORT_TABLES = tuple(TABLE_TITLES)
@@ -259,6 +266,15 @@ def summary_rows(*, filters: StatsFilters) -> list[list]:
             _rate(enterprises["small_micro_share"]),
         ],
     ]
+    warnings = selectors.consumer_warning_summary(filters=filters)
+    section_warnings = gettext("Consumer warnings")
+    rows += [
+        [section_warnings, gettext("Consumer warnings published"), warnings["warnings"]],
+        *(
+            [section_warnings, str(column.label), warnings[column.key]]
+            for column in CONSUMER_WARNING_COLUMNS[1:]
+        ),
+    ]
     return rows
 
 
@@ -281,6 +297,13 @@ def table_build(*, key: str, filters: StatsFilters) -> Table:
             gettext("Enterprise size"),
             ENTERPRISE_SIZE_COLUMNS,
             selectors.enterprise_size_breakdown(filters=filters),
+        )
+    if key == "consumer_warnings":
+        return _breakdown_table(
+            key,
+            gettext("Product category"),
+            CONSUMER_WARNING_COLUMNS,
+            selectors.consumer_warning_breakdown(filters=filters),
         )
     for prefix, labels, columns, selector in (
         ("open_day_", OPEN_DAY_BY, OPEN_DAY_COLUMNS, selectors.open_day_breakdown),

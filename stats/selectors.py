@@ -39,12 +39,13 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext, pgettext
 from wagtail.models import Locale, Page
 
+from cms.models import ConsumerWarningPage, RiskLevel
 from consultations.models import Consultation
 from enterprises.models import Enterprise
 from events.choices import SessionFormat
 from events.models import ActivityType, OpenDayIndexPage
 from experts.models import Expert, HostKind, InstitutionPage
-from portal.choices import District, Field, Service, Zone, area_filter
+from portal.choices import District, Field, ProductCategory, Service, Zone, area_filter
 from ratings.kinds import UnknownKindError, kind_for
 from ratings.models import Level, Rating
 from stats.models import (
@@ -557,6 +558,63 @@ def enterprise_summary(*, filters: StatsFilters) -> dict:
     }
 
 
+# --- consumer warnings -------------------------------------------------------------------
+
+# The count of each risk level, named for the columns, most serious first.
+RISK_LEVEL_KEYS = {
+    RiskLevel.HIGH: "risk_high",
+    RiskLevel.MEDIUM: "risk_medium",
+    RiskLevel.LOW: "risk_low",
+}
+
+
+def _consumer_warnings(filters: StatsFilters) -> QuerySet[ConsumerWarningPage]:
+    """Live consumer warnings in the default language (a translation is the same warning),
+    published (their published date) within the date filters. The other filters are about
+    places and open days: they do not apply to a warning."""
+    qs = ConsumerWarningPage.objects.live().filter(locale=Locale.get_default()).order_by()
+    if filters.date_from:
+        qs = qs.filter(date__gte=filters.date_from)
+    if filters.date_to:
+        qs = qs.filter(date__lte=filters.date_to)
+    return qs
+
+
+def _consumer_warning_aggregates() -> dict:
+    return {
+        "warnings": Count("pk"),
+        **{key: Count("pk", filter=Q(risk_level=level)) for level, key in RISK_LEVEL_KEYS.items()},
+    }
+
+
+def consumer_warning_summary(*, filters: StatsFilters) -> dict:
+    """Consumer warnings published and the count of each risk level."""
+    return _consumer_warnings(filters).aggregate(**_consumer_warning_aggregates())
+
+
+def consumer_warning_breakdown(*, filters: StatsFilters) -> list[dict]:
+    """Consumer warnings published per product category, with the count of each risk
+    level: every category has a row, in the order the regulator lists them (a category no
+    longer offered follows)."""
+    found = {
+        row["key"]: dict(row)
+        for row in _consumer_warnings(filters)
+        .values(key=F("product_category"))
+        .annotate(**_consumer_warning_aggregates())
+        .order_by("key")
+    }
+    empty = {"warnings": 0, **dict.fromkeys(RISK_LEVEL_KEYS.values(), 0)}
+    rows = []
+    for category in ProductCategory:
+        row = found.pop(category.value, {"key": category.value, **empty})
+        row["label"] = str(category.label)
+        rows.append(row)
+    for key, row in sorted(found.items()):
+        row["label"] = key or gettext("Not specified")
+        rows.append(row)
+    return rows
+
+
 # --- the plan's targets ------------------------------------------------------------------
 
 
@@ -718,6 +776,8 @@ __all__ = [
     "campaigns_earlier",
     "consultation_breakdown",
     "consultation_summary",
+    "consumer_warning_breakdown",
+    "consumer_warning_summary",
     "enterprise_size_breakdown",
     "enterprise_summary",
     "lab_visit_breakdown",
