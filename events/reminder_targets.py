@@ -36,7 +36,7 @@ class RegistrationTarget(ReminderTarget):
     kind = "registration"
     field = "registration"
     template = "reminder_registration"
-    related = ("registration__session__activity",)
+    related = ("registration__session__activity", "registration__user")
     text_templates = (
         TextTemplate("notice_ticket", ("code", "activity", "date", "time", "link")),
         TextTemplate("notice_waitlisted", ("activity", "date", "time", "link")),
@@ -94,12 +94,14 @@ class RegistrationTarget(ReminderTarget):
         return super().still_wanted(reminder, batch=batch)
 
     def recipient(self, reminder: Reminder) -> Recipient | None:
+        """The registration's e-mail address or phone, in the language of the registration;
+        with the account it was made from, if any, whose inbox then shows the reminder."""
         registration = reminder.registration
         if reminder.channel == Reminder.Channel.EMAIL:
             address = registration.email
         else:
             address = registration.phone
-        return (address, registration.language, None) if address else None
+        return (address, registration.language, registration.user) if address else None
 
     def context(self, reminder: Reminder, *, language: str, user: AbstractBaseUser | None) -> dict:
         # The activity in the language the message is written in.
@@ -127,6 +129,12 @@ class RegistrationTarget(ReminderTarget):
                 kind=MESSAGE_KINDS[reminder.purpose],
                 hours=hours,
             )
+
+    def notice_template(self, reminder: Reminder, *, context: dict) -> str:
+        """An online session has no entrance: its notice says where the link will be."""
+        if context["session"].is_online:
+            return "reminder_registration_online"
+        return self.template
 
     def sms_template(self, reminder: Reminder, *, context: dict) -> str:
         if context["session"].has_link:

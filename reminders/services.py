@@ -792,14 +792,16 @@ def _notify_in_site(reminder: Reminder, *, user: User) -> None:
     if reminder.channel == Reminder.Channel.SMS and user.email:
         return
     language = user_language(user)
+    target = _target(reminder)
     with translation.override(language):
         context = _context(reminder, language=language, user=user)
+    template = target.notice_template(reminder, context=context)
     url = context.pop("url")
     for name in ("site_url", "user"):
         context.pop(name)
     notify(
         user=user,
-        template=_target(reminder).template,
+        template=template,
         context=context,
         url=url,
         email=False,

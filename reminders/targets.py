@@ -124,6 +124,12 @@ class ReminderTarget(ABC):
         ``template``; a kind may pick one of its ``text_templates`` per appointment."""
         return self.template
 
+    def notice_template(self, reminder: Reminder, *, context: dict) -> str:
+        """The e-mail template (``emails/<name>.txt``, ``_subject.txt``) of a reminder's
+        in-site notice, for a recipient with an account: by default ``template``; a kind may
+        pick another per appointment, as ``sms_template`` does for the text."""
+        return self.template
+
     @abstractmethod
     def sms_params(
         self, reminder: Reminder, *, template: str, context: dict

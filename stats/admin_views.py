@@ -177,7 +177,7 @@ def dashboard_charts(*, filters: StatsFilters) -> list[dict]:
                 title=_("Fill rate by activity type"),
                 description=_(
                     "People registered and walk-ins as a share of the places offered, "
-                    "per activity type."
+                    "per activity type; sessions without a place limit are left out."
                 ),
                 categories=[r["label"] for r in by_type],
                 series=[charts.Series(_("Fill rate"), [r["fill_rate"] for r in by_type])],
@@ -192,10 +192,21 @@ def dashboard_charts(*, filters: StatsFilters) -> list[dict]:
                         reports.Column("capacity", _("Places")),
                         reports.Column("registered", registered),
                         reports.Column("walk_ins", _("Walk-ins")),
+                        reports.Column(
+                            "unlimited_registered",
+                            _("Registered for sessions without a place limit"),
+                        ),
                         reports.Column("fill_rate", _("Fill rate"), "rate"),
                     ],
                     rows=[
-                        [r["label"], r["capacity"], r["registered"], r["walk_ins"], r["fill_rate"]]
+                        [
+                            r["label"],
+                            r["capacity"],
+                            r["registered"],
+                            r["walk_ins"],
+                            r["unlimited_registered"],
+                            r["fill_rate"],
+                        ]
                         for r in by_type
                     ],
                 )
@@ -255,6 +266,7 @@ def headline_groups(*, filters: StatsFilters) -> list[dict]:
     lab_visits = selectors.lab_visit_summary(filters=filters)
     enterprises = selectors.enterprise_summary(filters=filters)
     ratings = selectors.rating_summary(filters=filters)
+    warnings = selectors.consumer_warning_summary(filters=filters)
     number, percent = charts.number_text, charts.percent_text
     return [
         {
@@ -267,6 +279,11 @@ def headline_groups(*, filters: StatsFilters) -> list[dict]:
                 (_("Checked in"), number(open_day["checked_in"])),
                 (_("Walk-ins"), number(open_day["walk_ins"])),
                 (_("No-shows"), number(open_day["no_shows"])),
+                (_("Sessions without a place limit"), number(open_day["unlimited_sessions"])),
+                (
+                    _("Registered for sessions without a place limit"),
+                    number(open_day["unlimited_registered"]),
+                ),
                 (_("Fill rate"), percent(open_day["fill_rate"])),
                 (_("Turn-out rate"), percent(open_day["turnout_rate"])),
             ],
@@ -310,6 +327,17 @@ def headline_groups(*, filters: StatsFilters) -> list[dict]:
                 (_("Share satisfied"), percent(ratings["satisfied_rate"])),
                 (pgettext("rating", "Dissatisfied"), number(ratings["dissatisfied"])),
                 (pgettext("rating", "Very dissatisfied"), number(ratings["very_dissatisfied"])),
+            ],
+        },
+        {
+            # Published within the date filters; the other filters do not apply.
+            "title": _("Consumer warnings"),
+            "figures": [
+                (_("Consumer warnings published"), number(warnings["warnings"])),
+                *(
+                    (str(column.label), number(warnings[column.key]))
+                    for column in reports.CONSUMER_WARNING_COLUMNS[1:]
+                ),
             ],
         },
     ]

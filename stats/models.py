@@ -33,7 +33,11 @@ class SessionStat(models.Model):
     zone = models.CharField(max_length=20, choices=Zone.choices, blank=True)
     day = models.DateField()  # local date of the session's start
     starts_at = models.DateTimeField()
-    capacity = models.PositiveIntegerField(default=0)
+    # The session's format (``events.SessionFormat``: in person, online, hybrid).
+    format = models.CharField(max_length=10, default="in_person")
+    # Places offered; null for a session without a limit (online only): such a session is
+    # left out of the fill rate, its registrations reported separately.
+    capacity = models.PositiveIntegerField(null=True, blank=True)
     # People (party sizes), not rows.
     registered = models.PositiveIntegerField(default=0)  # holding places, walk-ins excluded
     waitlisted = models.PositiveIntegerField(default=0)

@@ -35,6 +35,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from cms.models import RiskLevel
 from portal.admin_views import csv_text
 from portal.queueing import task_queue_on_commit
 from stats import selectors
@@ -78,6 +79,9 @@ OPEN_DAY_COLUMNS = [
     Column("checked_in", _("Checked in")),
     Column("walk_ins", _("Walk-ins")),
     Column("no_shows", _("No-shows")),
+    # Online sessions without a limit on places: outside the fill rate, counted here.
+    Column("unlimited_sessions", _("Sessions without a place limit")),
+    Column("unlimited_registered", _("Registered for sessions without a place limit")),
     Column("fill_rate", _("Fill rate"), "rate"),
     Column("turnout_rate", _("Turn-out rate"), "rate"),
 ]
@@ -108,6 +112,7 @@ OPEN_DAY_BY = {
     "activity": _("Activity"),
     "institution": _("Institution"),
     "host_kind": _("Kind of host"),
+    "format": _("Session format"),
     "activity_type": _("Activity type"),
     "district": _("District"),
     "day": _("Day"),
@@ -127,11 +132,17 @@ ENTERPRISE_SIZE_COLUMNS = [
     Column("visitors", _("Visitors")),
 ]
 RATING_BY = {"kind": _("Service"), "institution": _("Institution"), "expert": _("Expert")}
+CONSUMER_WARNING_COLUMNS = [
+    Column("warnings", _("Consumer warnings published")),
+    *(Column(key, RiskLevel(level).label) for level, key in selectors.RISK_LEVEL_KEYS.items()),
+]
 
 TABLE_TITLES = {
     "summary": _("Headline figures"),
     "open_day_activity": _("Open day by activity"),
     "open_day_institution": _("Open day by institution"),
+    "open_day_host_kind": _("Open day by kind of host"),
+    "open_day_format": _("Open day by session format"),
     "open_day_activity_type": _("Open day by activity type"),
     "open_day_district": _("Open day by district"),
     "open_day_day": _("Open day by day"),
@@ -146,12 +157,15 @@ TABLE_TITLES = {
     "rating_kind": _("Ratings by service"),
     "rating_institution": _("Ratings by institution"),
     "rating_expert": _("Ratings by expert"),
+    "consumer_warnings": _("Consumer warnings by category"),
 }
 # The dashboard's tables (page, CSV and XLSX downloads), in page order.
 DASHBOARD_TABLES = (
     "summary",
     "open_day_activity",
     "open_day_institution",
+    "open_day_host_kind",
+    "open_day_format",
     "open_day_activity_type",
     "open_day_district",
     "open_day_day",
@@ -162,6 +176,7 @@ DASHBOARD_TABLES = (
     "rating_kind",
     "rating_institution",
     "rating_expert",
+    "consumer_warnings",
 )
 # The full report workbook: every table.
 REPORT_TABLES = tuple(TABLE_TITLES)
@@ -251,6 +266,15 @@ def summary_rows(*, filters: StatsFilters) -> list[list]:
             _rate(enterprises["small_micro_share"]),
         ],
     ]
+    warnings = selectors.consumer_warning_summary(filters=filters)
+    section_warnings = gettext("Consumer warnings")
+    rows += [
+        [section_warnings, gettext("Consumer warnings published"), warnings["warnings"]],
+        *(
+            [section_warnings, str(column.label), warnings[column.key]]
+            for column in CONSUMER_WARNING_COLUMNS[1:]
+        ),
+    ]
     return rows
 
 
@@ -273,6 +297,13 @@ def table_build(*, key: str, filters: StatsFilters) -> Table:
             gettext("Enterprise size"),
             ENTERPRISE_SIZE_COLUMNS,
             selectors.enterprise_size_breakdown(filters=filters),
+        )
+    if key == "consumer_warnings":
+        return _breakdown_table(
+            key,
+            gettext("Product category"),
+            CONSUMER_WARNING_COLUMNS,
+            selectors.consumer_warning_breakdown(filters=filters),
         )
     for prefix, labels, columns, selector in (
         ("open_day_", OPEN_DAY_BY, OPEN_DAY_COLUMNS, selectors.open_day_breakdown),

@@ -8,8 +8,13 @@ rows. Labels are translated into the active language.
 Definitions (people, i.e. party sizes):
 - registered: confirmed, checked in or no-show, walk-ins excluded;
 - walk_ins: people who came without registering; checked_in includes them;
-- fill_rate = (registered + walk_ins) / capacity;
-- turnout_rate = (checked_in - walk_ins) / registered;
+- fill_rate = (registered + walk_ins) / capacity, over the sessions with a limit on places:
+  an online session without a limit (capacity null) offers no places, so its people are
+  left out of the numerator as its places are of the denominator; they are reported
+  separately (``unlimited_sessions``, ``unlimited_registered``; ``by="format"``);
+- turnout_rate = (checked_in - walk_ins) / registered, over the sessions with a door (in
+  person and hybrid): nobody checks in at an online session, and joining one is not
+  recorded, so its registrations would count as people who did not come;
 - completion_rate = completed / (completed + no-show + confirmed whose time passed);
 - lab turnout_rate = checked_in / visitors;
 - satisfied_rate = (very satisfied + satisfied) / ratings, by service kind, institution or
@@ -34,11 +39,13 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext, pgettext
 from wagtail.models import Locale, Page
 
+from cms.models import ConsumerWarningPage, RiskLevel
 from consultations.models import Consultation
 from enterprises.models import Enterprise
+from events.choices import SessionFormat
 from events.models import ActivityType, OpenDayIndexPage
 from experts.models import Expert, HostKind, InstitutionPage
-from portal.choices import District, Field, Service, Zone, area_filter
+from portal.choices import District, Field, ProductCategory, Service, Zone, area_filter
 from ratings.kinds import UnknownKindError, kind_for
 from ratings.models import Level, Rating
 from stats.models import (
@@ -59,7 +66,15 @@ OPEN_DAY_FIGURES = (
     "walk_ins",
     "no_shows",
 )
-OPEN_DAY_BREAKDOWNS = ("activity", "institution", "host_kind", "activity_type", "district", "day")
+OPEN_DAY_BREAKDOWNS = (
+    "activity",
+    "institution",
+    "host_kind",
+    "format",
+    "activity_type",
+    "district",
+    "day",
+)
 CONSULTATION_BREAKDOWNS = ("service", "field", "district", "expert", "state")
 LAB_VISIT_BREAKDOWNS = ("institution", "day")
 
@@ -254,34 +269,44 @@ def _session_stats(filters: StatsFilters) -> QuerySet[SessionStat]:
 
 def _open_day_aggregates() -> dict:
     zero = Value(0, output_field=IntegerField())
-    figures = {name: Coalesce(Sum(name), zero) for name in OPEN_DAY_FIGURES}
+    limited = Q(capacity__isnull=False)
+    unlimited = Q(capacity__isnull=True)
+    with_door = ~Q(format=SessionFormat.ONLINE)
+    # The filtered sums come first: once an aggregate named after a column (``registered``)
+    # is added, later expressions would read the aggregate instead of the column.
     return {
+        "unlimited_sessions": Count("session_id", filter=unlimited),
+        "unlimited_registered": Coalesce(Sum("registered", filter=unlimited), zero),
+        # The rates' own numerator and denominator (removed by ``_open_day_rates``).
+        "filled": Coalesce(Sum(F("registered") + F("walk_ins"), filter=limited), zero),
+        "door_registered": Coalesce(Sum("registered", filter=with_door), zero),
         "sessions": Count("session_id"),
         "activities": Count("activity_id", distinct=True),
         "institutions": Count("institution_id", distinct=True),
-        **figures,
+        **{name: Coalesce(Sum(name), zero) for name in OPEN_DAY_FIGURES},
     }
 
 
 def _open_day_rates(row: dict) -> dict:
-    row["fill_rate"] = _rate(row["registered"] + row["walk_ins"], row["capacity"])
-    row["turnout_rate"] = _rate(row["checked_in"] - row["walk_ins"], row["registered"])
+    row["fill_rate"] = _rate(row.pop("filled"), row["capacity"])
+    row["turnout_rate"] = _rate(row["checked_in"] - row["walk_ins"], row.pop("door_registered"))
     return row
 
 
 def open_day_headline(*, filters: StatsFilters) -> dict:
     """Sessions, activities, institutions, capacity, people registered, waiting, cancelled,
-    checked in, walk-ins, no-shows, fill rate and turn-out rate."""
+    checked in, walk-ins, no-shows, sessions without a limit on places and the people
+    registered for them, fill rate and turn-out rate (see the module's definitions)."""
     row = _session_stats(filters).aggregate(**_open_day_aggregates())
     return _open_day_rates(row)
 
 
 def open_day_breakdown(*, filters: StatsFilters, by: str) -> list[dict]:
-    """The headline figures per activity, institution, kind of host, activity type,
-    district or day.
+    """The headline figures per activity, institution, kind of host, session format (in
+    person, online, hybrid), activity type, district or day.
 
     Each row: ``key`` (id, code or date), ``label`` (translated) and the figures; ordered
-    by day for ``day``, else by label.
+    by day for ``day``, by the formats' order for ``format``, else by label.
     """
     if by not in OPEN_DAY_BREAKDOWNS:
         raise ValueError(f"unknown breakdown {by!r}")
@@ -302,6 +327,8 @@ def open_day_breakdown(*, filters: StatsFilters, by: str) -> list[dict]:
         labels = {k: titles.get(k, gettext("Not specified")) for k in keys}
     elif by == "host_kind":
         labels = {k: _choice_label(HostKind, k) if k else gettext("Not specified") for k in keys}
+    elif by == "format":
+        labels = {k: _choice_label(SessionFormat, k) for k in keys}
     elif by == "activity_type":
         labels = {k: _choice_label(ActivityType, k) for k in keys}
     elif by == "district":
@@ -311,7 +338,10 @@ def open_day_breakdown(*, filters: StatsFilters, by: str) -> list[dict]:
     for r in rows:
         r["label"] = labels[r["key"]]
         _open_day_rates(r)
-    if by != "day":
+    if by == "format":
+        order = list(SessionFormat.values)
+        rows.sort(key=lambda r: order.index(r["key"]) if r["key"] in order else len(order))
+    elif by != "day":
         rows.sort(key=lambda r: r["label"])
     return rows
 
@@ -528,6 +558,63 @@ def enterprise_summary(*, filters: StatsFilters) -> dict:
     }
 
 
+# --- consumer warnings -------------------------------------------------------------------
+
+# The count of each risk level, named for the columns, most serious first.
+RISK_LEVEL_KEYS = {
+    RiskLevel.HIGH: "risk_high",
+    RiskLevel.MEDIUM: "risk_medium",
+    RiskLevel.LOW: "risk_low",
+}
+
+
+def _consumer_warnings(filters: StatsFilters) -> QuerySet[ConsumerWarningPage]:
+    """Live consumer warnings in the default language (a translation is the same warning),
+    published (their published date) within the date filters. The other filters are about
+    places and open days: they do not apply to a warning."""
+    qs = ConsumerWarningPage.objects.live().filter(locale=Locale.get_default()).order_by()
+    if filters.date_from:
+        qs = qs.filter(date__gte=filters.date_from)
+    if filters.date_to:
+        qs = qs.filter(date__lte=filters.date_to)
+    return qs
+
+
+def _consumer_warning_aggregates() -> dict:
+    return {
+        "warnings": Count("pk"),
+        **{key: Count("pk", filter=Q(risk_level=level)) for level, key in RISK_LEVEL_KEYS.items()},
+    }
+
+
+def consumer_warning_summary(*, filters: StatsFilters) -> dict:
+    """Consumer warnings published and the count of each risk level."""
+    return _consumer_warnings(filters).aggregate(**_consumer_warning_aggregates())
+
+
+def consumer_warning_breakdown(*, filters: StatsFilters) -> list[dict]:
+    """Consumer warnings published per product category, with the count of each risk
+    level: every category has a row, in the order the regulator lists them (a category no
+    longer offered follows)."""
+    found = {
+        row["key"]: dict(row)
+        for row in _consumer_warnings(filters)
+        .values(key=F("product_category"))
+        .annotate(**_consumer_warning_aggregates())
+        .order_by("key")
+    }
+    empty = {"warnings": 0, **dict.fromkeys(RISK_LEVEL_KEYS.values(), 0)}
+    rows = []
+    for category in ProductCategory:
+        row = found.pop(category.value, {"key": category.value, **empty})
+        row["label"] = str(category.label)
+        rows.append(row)
+    for key, row in sorted(found.items()):
+        row["label"] = key or gettext("Not specified")
+        rows.append(row)
+    return rows
+
+
 # --- the plan's targets ------------------------------------------------------------------
 
 
@@ -689,6 +776,8 @@ __all__ = [
     "campaigns_earlier",
     "consultation_breakdown",
     "consultation_summary",
+    "consumer_warning_breakdown",
+    "consumer_warning_summary",
     "enterprise_size_breakdown",
     "enterprise_summary",
     "lab_visit_breakdown",

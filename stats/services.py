@@ -90,8 +90,10 @@ def _session_stats_build(cursor: CursorWrapper) -> int:
             s_activity=F("activity_id"),
             s_day=TruncDate("starts_at", tzinfo=timezone.get_current_timezone()),
             s_starts_at=F("starts_at"),
-            # An online session without a limit adds no places (the figures count places).
-            s_capacity=Coalesce(F("capacity"), 0),
+            s_format=F("format"),
+            # Null for an online session without a limit: it offers no places, and the
+            # fill rate leaves it out (``stats.selectors``).
+            s_capacity=F("capacity"),
         )
         .query.sql_with_params()
     )
@@ -131,6 +133,7 @@ def _session_stats_build(cursor: CursorWrapper) -> int:
         "zone": "a.a_zone",
         "day": "d.s_day",
         "starts_at": "d.s_starts_at",
+        "format": "d.s_format",
         "capacity": "d.s_capacity",
         **{name: f"COALESCE(f.{qn(name)}, 0)" for name in PEOPLE_FIGURES},
     }

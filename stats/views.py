@@ -39,6 +39,10 @@ def public_figures(*, campaign) -> dict:
             (_("Places"), number(headline["capacity"])),
             (_("People registered"), number(headline["registered"])),
             (_("People checked in"), number(headline["checked_in"])),
+            (
+                _("People registered for online sessions without a place limit"),
+                number(headline["unlimited_registered"]),
+            ),
             (_("Fill rate"), percent(headline["fill_rate"])),
             (_("Turn-out"), percent(headline["turnout_rate"])),
         ],

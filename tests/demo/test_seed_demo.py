@@ -30,7 +30,10 @@ from experts.models import Expert, HostKind, InstitutionPage, Lab
 from labvisits.models import LabVisit
 from portal.choices import Service
 
-pytestmark = pytest.mark.django_db
+# Building the whole demo site is slow, and it writes through the same services and
+# constraints the rest of the suite runs on PostgreSQL: .ci/run's PostgreSQL + Redis pass
+# leaves these tests to the SQLite pass.
+pytestmark = [pytest.mark.django_db, pytest.mark.embedded_only]
 
 
 @pytest.fixture(autouse=True)

@@ -43,6 +43,8 @@ def test_xlsx_download_has_a_sheet_per_table_with_numbers(client, staff_editor, 
         "Headline figures",
         "Open day by activity",
         "Open day by institution",
+        "Open day by kind of host",
+        "Open day by session format",
         "Open day by activity type",
         "Open day by district",
         "Open day by day",
@@ -53,6 +55,7 @@ def test_xlsx_download_has_a_sheet_per_table_with_numbers(client, staff_editor, 
         "Ratings by service",
         "Ratings by institution",
         "Ratings by expert",
+        "Consumer warnings by category",
     ]
     sheet = book["Open day by activity"]
     header = [cell.value for cell in sheet[1] if cell.value]

@@ -302,6 +302,8 @@ def test_open_day_headline_of_a_campaign(stats_data):
         "checked_in": 11,
         "walk_ins": 3,
         "no_shows": 3,
+        "unlimited_sessions": 0,
+        "unlimited_registered": 0,
         "fill_rate": pytest.approx(22 / 60),
         "turnout_rate": pytest.approx(8 / 19),
     }
