@@ -118,7 +118,8 @@ class NeedViewSet(ReadOnlyViewSetMixin, ModelViewSet):
         "title",
         "state",
         "enterprise",
-        "field",
+        # Not "field": Wagtail would take InspectView.get_field_display_value for its
+        # display method; the template shows the testing field instead.
         "district",
         "deadline",
         "description",
