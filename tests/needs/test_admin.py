@@ -64,3 +64,11 @@ def test_others_refused(client, needs, owner_a, institution):
         response = client.get(INDEX)
         assert response.status_code in (302, 403)
     assert Need.objects.count() == 3
+
+
+def test_statistics_dashboard_counts_needs_by_field_and_district(client, needs, site_tree):
+    client.force_login(english(factories.UserFactory(groups=["Regulator approvers"])))
+    html = client.get("/cms-admin/statistics/").content.decode()
+    assert "Supply-demand matching" in html
+    assert "Needs posted: 3; matched: 1; open: 1; expired: 1." in html
+    assert "Food safety testing" in html and "Banan District" in html
