@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from cms.registry import home_section_register
+
 
 class NeedsConfig(AppConfig):
     name = "needs"
@@ -11,3 +13,5 @@ class NeedsConfig(AppConfig):
         from needs.privacy import personal_data_handlers_register
 
         personal_data_handlers_register()
+        # The home page's "Needs board" tile (cms imports nothing of this app).
+        home_section_register("needs", lambda page: {"needs_board": True})

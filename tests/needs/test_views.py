@@ -318,3 +318,18 @@ def test_matching_activity_links_to_the_board(client, site_tree, language):
     body = client.get(target.url).content.decode()
     assert f'href="{url("board", language)}"' in body
     assert url("board", language) not in client.get(tour.url).content.decode()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_home_page_links_to_the_board(client, site_tree, language):
+    home = site_tree.zh.home if language == "zh-hans" else site_tree.en.home
+    html = client.get(home.url).content.decode()
+    section = html.split('id="quick-links-heading"', 1)[1].split("</section>", 1)[0]
+    assert f'href="{url("board", language)}"' in section
+
+
+def test_pages_speak_chinese_by_default(client, need, owner_a):
+    board = client.get(url("board", "zh-hans")).content.decode()
+    assert "需求板" in board and "发布需求" in board
+    detail = signed_in(client, owner_a).get(url("detail", "zh-hans", pk=need.pk)).content.decode()
+    assert "撤回需求" in detail and "征集中" in detail
