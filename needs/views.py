@@ -28,6 +28,7 @@ from needs.selectors import (
     NeedView,
     need_board,
     need_offers,
+    need_state,
     need_state_label,
     need_view,
     needs_for_enterprise,
@@ -218,7 +219,13 @@ def mine(request: HttpRequest) -> HttpResponse:
         "needs/mine.html",
         {
             "enterprise": enterprise,
-            "needs": list(needs_for_enterprise(enterprise_id=enterprise.pk)) if enterprise else [],
+            # Each with the state shown (an open need past its deadline is expired).
+            "needs": [
+                (need, need_state_label(state=need_state(need=need)))
+                for need in needs_for_enterprise(enterprise_id=enterprise.pk)
+            ]
+            if enterprise
+            else [],
             "offers": list(offers_for_user(user=request.user)),
             "is_responder": bool(responders_for_user(user=request.user)),
         },

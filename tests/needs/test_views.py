@@ -291,7 +291,14 @@ def test_withdraw_only_by_member(client, need, owner_b, member_a):
 
 def test_mine_lists_needs_and_offers(client, need, owner_a, institution):
     OfferFactory(need=need, institution=institution.page)
-    assert need.title in signed_in(client, owner_a).get(url("mine")).content.decode()
+    NeedFactory(
+        enterprise=owner_a.enterprise,
+        title="Old salt spray test",
+        deadline=timezone.localdate() - datetime.timedelta(days=1),
+    )
+    mine = signed_in(client, owner_a).get(url("mine")).content.decode()
+    assert need.title in mine
+    assert "Old salt spray test</a> · Expired" in mine
     body = signed_in(client, institution.contact).get(url("mine")).content.decode()
     assert need.title in body and institution.page.title in body
 
