@@ -39,6 +39,7 @@ from demo import content_site as site_content
 from demo import content_warnings as warnings_content
 from demo.history import history_build
 from demo.images import ensure_images
+from demo.needs import needs_seed
 from demo.pages import Tally, stream, upsert_page, upsert_snippet, upsert_translation
 from demo.ratings import ratings_seed
 from enterprises.models import Enterprise, Membership
@@ -726,6 +727,12 @@ class _Builder:
         self.enterprise()
         self.expert_availability()
         self.institution_contact()
+        needs_seed(
+            today=self.today,
+            tally=self.tally,
+            institution=self.pages[f"institution:{people.CONTACT_INSTITUTION_SLUG}"][0],
+            users=self.users,
+        )
         # Last year's campaign and the past months' services, for the statistics.
         history_build(self)
         self.news()

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "enterprises",
     "consultations",
     "labvisits",
+    "needs",
     "inbox",
     "reminders",
     "verification",

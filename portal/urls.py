@@ -26,6 +26,7 @@ urlpatterns += i18n_patterns(
     path("enterprise/", include("enterprises.urls")),
     path("consultations/", include("consultations.urls")),
     path("", include("labvisits.urls")),  # lab-visits/ and its door under open-day/checkin/
+    path("needs/", include("needs.urls")),
     path("notifications/", include("inbox.urls")),
     path("phone/verify/", include("verification.views")),
     path("in-numbers/", include("stats.urls")),

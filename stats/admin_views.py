@@ -40,6 +40,7 @@ from portal.choices import District, Zone
 from portal.queueing import task_queue
 from stats import charts, reports, selectors
 from stats.models import PlanTargets, ReportJob
+from stats.needs import needs_tables
 from stats.selectors import StatsFilters
 
 PERMISSION = "stats.view_statistics"
@@ -501,6 +502,7 @@ class DashboardView(StatisticsPageMixin, TemplateView):
                 tables=tables,
                 xlsx_url=self.export_url(export="xlsx"),
                 summary_csv_url=self.export_url(export="csv", table="summary"),
+                needs=needs_tables(filters=filters),
             )
         return context
 

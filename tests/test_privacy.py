@@ -133,6 +133,7 @@ def test_purge_anonymises_only_what_is_past_retention(site_tree):
         "registrations": 2,
         "consultations": 1,
         "lab_visits": 1,
+        "needs": 0,
         "ratings": 0,
         "reminders": 1,
     }
@@ -201,6 +202,7 @@ def test_purge_keeps_the_statistics_and_is_idempotent(site_tree):
         "registrations": 0,
         "consultations": 0,
         "lab_visits": 0,
+        "needs": 0,
         "ratings": 0,
         "reminders": 0,
     }
@@ -352,6 +354,7 @@ def test_export_and_purge_keep_their_parts_in_order(visitor):
         "registrations",
         "consultations",
         "lab_visits",
+        "needs",
         "ratings",
         "notifications",
     ]
@@ -369,6 +372,7 @@ def test_export_and_purge_keep_their_parts_in_order(visitor):
         "registrations",
         "consultations",
         "lab_visits",
+        "needs",
         "ratings",
         "reminders",
     ]

@@ -39,6 +39,7 @@ from ratings.links import rating_token_make
 from reminders.models import Broadcast, Reminder
 from stats.models import ReportJob
 from tests import factories
+from tests.needs.factories import NeedFactory, OfferFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +52,7 @@ OUR_APPS = (
     "enterprises",
     "consultations",
     "labvisits",
+    "needs",
     "inbox",
     "reminders",
     "ratings",
@@ -171,6 +173,17 @@ EXPECTED: dict[str, frozenset[str]] = {
     "events:my_registrations": SIGNED_IN,
     "events:calendar_activity": EVERYONE,
     "events:calendar_campaign": EVERYONE,
+    # Supply-demand matching: the board and an open need are public; offers by responders.
+    "needs:board": EVERYONE,
+    "needs:detail": EVERYONE,
+    "needs:post": ENTERPRISES,
+    "needs:mine": SIGNED_IN,
+    "needs:offer": {"expert", "contact"},
+    "needs:withdraw": NOBODY,  # POST only
+    "needs:accept": NOBODY,  # POST only
+    "enterprise_services_needs:index": REGULATOR,
+    "enterprise_services_needs:index_results": REGULATOR,
+    "enterprise_services_needs:inspect": REGULATOR,
     # Proving a phone number ahead of registration.
     "verification:verify": EVERYONE,
     # Check-in at the door.
@@ -308,6 +321,7 @@ REDIRECTS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
             "consultations:request",
             "consultations:list_mine",
             "labvisits:request",
+            "needs:post",
         )
     },
     # With one: to it.
@@ -384,6 +398,12 @@ def world(site_tree):
         decided_at=timezone.now() - datetime.timedelta(hours=1),
     )
 
+    # Enterprise A's open need with another institution's offer (the contact may still make
+    # one for theirs).
+    need = NeedFactory(enterprise=ent_a, posted_by=users["ent_a"])
+    other_institution = factories.InstitutionPageFactory(parent=site_tree.zh.institutions)
+    need_offer = OfferFactory(need=need, institution=other_institution)
+
     # Enterprise A's notice with a calendar file (linked from its notification list).
     notice = Notification.objects.create(
         user=users["ent_a"], subject="Confirmed", body="Attached.", ics="BEGIN:VCALENDAR\r\n"
@@ -451,6 +471,9 @@ def world(site_tree):
                 "reminders_reminders": reminder.pk,
                 "ratings_ratings": rating.pk,
                 "labvisits": visit.pk,
+                "needs": need.pk,
+                "needs:accept": need_offer.pk,
+                "enterprise_services_needs": need.pk,
                 "enterprises": join_request.pk,
                 "inbox": notice.pk,
             },

@@ -20,6 +20,7 @@ from events.tickets import manage_token_make
 from tests import factories
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.test_checkin import sign_in
+from tests.needs.factories import NeedFactory
 
 pytestmark = pytest.mark.browser
 
@@ -130,6 +131,7 @@ def content(transactional_site_tree):
     EmailAddress.objects.create(user=buyer, email=buyer.email, verified=True, primary=True)
     factories.EnterpriseFactory(owner=buyer)
     door = factories.UserFactory(username="door", groups=["Check-in staff"])
+    need = NeedFactory(title="制动盘噪声台架测试")
 
     def urls(lang: str) -> dict[str, str]:
         pages = tree.zh if lang == "zh-hans" else tree.en
@@ -174,6 +176,9 @@ def content(transactional_site_tree):
             "my data": f"/{lang}/accounts/my-data/",
             "delete account": f"/{lang}/accounts/delete-account/",
             "lab visits": f"/{lang}/lab-visits/",
+            "needs board": f"/{lang}/needs/",
+            "need": f"/{lang}/needs/{need.pk}/",
+            "post a need": f"/{lang}/needs/post/",
             "consultation request": f"/{lang}/consultations/request/?slot={slot.pk}",
             "check-in": f"/{lang}/open-day/checkin/{session.pk}/",
             "not found": f"/{lang}/no-such-page/",
@@ -269,6 +274,8 @@ def test_no_wcag_violations(chromium, live_server, content, lang, viewport, phon
             "registration form",
             "verify phone",
             "ticket",
+            "needs board",
+            "need",
             "not found",
         ],
         "newcomer": [
@@ -278,7 +285,7 @@ def test_no_wcag_violations(chromium, live_server, content, lang, viewport, phon
             "my data",
             "delete account",
         ],
-        "buyer": ["find an expert", "consultation request", "lab visits"],
+        "buyer": ["find an expert", "consultation request", "lab visits", "post a need"],
         "door": ["check-in"],
     }
     for username, labels in signed_in.items():
