@@ -1,5 +1,5 @@
 """The admin menu group "Enterprise services" for regulator staff: enterprises,
-consultations, lab visits and visit slots. The group is registered by
+consultations, lab visits, visit slots and shared instruments. The group is registered by
 ``enterprises/wagtail_hooks.py``; each app registers its own viewset (in its
 ``wagtail_hooks.py``) with ``menu_hook = ENTERPRISE_SERVICES_MENU_HOOK`` and its position
 below, so the group shows every item without knowing the apps that add them."""
@@ -14,6 +14,7 @@ ORDER_CONSULTATIONS = 1
 ORDER_LAB_VISITS = 2
 ORDER_VISIT_SLOTS = 3
 ORDER_ENTERPRISES = 4
+ORDER_INSTRUMENTS = 5
 
 
 class EnterpriseServicesViewSetGroup(ViewSetGroup):
