@@ -77,6 +77,48 @@ POSTGRESQL_DROP = [
 ]
 
 
+# Regulator staff manage the catalogue in the admin, as they manage visit slots.
+INSTRUMENT_GRANTS = {
+    "Regulator editors": [f"{a}_instrument" for a in ("add", "change", "delete", "view")],
+    "Regulator approvers": [f"{a}_instrument" for a in ("add", "change", "delete", "view")],
+}
+
+
+def grants_add(apps, schema_editor):
+    # Permissions are normally created after all migrations ran (post_migrate); create them
+    # now so that a fresh database gets the grants in the same `migrate` (as 0002 does).
+    from django.apps import apps as global_apps
+    from django.contrib.auth.management import create_permissions
+
+    app_config = global_apps.get_app_config("labvisits")
+    original = app_config.models_module
+    app_config.models_module = original or True
+    try:
+        create_permissions(app_config, apps=apps, verbosity=0)
+    finally:
+        app_config.models_module = original
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, codenames in INSTRUMENT_GRANTS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.add(
+            *Permission.objects.filter(content_type__app_label="labvisits", codename__in=codenames)
+        )
+
+
+def grants_remove(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, codenames in INSTRUMENT_GRANTS.items():
+        group = Group.objects.filter(name=name).first()
+        if group is not None:
+            group.permissions.remove(
+                *Permission.objects.filter(
+                    content_type__app_label="labvisits", codename__in=codenames
+                )
+            )
+
+
 def _run(schema_editor, statements: dict) -> None:
     for sql in statements.get(schema_editor.connection.vendor, []):
         schema_editor.execute(sql)
@@ -273,4 +315,5 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(triggers_create, triggers_drop),
+        migrations.RunPython(grants_add, grants_remove),
     ]
