@@ -37,6 +37,7 @@ from demo import content_news as news_content
 from demo import content_people as people
 from demo import content_site as site_content
 from demo import content_warnings as warnings_content
+from demo.content_instruments import instruments_build
 from demo.history import history_build
 from demo.images import ensure_images
 from demo.pages import Tally, stream, upsert_page, upsert_snippet, upsert_translation
@@ -726,6 +727,7 @@ class _Builder:
         self.enterprise()
         self.expert_availability()
         self.institution_contact()
+        instruments_build(self)  # shared instruments, their machine time, one approved
         # Last year's campaign and the past months' services, for the statistics.
         history_build(self)
         self.news()
