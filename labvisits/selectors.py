@@ -224,7 +224,7 @@ def slot_list_for_checkin(
         slots_with_places()
         .filter(ends_at__gte=today - datetime.timedelta(days=past_days))
         .filter(approved_people__gt=0)
-        .select_related("lab__institution")
+        .select_related("lab__institution", "instrument")
         .order_by("starts_at", "pk")
     )
     if not user.has_perm("events.check_in"):

@@ -311,3 +311,11 @@ def test_admin_refuses_a_lab_of_another_institution(client, editor, inst_a, inst
     assert response.status_code == 200
     assert "该实验室属于其他机构。" in response.content.decode()  # the editor reads Chinese
     assert not Instrument.objects.filter(name="液质联用仪").exists()
+
+
+def test_the_door_screen_says_machine_time(client, inst_a, member_a, sem_slot, checkin_staff):
+    visit = request_visit(member_a, sem_slot, group_size=1)
+    lab_visit_decide(visit=visit, by=inst_a.contact, approve=True)
+    client.force_login(checkin_staff)
+    body = client.get(url("labvisits:checkin_visit_slot", slot_id=sem_slot.pk)).content.decode()
+    assert "Machine time" in body and "Scanning electron microscope" in body
