@@ -319,3 +319,13 @@ def test_the_door_screen_says_machine_time(client, inst_a, member_a, sem_slot, c
     client.force_login(checkin_staff)
     body = client.get(url("labvisits:checkin_visit_slot", slot_id=sem_slot.pk)).content.decode()
     assert "Machine time" in body and "Scanning electron microscope" in body
+
+
+def test_enterprise_page_lists_machine_time_and_links_the_catalogue(
+    client, inst_a, member_a, requested
+):
+    lab_visit_decide(visit=requested, by=inst_a.contact, approve=True)
+    client.force_login(member_a)
+    body = client.get(url("enterprises:mine")).content.decode()
+    assert "Machine time: Scanning electron microscope" in body
+    assert url("labvisits:instrument_list") in body and "Number of operators" in body
