@@ -64,6 +64,13 @@ class LabVisitFilterSet(WagtailFilterSet):
     date = DateFromToRangeFilter(
         label=gettext_lazy("Date"), field_name="slot__starts_at", widget=DateRangePickerWidget
     )
+    # Yes: machine time on shared instruments only; No: lab visits only.
+    machine_time = django_filters.BooleanFilter(
+        label=gettext_lazy("Machine time"),
+        field_name="slot__instrument",
+        lookup_expr="isnull",
+        exclude=True,
+    )
 
     class Meta:
         model = LabVisit
@@ -78,7 +85,9 @@ class LabVisitIndexView(StaffExportMixin, generic.IndexView):
     export_shows_phones = True  # the contact phone (audit log when shown in full)
 
     def get_base_queryset(self):
-        return LabVisit.objects.select_related("enterprise", "slot__lab__institution")
+        return LabVisit.objects.select_related(
+            "enterprise", "slot__lab__institution", "slot__instrument"
+        )
 
     def to_row_dict(self, item: LabVisit) -> dict:
         slot = item.slot
@@ -87,6 +96,7 @@ class LabVisitIndexView(StaffExportMixin, generic.IndexView):
             "state": item.get_state_display(),
             "institution": slot.lab.institution.title,
             "lab": slot.lab.display_name,
+            "instrument": slot.instrument.name if slot.instrument else "",
             "starts_at": slot.starts_at,
             "ends_at": slot.ends_at,
             "group_size": item.group_size,
@@ -153,6 +163,11 @@ class LabVisitViewSet(ReadOnlyViewSetMixin, ModelViewSet):
             label=gettext_lazy("Lab"),
             accessor=lambda v: lab_label(v.slot.lab),
         ),
+        Column(
+            "instrument",
+            label=gettext_lazy("Machine time on"),
+            accessor=lambda v: v.slot.instrument.name if v.slot.instrument else "",
+        ),
         DateColumn("slot__starts_at", label=gettext_lazy("Date"), accessor="slot.starts_at"),
         Column("enterprise", label=gettext_lazy("Enterprise"), accessor="enterprise.name"),
         verified_column(lambda v: v.enterprise, label=gettext_lazy("Enterprise verified")),
@@ -170,6 +185,7 @@ class LabVisitViewSet(ReadOnlyViewSetMixin, ModelViewSet):
         "state",
         "institution",
         "lab",
+        "instrument",
         "starts_at",
         "ends_at",
         "group_size",
@@ -185,6 +201,7 @@ class LabVisitViewSet(ReadOnlyViewSetMixin, ModelViewSet):
         "state": gettext_lazy("State"),
         "institution": gettext_lazy("Institution"),
         "lab": gettext_lazy("Lab"),
+        "instrument": gettext_lazy("Machine time on"),
         "starts_at": gettext_lazy("Starts at"),
         "ends_at": gettext_lazy("Ends at"),
         "group_size": gettext_lazy("Number of visitors"),

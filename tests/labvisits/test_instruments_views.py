@@ -329,3 +329,16 @@ def test_enterprise_page_lists_machine_time_and_links_the_catalogue(
     body = client.get(url("enterprises:mine")).content.decode()
     assert "Machine time: Scanning electron microscope" in body
     assert url("labvisits:instrument_list") in body and "Number of operators" in body
+
+
+def test_staff_tell_machine_time_from_lab_visits_in_the_admin(
+    client, editor, inst_a, member_b, requested
+):
+    lab_visit = request_visit(member_b, inst_a.slot, group_size=2)
+    client.force_login(editor)
+    index = "/cms-admin/enterprise-services/lab-visits/"
+    only_machine_time = client.get(index, {"machine_time": "true"}).content.decode()
+    assert requested.ticket_code in only_machine_time
+    assert lab_visit.ticket_code not in only_machine_time
+    only_visits = client.get(index, {"machine_time": "false"}).content.decode()
+    assert lab_visit.ticket_code in only_visits and requested.ticket_code not in only_visits

@@ -33,6 +33,7 @@ ENTERPRISES = "enterprise_services_enterprises"
 CONSULTATIONS = "enterprise_services_consultations"
 LAB_VISITS = "enterprise_services_lab_visits"
 VISIT_SLOTS = "enterprise_services_visit_slots"
+INSTRUMENTS = "enterprise_services_instruments"
 
 
 def admin_url(namespace: str, name: str, *args) -> str:
@@ -66,11 +67,14 @@ def test_menu_group_lists_the_enterprise_services_for_an_editor(client, editor):
 
 def test_menu_group_keeps_its_items_in_order(rf, editor):
     """Each app registers its own item into the group; the group shows them in the order
-    editors know: consultations, lab visits, visit slots, enterprises."""
+    editors know: consultations, lab visits, visit slots, enterprises, shared instruments."""
     from wagtail.admin.menu import admin_menu
 
     # Reversing loads the admin's URLs, which registers the viewsets and their menu items.
-    urls = [admin_url(ns, "index") for ns in (CONSULTATIONS, LAB_VISITS, VISIT_SLOTS, ENTERPRISES)]
+    urls = [
+        admin_url(ns, "index")
+        for ns in (CONSULTATIONS, LAB_VISITS, VISIT_SLOTS, ENTERPRISES, INSTRUMENTS)
+    ]
     request = rf.get("/")
     request.user = editor
     with translation.override("en"):
@@ -82,12 +86,18 @@ def test_menu_group_keeps_its_items_in_order(rf, editor):
         items = sorted(group.menu.menu_items_for_request(request), key=lambda i: i.order)
         labels = [str(i.label) for i in items]
     assert [i.url for i in items] == urls
-    assert labels == ["Consultations", "Lab visits", "Visit slots", "Enterprises"]
+    assert labels == [
+        "Consultations",
+        "Lab visits",
+        "Visit slots",
+        "Enterprises",
+        "Shared instruments",
+    ]
 
 
 def test_admin_user_without_permissions_is_refused_every_list(client, admin_only_user):
     client.force_login(admin_only_user)
-    for namespace in (ENTERPRISES, CONSULTATIONS, LAB_VISITS, VISIT_SLOTS):
+    for namespace in (ENTERPRISES, CONSULTATIONS, LAB_VISITS, VISIT_SLOTS, INSTRUMENTS):
         assert_refused_by_admin(client.get(admin_url(namespace, "index")))
 
 
