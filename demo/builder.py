@@ -37,6 +37,7 @@ from demo import content_news as news_content
 from demo import content_people as people
 from demo import content_site as site_content
 from demo import content_warnings as warnings_content
+from demo.content_instruments import instruments_build
 from demo.history import history_build
 from demo.images import ensure_images
 from demo.needs import needs_seed
@@ -733,6 +734,7 @@ class _Builder:
             institution=self.pages[f"institution:{people.CONTACT_INSTITUTION_SLUG}"][0],
             users=self.users,
         )
+        instruments_build(self)  # shared instruments, their machine time, one approved
         # Last year's campaign and the past months' services, for the statistics.
         history_build(self)
         self.news()

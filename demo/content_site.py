@@ -157,7 +157,8 @@ STANDARD_PAGES: list[dict] = [
                     "便民检测、科普讲座等活动，凭二维码签到；</li>"
                     "<li><b>专家服务预约</b>：企业可预约“巴心助检”专家服务团的技术咨询、"
                     "质量诊断和认证支持；</li>"
-                    "<li><b>机构与实验室查询</b>：查找 CMA 资质认定机构，预约实验室参观。</li></ul>"
+                    "<li><b>机构与实验室查询</b>：查找 CMA 资质认定机构，预约实验室参观，"
+                    "预约共享大型仪器的机时。</li></ul>"
                 ),
                 _h("背景"),
                 _p(
@@ -171,6 +172,7 @@ STANDARD_PAGES: list[dict] = [
                         ["开放日活动报名", "市民、学生、企业", "免费"],
                         ["专家服务预约", "企业", "免费"],
                         ["实验室参观预约", "企业、院校", "免费"],
+                        ["大型仪器机时预约", "企业", "按机构收费标准，中小微企业优惠"],
                     ]
                 ),
             ],
@@ -193,7 +195,8 @@ STANDARD_PAGES: list[dict] = [
                     "QR code;</li><li><b>Expert bookings</b>: enterprises book technical "
                     "consulting, quality diagnosis and certification support from the Baxin "
                     "volunteer expert team;</li><li><b>Institutions and labs</b>: find "
-                    "CMA-accredited institutions and book lab visits.</li></ul>"
+                    "CMA-accredited institutions, book lab visits and machine time on shared "
+                    "large instruments.</li></ul>"
                 ),
                 _h("Background"),
                 _p(
@@ -209,6 +212,11 @@ STANDARD_PAGES: list[dict] = [
                         ["Open-day registration", "Residents, students, enterprises", "Free"],
                         ["Expert bookings", "Enterprises", "Free"],
                         ["Lab visits", "Enterprises, schools and universities", "Free"],
+                        [
+                            "Machine time on shared instruments",
+                            "Enterprises",
+                            "The institution's fees, reduced for small enterprises",
+                        ],
                     ]
                 ),
             ],

@@ -1,6 +1,6 @@
 """The admin menu group "Enterprise services" for regulator staff: enterprises,
-consultations, lab visits, visit slots and supply-demand needs. The group is registered by
-``enterprises/wagtail_hooks.py``; each app registers its own viewset (in its
+consultations, lab visits, visit slots, shared instruments and supply-demand needs. The
+group is registered by ``enterprises/wagtail_hooks.py``; each app registers its own viewset (in its
 ``wagtail_hooks.py``) with ``menu_hook = ENTERPRISE_SERVICES_MENU_HOOK`` and its position
 below, so the group shows every item without knowing the apps that add them."""
 
@@ -14,7 +14,8 @@ ORDER_CONSULTATIONS = 1
 ORDER_LAB_VISITS = 2
 ORDER_VISIT_SLOTS = 3
 ORDER_ENTERPRISES = 4
-ORDER_NEEDS = 5
+ORDER_INSTRUMENTS = 5
+ORDER_NEEDS = 6
 
 
 class EnterpriseServicesViewSetGroup(ViewSetGroup):

@@ -67,4 +67,6 @@ def enterprise_consultations(*, enterprise: Enterprise):
 
 
 def enterprise_lab_visits(*, enterprise: Enterprise):
-    return enterprise.lab_visits.select_related("slot__lab").order_by("-slot__starts_at")
+    return enterprise.lab_visits.select_related("slot__lab", "slot__instrument").order_by(
+        "-slot__starts_at"
+    )

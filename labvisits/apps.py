@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from experts.registry import institution_section_register
 from portal.roles import user_role_register
 from ratings.kinds import kind_register
 from reminders.targets import target_register
@@ -17,7 +18,7 @@ class LabVisitsConfig(AppConfig):
         from labvisits.privacy import personal_data_handlers_register
         from labvisits.rating_kinds import LabVisitKind
         from labvisits.reminder_targets import LabVisitTarget
-        from labvisits.selectors import user_is_contact
+        from labvisits.selectors import institution_instruments_context, user_is_contact
 
         # portal.checkin loads Django's auth views: here for the same reason.
         from portal.checkin import CheckinDoor, checkin_door_register
@@ -29,6 +30,8 @@ class LabVisitsConfig(AppConfig):
             landing="labvisits:contact_dashboard",
             priority=20,
         )
+        # The shared instruments on the institution page (experts imports no lab visits).
+        institution_section_register("instruments", institution_instruments_context)
         target_register(LabVisitTarget())
         kind_register(LabVisitKind())
 

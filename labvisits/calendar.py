@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from icalendar import Event
 
-from labvisits.models import LabVisit
+from labvisits.models import LabVisit, lab_visit_is_machine_time
 from portal.calendar import absolute_url, calendar_host, calendar_new, local_time, organizer, when
 
 # The product identifier lab-visit files have carried since they were first written with
@@ -32,10 +32,16 @@ def lab_visit_ics(*, visit: LabVisit, language: str, address: str, institution_t
     active = visit.state == LabVisit.State.APPROVED
     with translation.override(language):
         lab_name = slot.lab.display_name
-        title = _("Lab visit: %(lab)s, %(institution)s") % {
-            "lab": lab_name,
-            "institution": institution_title,
-        }
+        if lab_visit_is_machine_time(visit):
+            title = _("Machine time: %(instrument)s, %(institution)s") % {
+                "instrument": slot.instrument.display_name,
+                "institution": institution_title,
+            }
+        else:
+            title = _("Lab visit: %(lab)s, %(institution)s") % {
+                "lab": lab_name,
+                "institution": institution_title,
+            }
         calendar = calendar_new(
             prodid=PRODID, method="PUBLISH" if active else "CANCEL", spans=[slot]
         )

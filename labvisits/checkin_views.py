@@ -63,7 +63,9 @@ def checkin_ticket_elsewhere(code: str) -> str | None:
 def _visit_slot_or_404(request: HttpRequest, slot_id: int) -> VisitSlot:
     """The slot, if this user checks visitors in for its lab; else 404 (a contact of
     another institution does not learn that the slot exists)."""
-    slot = get_object_or_404(VisitSlot.objects.select_related("lab__institution"), pk=slot_id)
+    slot = get_object_or_404(
+        VisitSlot.objects.select_related("lab__institution", "instrument"), pk=slot_id
+    )
     if not can_check_in(user=request.user, lab=slot.lab):
         raise Http404
     return slot

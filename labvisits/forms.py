@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from experts.models import Lab
+from labvisits.models import Instrument
 from labvisits.services import (
     SLOT_CAPACITY_MAX,
     visitor_names_mismatch_error,
@@ -38,10 +39,23 @@ class LabVisitRequestForm(PlainErrorsMixin, forms.Form):
         label=_("Contact phone"), max_length=20, help_text=_("A mainland China mobile number.")
     )
 
-    def __init__(self, *args, max_group: int, **kwargs):
+    def __init__(self, *args, max_group: int, machine_time: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["group_size"].widget.attrs["max"] = max_group
         self.max_group = max_group
+        if machine_time:
+            # Machine time on a shared instrument: the group is the people who come to run
+            # the tests, the purpose is the samples and tests (stored as the visit's).
+            self.fields["group_size"].label = _("Number of operators")
+            self.fields["visitor_names"].label = _("Names of the operators")
+            self.fields["visitor_names"].help_text = _(
+                "One name per line, one line for each person who comes to run the tests."
+            )
+            self.fields["purpose"].label = _("Samples and tests to run")
+            self.fields["purpose"].help_text = _(
+                "The samples you bring (material, number, size) and the tests or conditions "
+                "you need."
+            )
 
     def clean_group_size(self) -> int:
         size = self.cleaned_data["group_size"]
@@ -93,6 +107,12 @@ class CancelForm(PlainErrorsMixin, forms.Form):
 
 class VisitSlotForm(PlainErrorsMixin, forms.Form):
     lab = ModelChoiceField(label=_("Lab"), queryset=Lab.objects.none())
+    instrument = ModelChoiceField(
+        label=_("Shared instrument (optional)"),
+        queryset=Instrument.objects.none(),
+        required=False,
+        help_text=_("Choose one to offer machine time on it instead of a lab visit."),
+    )
     date = DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     start = forms.TimeField(label=_("Start"), widget=forms.TimeInput(attrs={"type": "time"}))
     end = forms.TimeField(label=_("End"), widget=forms.TimeInput(attrs={"type": "time"}))
@@ -108,6 +128,12 @@ class VisitSlotForm(PlainErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["lab"].queryset = labs
         self.fields["lab"].label_from_instance = lambda lab: lab.display_name
+        self.fields["instrument"].queryset = Instrument.objects.filter(
+            lab__in=labs, active=True
+        ).select_related("lab")
+        self.fields["instrument"].label_from_instance = lambda i: (
+            f"{i.display_name} · {i.lab.display_name}"
+        )
 
     def clean(self):
         data = super().clean()

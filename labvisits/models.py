@@ -5,6 +5,12 @@ capacity in people. An enterprise requests a visit for a group; a contact of the
 institution approves or declines it. Places are held from the request on, so approving
 never overbooks a slot (the service counts requested + approved people under a row lock).
 An approved visit carries a ticket code whose signed QR token the door check-in accepts.
+
+Shared large instruments (大型仪器共享) reuse all of this: an ``Instrument`` in the
+catalogue, offered as *machine time* through ``VisitSlot`` rows that name it. A request
+for machine time is a ``LabVisit`` on such a slot (the operators are the visitors, the
+samples and tests are the purpose): same states, approval, ticket, check-in, reminders
+and rating; only the wording says "machine time" (``lab_visit_is_machine_time``).
 """
 
 from __future__ import annotations
@@ -13,8 +19,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Length, Replace
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from portal.choices import Field
 from portal.models import StateChange, TimeStampedModel
 
 
@@ -42,8 +50,111 @@ class InstitutionContact(models.Model):
         return f"{self.user} · {self.institution}"
 
 
+def _pick(zh: str, en: str) -> str:
+    """The English text when the page is in English and one was written (as labs do)."""
+    return en if (get_language() or "").startswith("en") and en else zh
+
+
+class Instrument(TimeStampedModel):
+    """A large instrument an institution shares with enterprises (大型仪器共享).
+
+    Like a lab's, its texts are stored in Chinese with an optional English version, shown
+    on English pages when written. Machine time is offered as visit slots of the
+    instrument's lab, so only an instrument with a lab can be booked; one without is
+    listed in the catalogue all the same (enterprises ask the institution).
+    """
+
+    institution = models.ForeignKey(
+        "experts.InstitutionPage",
+        on_delete=models.CASCADE,
+        related_name="instruments",
+        verbose_name=_("institution"),
+        help_text=_("The institution's page in the default language, which owns its labs."),
+    )
+    lab = models.ForeignKey(
+        "experts.Lab",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="instruments",
+        verbose_name=_("lab"),
+        help_text=_("The lab where the instrument stands; machine time is booked there."),
+    )
+    name = models.CharField(_("name"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=120, blank=True)
+    model_name = models.CharField(
+        _("model and maker"), max_length=120, blank=True, help_text=_("E.g. ZEISS Sigma 300.")
+    )
+    capability = models.TextField(
+        _("what it measures"), max_length=2000, help_text=_("Tests, ranges, accuracy.")
+    )
+    capability_en = models.TextField(_("what it measures (English)"), max_length=2000, blank=True)
+    field = models.CharField(_("testing field"), max_length=32, choices=Field.choices)
+    fee_note = models.CharField(
+        _("fees"),
+        max_length=200,
+        blank=True,
+        help_text=_("E.g. charged by machine hour, reduced for small enterprises."),
+    )
+    fee_note_en = models.CharField(_("fees (English)"), max_length=200, blank=True)
+    photo = models.ForeignKey(
+        "wagtailimages.Image",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("photo"),
+    )
+    active = models.BooleanField(
+        _("shown and bookable"),
+        default=True,
+        help_text=_("Untick to hide the instrument and stop new machine-time requests."),
+    )
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("shared instrument")
+        verbose_name_plural = _("shared instruments")
+        # The lab must belong to the instrument's institution: a rule across two tables,
+        # which a CHECK cannot state; migration 0006 adds triggers that refuse it.
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="instrument_name_not_empty"),
+            models.CheckConstraint(
+                condition=Q(field__in=Field.values), name="instrument_field_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return _pick(self.name, self.name_en)
+
+    @property
+    def display_capability(self) -> str:
+        return _pick(self.capability, self.capability_en)
+
+    @property
+    def display_fee_note(self) -> str:
+        return _pick(self.fee_note, self.fee_note_en)
+
+
 class VisitSlot(TimeStampedModel):
     lab = models.ForeignKey("experts.Lab", on_delete=models.CASCADE, related_name="visit_slots")
+    # Machine time on a shared instrument when set. The slot keeps its own ``lab`` (every
+    # visit rule, contact and address goes through it), which must be the instrument's:
+    # the two columns are one fact stored twice, so migration 0006 adds triggers refusing
+    # a slot whose lab is not its instrument's (and an instrument moved to another lab
+    # while it has slots). PROTECT: a booked instrument cannot vanish from under its slots.
+    instrument = models.ForeignKey(
+        Instrument,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="slots",
+        verbose_name=_("instrument"),
+    )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     capacity = models.PositiveSmallIntegerField(_("visitors in total"))
@@ -142,6 +253,12 @@ class LabVisit(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.ticket_code
+
+
+def lab_visit_is_machine_time(visit: LabVisit) -> bool:
+    """Whether ``visit`` books machine time on a shared instrument rather than a lab
+    visit: the one predicate the pages, e-mails, notices and reminders word themselves by."""
+    return visit.slot.instrument_id is not None
 
 
 class LabVisitChange(StateChange):

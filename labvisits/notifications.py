@@ -19,7 +19,7 @@ from wagtail.models import Locale
 from experts.models import InstitutionPage
 from inbox.services import notify, user_language
 from labvisits.calendar import lab_visit_ics
-from labvisits.models import LabVisit
+from labvisits.models import LabVisit, lab_visit_is_machine_time
 from labvisits.selectors import contacts_for_lab
 
 
@@ -64,6 +64,9 @@ def _send(
             "lab": visit.slot.lab,
             "institution": institution,
             "enterprise": visit.enterprise,
+            # Machine time on a shared instrument is worded as such (subject, text, notice).
+            "machine_time": lab_visit_is_machine_time(visit),
+            "instrument": visit.slot.instrument,
             # The requester is greeted as the contact person the enterprise named; a lab's
             # contacts by their account's full name (notify's default), else neutrally.
             **({"greeting_name": visit.contact_name} if user.pk == visit.requested_by_id else {}),

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from enterprises.models import Membership
 from inbox.services import user_language
-from labvisits.models import LabVisit
+from labvisits.models import LabVisit, lab_visit_is_machine_time
 from ratings.kinds import Asked, RateableKind
 
 
@@ -48,7 +48,16 @@ class LabVisitKind(RateableKind):
 
     def title(self, obj: LabVisit) -> str:
         lab = obj.slot.lab
-        name = lab.name_en if translation.get_language() == "en" and lab.name_en else lab.name
+        english = translation.get_language() == "en"
+        if lab_visit_is_machine_time(obj):
+            instrument = obj.slot.instrument
+            return _("Machine time on %(instrument)s, %(date)s") % {
+                "instrument": instrument.name_en
+                if english and instrument.name_en
+                else instrument.name,
+                "date": f"{obj.slot.starts_at:%Y-%m-%d}",
+            }
+        name = lab.name_en if english and lab.name_en else lab.name
         return _("Lab visit to %(lab)s, %(date)s") % {
             "lab": name,
             "date": f"{obj.slot.starts_at:%Y-%m-%d}",

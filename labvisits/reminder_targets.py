@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from inbox.services import user_language
 from labvisits.calendar import lab_visit_ics
-from labvisits.models import LabVisit
+from labvisits.models import LabVisit, lab_visit_is_machine_time
 from labvisits.notifications import institution_in_language
 from reminders.models import Reminder
 from reminders.sms import TextTemplate
@@ -25,6 +25,7 @@ class LabVisitTarget(ReminderTarget):
     template = "reminder_labvisit"
     related = (
         "lab_visit__slot__lab__institution",
+        "lab_visit__slot__instrument",
         "lab_visit__requested_by",
         "lab_visit__enterprise",
     )
@@ -62,6 +63,8 @@ class LabVisitTarget(ReminderTarget):
                 institution=visit.slot.lab.institution, language=language
             ),
             "enterprise": visit.enterprise,
+            "machine_time": lab_visit_is_machine_time(visit),
+            "instrument": visit.slot.instrument,
             "greeting_name": visit.contact_name,  # the contact person the enterprise named
             "url": reverse("labvisits:ticket", kwargs={"pk": visit.pk}),
         }
@@ -80,12 +83,18 @@ class LabVisitTarget(ReminderTarget):
     def sms_params(
         self, reminder: Reminder, *, template: str, context: dict
     ) -> tuple[datetime.datetime, dict]:
+        # The text's fixed wording names a lab; machine time names the instrument there.
+        place = context["lab"].display_name
+        if context["machine_time"]:
+            place = f"{context['instrument'].display_name} · {place}"
         params = {
-            "lab": context["lab"].display_name,
+            "lab": place,
             "code": context["visit"].ticket_code,
             "link": context["site_url"].rstrip("/") + context["url"],
         }
         return context["slot"].starts_at, params
 
     def label(self, reminder: Reminder) -> str:
+        if lab_visit_is_machine_time(reminder.lab_visit):
+            return _("Machine time %(code)s") % {"code": reminder.lab_visit.ticket_code}
         return _("Lab visit %(code)s") % {"code": reminder.lab_visit.ticket_code}

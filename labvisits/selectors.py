@@ -15,14 +15,14 @@ import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from wagtail.models import Locale
 
 from enterprises.models import Membership
 from experts.models import InstitutionPage, Lab
-from labvisits.models import HOLDING_STATES, InstitutionContact, LabVisit, VisitSlot
+from labvisits.models import HOLDING_STATES, InstitutionContact, Instrument, LabVisit, VisitSlot
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -117,7 +117,9 @@ def labs_for_contact(*, user: User) -> QuerySet[Lab]:
 
 
 def _visit_qs() -> QuerySet[LabVisit]:
-    return LabVisit.objects.select_related("slot__lab__institution", "enterprise", "requested_by")
+    return LabVisit.objects.select_related(
+        "slot__lab__institution", "slot__instrument", "enterprise", "requested_by"
+    )
 
 
 def visit_for_user(*, user: User, pk: int) -> LabVisit | None:
@@ -189,7 +191,10 @@ def lab_offer_list(*, now: datetime.datetime | None = None) -> list[LabOffer]:
         .prefetch_related(
             Prefetch(
                 "visit_slots",
-                queryset=slots_with_places().filter(starts_at__gt=now).order_by("starts_at", "pk"),
+                queryset=slots_with_places()
+                # Machine time on shared instruments is offered on the instrument pages.
+                .filter(starts_at__gt=now, instrument__isnull=True)
+                .order_by("starts_at", "pk"),
                 to_attr="upcoming_slots",
             )
         )
@@ -219,7 +224,7 @@ def slot_list_for_checkin(
         slots_with_places()
         .filter(ends_at__gte=today - datetime.timedelta(days=past_days))
         .filter(approved_people__gt=0)
-        .select_related("lab__institution")
+        .select_related("lab__institution", "instrument")
         .order_by("starts_at", "pk")
     )
     if not user.has_perm("events.check_in"):
@@ -251,3 +256,115 @@ def visit_slot_counts(*, slot_id: int) -> dict[str, int] | None:
         "places_left": max(row["capacity"] - row["places_taken"], 0),
         "capacity": row["capacity"],
     }
+
+
+# --- Shared instruments (machine time) ---------------------------------------------------
+
+
+def instrument_list(
+    *, field: str = "", institution_id: int | None = None, query: str = ""
+) -> QuerySet[Instrument]:
+    """Shared instruments of live institutions, shown in the catalogue: active ones, in
+    ``field`` and at ``institution_id`` (a default-language page) when given, whose name,
+    model or capability (either language) contains ``query``. Institution, lab and photo
+    come with them."""
+    qs = Instrument.objects.filter(active=True, institution__live=True).select_related(
+        "institution", "lab", "photo"
+    )
+    if field:
+        qs = qs.filter(field=field)
+    if institution_id:
+        qs = qs.filter(institution_id=institution_id)
+    query = query.strip()
+    if query:
+        qs = qs.filter(
+            Q(name__icontains=query)
+            | Q(name_en__icontains=query)
+            | Q(model_name__icontains=query)
+            | Q(capability__icontains=query)
+            | Q(capability_en__icontains=query)
+        )
+    return qs.order_by("institution__title", "name", "pk")
+
+
+def instrument_institutions() -> list[InstitutionPage]:
+    """The (default-language) institutions sharing at least one instrument, by title."""
+    return list(
+        InstitutionPage.objects.live().filter(instruments__active=True).distinct().order_by("title")
+    )
+
+
+def instrument_free_slots(
+    *, instrument: Instrument, now: datetime.datetime | None = None
+) -> list[VisitSlot]:
+    """The instrument's machine-time slots that have not started and have a place left,
+    soonest first, each with ``places_left``. None unless its lab accepts visits."""
+    now = now or timezone.now()
+    lab = instrument.lab
+    if lab is None or not lab.accepts_visits:
+        return []
+    slots = list(
+        slots_with_places()
+        .filter(instrument=instrument, lab_id=lab.pk, starts_at__gt=now)
+        .order_by("starts_at", "pk")
+    )
+    free: list[VisitSlot] = []
+    for slot in slots:
+        left = max(slot.capacity - slot.places_taken, 0)
+        if left:
+            slot.places_left = left  # type: ignore[attr-defined]
+            free.append(slot)
+    return free
+
+
+def institution_instruments_context(page: InstitutionPage) -> dict:
+    """The institution page's shared instruments, whatever the page's language (a section
+    of ``experts.registry``)."""
+    return {
+        "instruments": list(
+            Instrument.objects.filter(
+                active=True,
+                institution__translation_key=page.translation_key,
+                institution__locale_id=Locale.get_default().pk,
+            )
+            .select_related("lab")
+            .order_by("name", "pk")
+        )
+    }
+
+
+class MachineTimeRow(TypedDict):
+    institution_id: int
+    field: str
+    requests: int
+    approved: int
+    attended: int
+
+
+def machine_time_counts(
+    *, date_from: datetime.date | None = None, date_to: datetime.date | None = None
+) -> list[MachineTimeRow]:
+    """Machine-time requests per institution and testing field: ``requests`` (every
+    request), ``approved`` (approved, including later no-shows) and ``attended`` (checked
+    in), by the slot's local start date within the given days. Lab visits (slots without an
+    instrument) are not counted. One query."""
+    qs = LabVisit.objects.filter(slot__instrument__isnull=False)
+    if date_from:
+        qs = qs.filter(slot__starts_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(slot__starts_at__date__lte=date_to)
+    State = LabVisit.State
+    rows = (
+        qs.order_by()
+        .values(
+            institution_id=F("slot__instrument__institution_id"),
+            field=F("slot__instrument__field"),
+        )
+        .annotate(
+            requests=Count("pk"),
+            approved=Count("pk", filter=Q(state__in=(State.APPROVED, State.NO_SHOW))),
+            attended=Count("pk", filter=Q(checked_in_at__isnull=False)),
+        )
+        .order_by("institution_id", "field")
+    )
+    return [MachineTimeRow(**row) for row in rows]

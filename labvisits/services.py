@@ -37,7 +37,7 @@ from enterprises.models import Enterprise
 from experts.models import Lab
 from labvisits.audit import CHECKIN_OVERRIDE
 from labvisits.exceptions import LabVisitError
-from labvisits.models import HOLDING_STATES, LabVisit, LabVisitChange, VisitSlot
+from labvisits.models import HOLDING_STATES, Instrument, LabVisit, LabVisitChange, VisitSlot
 from labvisits.notifications import notify_cancelled, notify_decided, notify_requested
 from labvisits.selectors import (
     slot_places_taken,
@@ -78,7 +78,9 @@ def _record(visit: LabVisit, *, event: str, from_state: str, by, note: str = "")
 
 
 def _lock_slot(slot_id: int) -> VisitSlot:
-    locked = lock_rows(VisitSlot.objects.select_related("lab"), [slot_id], of=("self",))
+    locked = lock_rows(
+        VisitSlot.objects.select_related("lab", "instrument"), [slot_id], of=("self",)
+    )
     if not locked:
         raise LabVisitError(_("This visit slot does not exist."), code="not_found")
     return locked[0]
@@ -123,17 +125,26 @@ def visit_slot_create(
     ends_at: datetime.datetime,
     capacity: int,
     note: str = "",
+    instrument: Instrument | None = None,
     now: datetime.datetime | None = None,
 ) -> VisitSlot:
-    """Offer a visit slot. Error codes: ``forbidden`` (not a contact of the lab's institution
-    nor staff allowed to add slots), ``not_accepting`` (the lab does not accept visits),
-    ``invalid_time`` (end not after start), ``past`` (starts before now), ``invalid_capacity``
-    (outside 1 to ``SLOT_CAPACITY_MAX``)."""
+    """Offer a visit slot, or machine time on ``instrument`` (a shared instrument of
+    ``lab``; ``capacity`` is then the operators it takes, often 1 or 2). Error codes:
+    ``forbidden`` (not a contact of the lab's institution nor staff allowed to add slots),
+    ``not_accepting`` (the lab does not accept visits), ``instrument_lab`` (the instrument
+    is not in this lab, or no longer bookable; the database's trigger refuses the first
+    too), ``invalid_time`` (end not after start), ``past`` (starts before now),
+    ``invalid_capacity`` (outside 1 to ``SLOT_CAPACITY_MAX``)."""
     now = now or timezone.now()
     if not (user_is_contact_for_lab(user=by, lab=lab) or by.has_perm("labvisits.add_visitslot")):
         raise _forbidden()
     if not lab.accepts_visits:
         raise LabVisitError(_("This lab does not accept visits."), code="not_accepting")
+    if instrument is not None and (instrument.lab_id != lab.pk or not instrument.active):
+        raise LabVisitError(
+            _("Machine time on this instrument cannot be offered in this lab."),
+            code="instrument_lab",
+        )
     if ends_at <= starts_at:
         raise LabVisitError(_("The end must be after the start."), code="invalid_time")
     if starts_at <= now:
@@ -144,7 +155,12 @@ def visit_slot_create(
             code="invalid_capacity",
         )
     return VisitSlot.objects.create(
-        lab=lab, starts_at=starts_at, ends_at=ends_at, capacity=capacity, note=note.strip()
+        lab=lab,
+        instrument=instrument,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=capacity,
+        note=note.strip(),
     )
 
 
@@ -202,10 +218,13 @@ def lab_visit_request(
     language: str = "",
     now: datetime.datetime | None = None,
 ) -> LabVisit:
-    """Request a visit for a group; its places are held until declined or cancelled.
+    """Request a visit for a group; its places are held until declined or cancelled. On a
+    slot of a shared instrument this requests machine time: the group is the operators,
+    ``purpose`` the samples and tests to run.
 
     Error codes: ``forbidden`` (``user`` is not an approved member of ``enterprise``),
-    ``not_found``, ``not_accepting`` (the lab no longer accepts visits), ``past`` (the slot
+    ``not_found``, ``not_accepting`` (the lab no longer accepts visits, or the slot's
+    instrument is no longer shared), ``past`` (the slot
     has started), ``group_too_large`` (outside 1 to the lab's ``visit_capacity``),
     ``duplicate`` (the enterprise already holds a request or visit for this slot), ``full``
     (fewer places left than people; the message says how many are left),
@@ -227,6 +246,11 @@ def lab_visit_request(
             lab = slot.lab
             if not lab.accepts_visits:
                 raise LabVisitError(_("This lab does not accept visits."), code="not_accepting")
+            if slot.instrument is not None and not slot.instrument.active:
+                raise LabVisitError(
+                    _("This instrument no longer takes machine-time requests."),
+                    code="not_accepting",
+                )
             if slot.starts_at <= now:
                 raise LabVisitError(_("This visit slot has already started."), code="past")
             if not 1 <= group_size <= lab.visit_capacity:

@@ -1,10 +1,11 @@
-"""Lab-visit URLs (language-prefixed): the pages under ``lab-visits/``, and the door
-check-in of a visit slot under ``open-day/checkin/visit/``, next to the open-day check-in
-screens it shares."""
+"""Lab-visit URLs (language-prefixed): the pages under ``lab-visits/``, the shared
+instruments under ``instruments/`` (their machine time is requested under ``lab-visits/``),
+and the door check-in of a visit slot under ``open-day/checkin/visit/``, next to the
+open-day check-in screens it shares."""
 
 from django.urls import include, path
 
-from labvisits import checkin_views, views
+from labvisits import checkin_views, instrument_views, views
 
 app_name = "labvisits"
 
@@ -20,7 +21,13 @@ visit_patterns = [
     path("institution/slots/<id:slot_id>/delete/", views.slot_delete, name="slot_delete"),
 ]
 
+instrument_patterns = [
+    path("", instrument_views.instrument_catalogue, name="instrument_list"),
+    path("<id:pk>/", instrument_views.instrument_detail, name="instrument_detail"),
+]
+
 urlpatterns = [
     path("lab-visits/", include(visit_patterns)),
+    path("instruments/", include(instrument_patterns)),
     path("open-day/checkin/visit/", include(checkin_views.urlpatterns)),
 ]

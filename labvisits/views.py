@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -24,7 +25,7 @@ from enterprises.decorators import enterprise_required
 from enterprises.selectors import enterprise_for_user
 from labvisits.exceptions import LabVisitError
 from labvisits.forms import CancelForm, DecideForm, LabVisitRequestForm, VisitSlotForm
-from labvisits.models import LabVisit, VisitSlot
+from labvisits.models import LabVisit, VisitSlot, lab_visit_is_machine_time
 from labvisits.notifications import institution_in_language
 from labvisits.selectors import (
     lab_offer_list,
@@ -88,18 +89,23 @@ def request_start(request: HttpRequest) -> HttpResponse:
 @enterprise_required
 def request_visit(request: HttpRequest, slot_id: int) -> HttpResponse:
     slot = get_object_or_404(
-        slots_with_places().select_related("lab__institution"),
+        slots_with_places()
+        .select_related("lab__institution", "instrument")
+        .filter(Q(instrument__isnull=True) | Q(instrument__active=True)),
         pk=slot_id,
         lab__accepts_visits=True,
         lab__institution__live=True,
     )
+    machine_time = slot.instrument is not None
     institution = institution_in_language(institution=slot.lab.institution, language=get_language())
     places_left = max(slot.capacity - slot.places_taken, 0)
     is_open = slot.starts_at > timezone.now()
     status = 200
     form = None
     if is_open and request.method == "POST":
-        form = LabVisitRequestForm(request.POST, max_group=slot.lab.visit_capacity)
+        form = LabVisitRequestForm(
+            request.POST, max_group=slot.lab.visit_capacity, machine_time=machine_time
+        )
         status = 400
         if booking_rate_limited(
             request,
@@ -130,6 +136,11 @@ def request_visit(request: HttpRequest, slot_id: int) -> HttpResponse:
                 messages.success(
                     request,
                     _(
+                        "Your machine-time request has been sent. Its places are held until "
+                        "the institution decides; you will be notified."
+                    )
+                    if machine_time
+                    else _(
                         "Your visit request has been sent. Its places are held until the "
                         "institution decides; you will be notified."
                     ),
@@ -144,6 +155,7 @@ def request_visit(request: HttpRequest, slot_id: int) -> HttpResponse:
                 "contact_phone": phone_grouped(enterprise.contact_phone),
             },
             max_group=slot.lab.visit_capacity,
+            machine_time=machine_time,
         )
     return render(
         request,
@@ -155,6 +167,8 @@ def request_visit(request: HttpRequest, slot_id: int) -> HttpResponse:
             "places_left": places_left,
             "is_open": is_open,
             "form": form,
+            "machine_time": machine_time,
+            "instrument": slot.instrument,
         },
         status=status,
     )
@@ -169,6 +183,8 @@ def _detail_context(request: HttpRequest, visit: LabVisit) -> dict:
         "visit": visit,
         "slot": slot,
         "lab": slot.lab,
+        "machine_time": lab_visit_is_machine_time(visit),
+        "instrument": slot.instrument,
         "institution": institution_in_language(
             institution=slot.lab.institution, language=get_language()
         ),
@@ -216,6 +232,8 @@ def ticket(request: HttpRequest, pk: int) -> HttpResponse:
             "visit": visit,
             "slot": visit.slot,
             "lab": visit.slot.lab,
+            "machine_time": lab_visit_is_machine_time(visit),
+            "instrument": visit.slot.instrument,
             "institution": institution_in_language(
                 institution=visit.slot.lab.institution, language=get_language()
             ),
@@ -240,9 +258,15 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
                 raise PermissionDenied from None
             form.add_error("reason" if error.code == "reason_required" else None, error.message)
         else:
-            messages.success(
-                request, _("The visit is approved.") if approve else _("The visit is declined.")
-            )
+            if lab_visit_is_machine_time(visit):
+                done = (
+                    _("The machine time is approved.")
+                    if approve
+                    else _("The machine-time request is declined.")
+                )
+            else:
+                done = _("The visit is approved.") if approve else _("The visit is declined.")
+            messages.success(request, done)
             return redirect("labvisits:detail", pk=visit.pk)
     context = _detail_context(request, visit)
     context.update(decide_form=form, cancel_form=CancelForm())
@@ -262,7 +286,12 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
                 raise PermissionDenied from None
             form.add_error("reason" if error.code == "reason_required" else None, error.message)
         else:
-            messages.success(request, _("The visit is cancelled."))
+            messages.success(
+                request,
+                _("The machine time is cancelled.")
+                if lab_visit_is_machine_time(visit)
+                else _("The visit is cancelled."),
+            )
             return redirect("labvisits:detail", pk=visit.pk)
     context = _detail_context(request, visit)
     context.update(decide_form=DecideForm(), cancel_form=form)
@@ -292,7 +321,7 @@ def _render_dashboard(
             "slots": list(
                 slots_with_places()
                 .filter(lab__in=labs, ends_at__gte=now)
-                .select_related("lab")
+                .select_related("lab", "instrument")
                 .order_by("starts_at", "pk")
             ),
             "slot_form": slot_form
@@ -324,9 +353,15 @@ def slot_create(request: HttpRequest) -> HttpResponse:
                 ends_at=data["ends_at"],
                 capacity=data["capacity"],
                 note=data["note"],
+                instrument=data["instrument"],
             )
         except LabVisitError as error:
-            field = {"invalid_time": "end", "past": "date", "invalid_capacity": "capacity"}
+            field = {
+                "invalid_time": "end",
+                "past": "date",
+                "invalid_capacity": "capacity",
+                "instrument_lab": "instrument",
+            }
             form.add_error(field.get(error.code), error.message)
         else:
             messages.success(request, _("The visit slot is offered."))

@@ -39,6 +39,7 @@ from portal.admin_views import csv_stream
 from portal.choices import District, Zone
 from portal.queueing import task_queue
 from stats import charts, reports, selectors
+from stats.instruments import machine_time_table
 from stats.models import PlanTargets, ReportJob
 from stats.needs import needs_tables
 from stats.selectors import StatsFilters
@@ -497,6 +498,7 @@ class DashboardView(StatisticsPageMixin, TemplateView):
                 if key != "summary"
             ]
             context.update(
+                machine_time=machine_time_table(filters=filters),
                 headline=headline_groups(filters=filters),
                 charts=dashboard_charts(filters=filters),
                 tables=tables,

@@ -215,7 +215,10 @@ def _lab_visit_rows() -> list[LabVisitStat]:
     zero = Value(0, output_field=IntegerField())
     held = Q(visits__state__in=(State.APPROVED, State.NO_SHOW))
     aggregated = (
+        # Lab visits only: machine time on shared instruments (slots naming an instrument)
+        # is counted apart, on the dashboard (stats.instruments).
         VisitSlot.objects.order_by()
+        .filter(instrument__isnull=True)
         .values(
             "pk",
             "lab_id",
@@ -292,7 +295,8 @@ def _enterprise_service_rows() -> list[EnterpriseServiceStat]:
             people=v["group_size"],
         )
         for v in LabVisit.objects.order_by()
-        .filter(checked_in_at__isnull=False)
+        # Lab visits attended; machine time is counted apart (stats.instruments).
+        .filter(checked_in_at__isnull=False, slot__instrument__isnull=True)
         .annotate(day=TruncDate("slot__starts_at", tzinfo=tz))
         .values(
             "pk",

@@ -35,7 +35,7 @@ from experts.models import (
     InstitutionPage,
     Lab,
 )
-from labvisits.models import InstitutionContact, LabVisit, VisitSlot
+from labvisits.models import InstitutionContact, Instrument, LabVisit, VisitSlot
 from portal.choices import District, Field, Service
 from portal.models import SectorField, ServiceType
 from ratings.models import Rating
@@ -424,6 +424,24 @@ class VisitSlotFactory(DjangoModelFactory):
     )
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(hours=2))
     capacity = 20
+
+
+class InstrumentFactory(DjangoModelFactory):
+    """A shared instrument; pass ``lab`` (its institution follows) or ``institution``."""
+
+    class Meta:
+        model = Instrument
+
+    institution = factory.LazyAttribute(lambda o: o.lab.institution if o.lab else None)
+    lab = None
+    name = factory.Sequence(lambda n: f"扫描电子显微镜{n}")
+    name_en = factory.Sequence(lambda n: f"Scanning electron microscope {n}")
+    model_name = "ZEISS Sigma 300"
+    capability = "材料表面形貌观察，最高分辨率1纳米"
+    capability_en = "Surface morphology of materials, resolution down to 1 nm"
+    field = "materials"
+    fee_note = "按机时收费，中小微企业优惠"
+    fee_note_en = "Charged by machine hour, reduced for small enterprises"
 
 
 VISITOR_NAMES = ("王一", "李二", "张三", "赵四", "钱五", "孙六", "周七", "吴八", "郑九", "冯十")

@@ -228,6 +228,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     "consultations:attachment": {"ent_a", "expert", "approver"},
     # Lab visits.
     "labvisits:request_start": EVERYONE,  # the public list of visit slots
+    "labvisits:instrument_list": EVERYONE,  # the shared-instrument catalogue
+    "labvisits:instrument_detail": EVERYONE,
     "labvisits:request": {"ent_a", "ent_b"},
     "labvisits:detail": {"ent_a", "contact", *REGULATOR},
     "labvisits:ticket": {"ent_a", "contact", *REGULATOR},
@@ -390,6 +392,7 @@ def world(site_tree):
     factories.InstitutionContactFactory(user=users["contact"], institution=institution)
     lab = factories.LabFactory(institution=institution)
     visit_slot = factories.VisitSlotFactory(lab=lab)
+    instrument = factories.InstrumentFactory(lab=lab)
     visit = factories.LabVisitFactory(
         requested_by=users["ent_a"],
         enterprise=ent_a,
@@ -474,6 +477,7 @@ def world(site_tree):
                 "needs": need.pk,
                 "needs:accept": need_offer.pk,
                 "enterprise_services_needs": need.pk,
+                "labvisits:instrument_detail": instrument.pk,
                 "enterprises": join_request.pk,
                 "inbox": notice.pk,
             },

@@ -99,6 +99,8 @@ def content(transactional_site_tree):
     institution = factories.InstitutionPageFactory(parent=tree.zh.institutions, slug="cqi")
     lab = factories.LabFactory(institution=institution)
     factories.VisitSlotFactory(lab=lab)
+    instrument = factories.InstrumentFactory(lab=lab)  # on the institution page too
+    machine_time = factories.VisitSlotFactory(lab=lab, instrument=instrument, capacity=2)
     institution_en = factories.translate(institution, "en", title="Chongqing Quality Institute")
 
     activity = factories.ActivityPageFactory(
@@ -176,6 +178,9 @@ def content(transactional_site_tree):
             "my data": f"/{lang}/accounts/my-data/",
             "delete account": f"/{lang}/accounts/delete-account/",
             "lab visits": f"/{lang}/lab-visits/",
+            "instruments": f"/{lang}/instruments/?field=materials",
+            "instrument": f"/{lang}/instruments/{instrument.pk}/",
+            "machine-time request": f"/{lang}/lab-visits/slots/{machine_time.pk}/request/",
             "needs board": f"/{lang}/needs/",
             "need": f"/{lang}/needs/{need.pk}/",
             "post a need": f"/{lang}/needs/post/",
@@ -274,6 +279,8 @@ def test_no_wcag_violations(chromium, live_server, content, lang, viewport, phon
             "registration form",
             "verify phone",
             "ticket",
+            "instruments",
+            "instrument",
             "needs board",
             "need",
             "not found",
@@ -285,7 +292,13 @@ def test_no_wcag_violations(chromium, live_server, content, lang, viewport, phon
             "my data",
             "delete account",
         ],
-        "buyer": ["find an expert", "consultation request", "lab visits", "post a need"],
+        "buyer": [
+            "find an expert",
+            "consultation request",
+            "lab visits",
+            "post a need",
+            "machine-time request",
+        ],
         "door": ["check-in"],
     }
     for username, labels in signed_in.items():

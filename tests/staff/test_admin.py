@@ -33,6 +33,7 @@ ENTERPRISES = "enterprise_services_enterprises"
 CONSULTATIONS = "enterprise_services_consultations"
 LAB_VISITS = "enterprise_services_lab_visits"
 VISIT_SLOTS = "enterprise_services_visit_slots"
+INSTRUMENTS = "enterprise_services_instruments"
 NEEDS = "enterprise_services_needs"
 
 
@@ -67,11 +68,12 @@ def test_menu_group_lists_the_enterprise_services_for_an_editor(client, editor):
 
 def test_menu_group_keeps_its_items_in_order(rf, editor):
     """Each app registers its own item into the group; the group shows them in the order
-    editors know: consultations, lab visits, visit slots, enterprises, supply-demand needs."""
+    editors know: consultations, lab visits, visit slots, enterprises, shared instruments,
+    supply-demand needs."""
     from wagtail.admin.menu import admin_menu
 
     # Reversing loads the admin's URLs, which registers the viewsets and their menu items.
-    namespaces = (CONSULTATIONS, LAB_VISITS, VISIT_SLOTS, ENTERPRISES, NEEDS)
+    namespaces = (CONSULTATIONS, LAB_VISITS, VISIT_SLOTS, ENTERPRISES, INSTRUMENTS, NEEDS)
     urls = [admin_url(ns, "index") for ns in namespaces]
     request = rf.get("/")
     request.user = editor
@@ -89,13 +91,14 @@ def test_menu_group_keeps_its_items_in_order(rf, editor):
         "Lab visits",
         "Visit slots",
         "Enterprises",
+        "Shared instruments",
         "Supply-demand needs",
     ]
 
 
 def test_admin_user_without_permissions_is_refused_every_list(client, admin_only_user):
     client.force_login(admin_only_user)
-    for namespace in (ENTERPRISES, CONSULTATIONS, LAB_VISITS, VISIT_SLOTS, NEEDS):
+    for namespace in (ENTERPRISES, CONSULTATIONS, LAB_VISITS, VISIT_SLOTS, INSTRUMENTS, NEEDS):
         assert_refused_by_admin(client.get(admin_url(namespace, "index")))
 
 
