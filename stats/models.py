@@ -109,6 +109,7 @@ class EnterpriseServiceStat(models.Model):
     class Kind(models.TextChoices):
         CONSULTATION = "consultation", _("Consultation")
         LAB_VISIT = "lab_visit", _("Lab visit")
+        MACHINE_TIME = "machine_time", _("Machine time")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     source_id = models.PositiveBigIntegerField()  # the consultation's or the lab visit's id

@@ -129,6 +129,7 @@ ENTERPRISE_SIZE_COLUMNS = [
     Column("enterprises", _("Enterprises helped")),
     Column("consultations", _("Consultations completed")),
     Column("lab_visits", _("Lab visits attended")),
+    Column("machine_time", _("Machine time used")),
     Column("visitors", _("Visitors")),
 ]
 RATING_BY = {"kind": _("Service"), "institution": _("Institution"), "expert": _("Expert")}

@@ -516,15 +516,16 @@ def _enterprise_aggregates() -> dict:
         "enterprises": Count("enterprise_id", distinct=True),
         "consultations": Count("pk", filter=Q(kind=Kind.CONSULTATION)),
         "lab_visits": Count("pk", filter=Q(kind=Kind.LAB_VISIT)),
+        "machine_time": Count("pk", filter=Q(kind=Kind.MACHINE_TIME)),
         "visitors": Coalesce(Sum("people", filter=Q(kind=Kind.LAB_VISIT)), zero),
     }
 
 
 def enterprise_size_breakdown(*, filters: StatsFilters) -> list[dict]:
-    """Enterprises helped (a completed consultation or a lab visit attended), completed
-    consultations, lab visits attended and their visitors, per enterprise size (large,
-    medium, small, micro, in that order; every size has a row). Date range and district
-    filters apply (the enterprise's district; the service's day)."""
+    """Enterprises helped (a completed consultation, a lab visit or machine time attended),
+    completed consultations, lab visits attended, machine time used and lab visitors, per
+    enterprise size (large, medium, small, micro, in that order; every size has a row).
+    Date range and district filters apply (the enterprise's district; the service's day)."""
     found = {
         row["key"]: dict(row)
         for row in _enterprise_services(filters)
@@ -532,7 +533,13 @@ def enterprise_size_breakdown(*, filters: StatsFilters) -> list[dict]:
         .annotate(**_enterprise_aggregates())
         .order_by("key")
     }
-    empty = {"enterprises": 0, "consultations": 0, "lab_visits": 0, "visitors": 0}
+    empty = {
+        "enterprises": 0,
+        "consultations": 0,
+        "lab_visits": 0,
+        "machine_time": 0,
+        "visitors": 0,
+    }
     rows = []
     for size in Enterprise.Size:
         row = found.pop(size.value, {"key": size.value, **empty})

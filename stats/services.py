@@ -285,7 +285,9 @@ def _enterprise_service_rows() -> list[EnterpriseServiceStat]:
     ]
     rows += [
         EnterpriseServiceStat(
-            kind=Kind.LAB_VISIT,
+            # Machine time on a shared instrument is a lab visit on a slot that names the
+            # instrument: a service received, counted as its own kind.
+            kind=Kind.MACHINE_TIME if v["slot__instrument_id"] else Kind.LAB_VISIT,
             source_id=v["pk"],
             enterprise_id=v["enterprise_id"],
             enterprise_size=v["enterprise__size"] or "",
@@ -295,11 +297,12 @@ def _enterprise_service_rows() -> list[EnterpriseServiceStat]:
             people=v["group_size"],
         )
         for v in LabVisit.objects.order_by()
-        # Lab visits attended; machine time is counted apart (stats.instruments).
-        .filter(checked_in_at__isnull=False, slot__instrument__isnull=True)
+        # Lab visits and machine time attended.
+        .filter(checked_in_at__isnull=False)
         .annotate(day=TruncDate("slot__starts_at", tzinfo=tz))
         .values(
             "pk",
+            "slot__instrument_id",
             "enterprise_id",
             "enterprise__size",
             "enterprise__district",

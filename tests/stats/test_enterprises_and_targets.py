@@ -115,8 +115,9 @@ def test_workbook_has_the_enterprise_size_sheet(client, staff_editor, helped):
     book = load_workbook(io.BytesIO(response.content))
     sheet = book["Enterprises helped by size"]
     rows = {row[0]: row[1:] for row in sheet.iter_rows(min_row=3, values_only=True)}
-    assert rows["Small"] == (1, 2, 0, 0)
-    assert rows["Micro"] == (1, 0, 1, 4)
+    # enterprises, consultations, lab visits, machine time, visitors
+    assert rows["Small"] == (1, 2, 0, 0, 0)
+    assert rows["Micro"] == (1, 0, 1, 0, 4)
 
 
 def test_plan_progress_defaults_to_the_plan_and_counts_the_portal(site_tree):
