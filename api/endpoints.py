@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import TextChoices
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext
-from ninja import Field, Query, Schema
+from ninja import Field, Path, Query, Schema
 from ninja.errors import ValidationError
 from wagtail.models import Locale, Page
 
@@ -39,6 +39,9 @@ from portal.choices import Field as SectorFieldCode
 from stats import selectors as stats_selectors
 
 # --- Shared parts ---------------------------------------------------------------------------
+
+# A row id: the database's integer range (a larger number would be a database error).
+RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 # Read by portal.language (the middleware) before the view runs, which activates the
 # language; declared on each operation for the OpenAPI document and its validation.
@@ -203,13 +206,13 @@ def _campaign_for(campaign_id: int | None) -> OpenDayIndexPage:
 
 
 class ActivityQuery(Schema):
-    campaign: int | None = Field(None, description="A campaign's id; default the current one.")
+    campaign: RowId | None = Field(None, description="A campaign's id; default the current one.")
     date_from: datetime.date | None = Field(None, description="Sessions on or after this day.")
     date_to: datetime.date | None = Field(None, description="Sessions on or before this day.")
     district: str | None = Field(
         None, max_length=20, description="A district or functional zone code."
     )
-    institution: int | None = Field(None, description="An institution's id (any language).")
+    institution: RowId | None = Field(None, description="An institution's id (any language).")
     activity_type: ActivityType | None = None
     host_kind: HostKind | None = None
     format: SessionFormat | None = Field(None, description="Activities with a session of it.")
@@ -324,7 +327,7 @@ def _session_key(session: Any) -> tuple[Any, ...]:
 )
 def session_list(
     request: HttpRequest,
-    activity_id: int,
+    activity_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     lang: Language | None = LANG,
     cursor: str | None = CURSOR,
     limit: int = LIMIT,
@@ -497,7 +500,9 @@ def expert_list(
 )
 def figures(
     request: HttpRequest,
-    campaign: int | None = Query(None, description="A campaign's id; default the current one."),
+    campaign: int | None = Query(
+        None, ge=1, le=2**31 - 1, description="A campaign's id; default the current one."
+    ),
     lang: Language | None = LANG,
 ) -> dict[str, Any]:
     language = translation.get_language()

@@ -19,6 +19,8 @@ urlpatterns = [
     path("sitemap.xml", sitemap),
     # The public REST API, not language-prefixed: ?lang= or Accept-Language choose the
     # language of its content (api/).
+    # ninja's own root view raises Http404, which Django would answer with a web page.
+    path("api/v1/", route_not_found),
     path("api/v1/", api.urls),
     re_path(r"^api/", route_not_found, name="api_not_found"),
 ]

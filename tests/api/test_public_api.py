@@ -121,33 +121,43 @@ def test_activities_in_both_languages(api_client, world):
     ]
 
 
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ("activity_type=lecture", {"other"}),
-        ("district=banan", {"activity"}),
-        ("district=liangjiang", {"other"}),
-        ("format=online", {"other"}),
-        ("host_kind=accredited", {"activity"}),
-        ("institution={institution}", {"activity"}),
-        ("date_from={day10}", {"other"}),
-        ("date_to={day2}", {"activity"}),
-        ("date_from={day2}&date_to={day2}", {"activity"}),
-        ("campaign={campaign_en}", {"activity", "other"}),
-    ],
-)
-def test_activity_filters(api_client, world, site_tree, query, expected):
+# Query -> the activities it keeps (one world for every case: building it takes a while).
+ACTIVITY_FILTERS = [
+    ("activity_type=lecture", {"other"}),
+    ("district=banan", {"activity"}),
+    ("district=liangjiang", {"other"}),
+    ("format=online", {"other"}),
+    ("format=in_person", {"activity"}),
+    ("host_kind=accredited", {"activity"}),
+    ("host_kind=training_base", set()),
+    ("institution={institution}", {"activity"}),
+    ("date_from={day10}", {"other"}),
+    ("date_to={day2}", {"activity"}),
+    ("date_from={day2}&date_to={day2}", {"activity"}),
+    ("campaign={campaign_en}", {"activity", "other"}),
+    ("activity_type=lab_tour&district=yubei", set()),
+]
+
+
+def test_activity_filters(api_client, world, site_tree):
     start = timezone.localtime(world["sessions"][1].starts_at).date()
-    query = query.format(
-        institution=world["institution_en"].pk,
-        day2=start.isoformat(),
-        day10=(start + datetime.timedelta(days=8)).isoformat(),
-        campaign_en=site_tree.en.campaign.pk,
-    )
-    response, body = get(api_client, f"/activities?{query}")
-    assert response.status_code == 200, body
-    keys = {a["translation_key"] for a in body["results"]}
-    assert keys == {str(world[name].translation_key) for name in expected}
+    for query, expected in ACTIVITY_FILTERS:
+        query = query.format(
+            institution=world["institution_en"].pk,
+            day2=start.isoformat(),
+            day10=(start + datetime.timedelta(days=8)).isoformat(),
+            campaign_en=site_tree.en.campaign.pk,
+        )
+        response, body = get(api_client, f"/activities?{query}")
+        assert response.status_code == 200, body
+        keys = {a["translation_key"] for a in body["results"]}
+        assert keys == {str(world[name].translation_key) for name in expected}, query
+
+
+def test_an_unknown_campaign_is_not_found(api_client, world):
+    response, body = get(api_client, "/activities?campaign=999999")
+    assert response.status_code == 404
+    assert body["error"]["code"] == "not_found"
 
 
 def test_an_unknown_district_is_an_invalid_parameter(api_client, world):
@@ -318,7 +328,7 @@ def test_the_cursor_walk_over_activities(api_client, world, site_tree):
 
 @pytest.mark.parametrize("cursor", ["not-base64!", "bm90IGpzb24", "eyJhIjoxfQ"])
 def test_a_forged_cursor_is_refused(api_client, world, cursor):
-    response, body = get(api_client, f"/experts?cursor={cursor}")
+    response, body = get(api_client, f"/experts?cursor={cursor}&lang=en")
     assert response.status_code == 400
     assert body == {
         "error": {
@@ -335,6 +345,15 @@ def test_not_found_body(api_client, site_tree):
     assert "no-store" in response["Cache-Control"]
     _, zh = get(api_client, "/activities/999999/sessions?lang=zh-hans")
     assert zh["error"]["code"] == "not_found"
+
+
+def test_a_path_without_an_operation_answers_the_error_body(api_client, site_tree):
+    for path in ("/api/v1/nothing-here", "/api/v2/campaigns", "/api/", "/api/v1/"):
+        response = api_client.get(path, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 404, path
+        assert json.loads(response.content)["error"]["code"] == "not_found"
+    response = api_client.get("/api/v1/nothing-here?lang=zh-hans")
+    assert json.loads(response.content)["error"]["message"] != "Nothing was found at this address."
 
 
 def test_validation_error_body(api_client, site_tree):
