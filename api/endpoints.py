@@ -94,6 +94,15 @@ def _translations(pages: Iterable[Page], model: type[Page], language: str) -> di
     }
 
 
+def _language_code(page: Page, request: HttpRequest) -> str:
+    """The page's language, read once per request rather than once per page."""
+    codes = getattr(request, "api_locale_codes", None)
+    if codes is None or page.locale_id not in codes:
+        codes = dict(Locale.objects.values_list("pk", "language_code"))
+        request.api_locale_codes = codes  # type: ignore[attr-defined]
+    return codes[page.locale_id]
+
+
 def _url(page: Page, request: HttpRequest) -> str | None:
     return page.get_full_url(request)
 
@@ -142,7 +151,7 @@ def _campaign_out(
     return {
         "id": page.pk,
         "translation_key": str(page.translation_key),
-        "language": page.locale.language_code,
+        "language": _language_code(page, request),
         "title": page.title,
         "year": page.year,
         "theme": page.theme,
@@ -254,7 +263,7 @@ def _activity_out(
     return {
         "id": page.pk,
         "translation_key": str(page.translation_key),
-        "language": page.locale.language_code,
+        "language": _language_code(page, request),
         "title": page.title,
         "summary": page.summary,
         "activity_type": _choice(ActivityType, activity.activity_type),
@@ -385,7 +394,7 @@ def _institution_out(
     return {
         "id": page.pk,
         "translation_key": str(page.translation_key),
-        "language": page.locale.language_code,
+        "language": _language_code(page, request),
         "title": page.title,
         "kind": _choice(HostKind, source.kind),
         "district": _choice(District, source.district),

@@ -7,7 +7,9 @@ import datetime
 import json
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from events.choices import SessionFormat
@@ -430,3 +432,18 @@ def test_docs_page_loads_its_assets_from_the_portal_under_the_csp(api_client):
     assert '<script type="application/json" id="swagger-settings">' in html
     for asset in ("swagger-ui-bundle.js", "swagger-ui-init.js", "swagger-ui.css"):
         assert api_client.get(f"/static/ninja/{asset}").status_code == 200
+
+
+def test_the_activity_list_costs_the_same_queries_for_more_activities(
+    api_client, world, site_tree, django_assert_max_num_queries
+):
+    """The selectors' fixed number of queries is kept: nothing is read per activity."""
+    with CaptureQueriesContext(connection) as few:
+        api_client.get(f"{API}/activities?lang=en")
+    for n in range(4):
+        activity = factories.ActivityPageFactory(parent=site_tree.zh.campaign, title=f"参观{n}")
+        factories.SessionFactory(activity=activity)
+        factories.translate(activity, "en", title=f"Tour {n}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = api_client.get(f"{API}/activities?lang=en")
+    assert len(json.loads(response.content)["results"]) == 6
