@@ -53,11 +53,16 @@ class ActivityFilters:
     institution: int | None = None
     host_kind: str = ""
     format: str = ""  # a SessionFormat: activities with a session of that format
+    # Activities with a session starting on one of these days (the API's date range).
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
 
     @property
     def active(self) -> bool:
         return bool(
             self.date
+            or self.date_from
+            or self.date_to
             or self.activity_type
             or self.district
             or self.institution
@@ -274,6 +279,19 @@ def activity_list(
                 _sessions_of(
                     OuterRef("translation_key"), default_locale_id=default_locale_id
                 ).filter(starts_at__date=filters.date)
+            )
+        )
+    if filters.date_from or filters.date_to:
+        days = {}
+        if filters.date_from:
+            days["starts_at__date__gte"] = filters.date_from
+        if filters.date_to:
+            days["starts_at__date__lte"] = filters.date_to
+        qs = qs.filter(
+            Exists(
+                _sessions_of(
+                    OuterRef("translation_key"), default_locale_id=default_locale_id
+                ).filter(**days)
             )
         )
     activities = list(qs)

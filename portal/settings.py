@@ -71,6 +71,11 @@ INSTALLED_APPS = [
     "ratings",
     "stats",
     "demo",
+    "api",
+    # django-ninja's templates and static files: the API's docs page (/api/v1/docs) loads
+    # Swagger UI from the portal's own static files, as the Content-Security-Policy requires
+    # (without the app, ninja would load it from a CDN).
+    "ninja",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -110,7 +115,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's, leaving the API's paths (UNPREFIXED_PATHS) to choose their own language.
+    "portal.language.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -475,6 +481,17 @@ NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
 # per client address, counted together on the site's and the CMS admin's sign-in forms.
 LOGIN_RATE_ACCOUNT = os.environ.get("LOGIN_RATE_ACCOUNT", "5/300")
 LOGIN_RATE_IP = os.environ.get("LOGIN_RATE_IP", "20/300")
+
+# --- Public REST API (/api/v1/, the api app) ----------------------------------------------
+# Requests allowed per client address (NUM_PROXIES above finds it), as "count/seconds",
+# counted in the default cache like the limits above; then 429 until the window ends.
+API_RATE_IP = os.environ.get("API_RATE_IP", "120/60")
+# How long clients and proxies may keep an answer (Cache-Control: public, max-age).
+API_CACHE_SECONDS = int(os.environ.get("API_CACHE_SECONDS", "60"))
+# Paths outside the language prefixes that choose their content language themselves
+# (?lang=, Accept-Language): no language cookie, no redirect of a 404 to a prefixed page
+# (portal/language.py).
+UNPREFIXED_PATHS = ["/api/"]
 
 # --- Expert consultations and lab visits ---------------------------------------------------
 # How far ahead slots are generated from the experts' availability rules (days).

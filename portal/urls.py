@@ -1,12 +1,13 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import set_language
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from api.endpoints import api, route_not_found
 from cms import views as cms_views
 from portal import views as portal_views
 
@@ -16,6 +17,12 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/setlang/", set_language, name="set_language"),
     path("sitemap.xml", sitemap),
+    # The public REST API, not language-prefixed: ?lang= or Accept-Language choose the
+    # language of its content (api/).
+    # ninja's own root view raises Http404, which Django would answer with a web page.
+    path("api/v1/", route_not_found),
+    path("api/v1/", api.urls),
+    re_path(r"^api/", route_not_found, name="api_not_found"),
 ]
 
 urlpatterns += i18n_patterns(

@@ -666,6 +666,23 @@ def plan_progress() -> dict:
 # --- campaigns and refreshes -------------------------------------------------------------
 
 
+def public_figures(*, campaign: OpenDayIndexPage) -> dict:
+    """The figures of the public "open day in numbers" page and the API, as numbers: the
+    campaign's open-day headline (``open_day``), the districts with sessions, the figures
+    by activity type (``by_type``), and the consultations and lab visits of the campaign's
+    days. Counts only, never a person."""
+    open_day_filters = StatsFilters(campaign_id=campaign.pk)
+    period = StatsFilters(date_from=campaign.start_date, date_to=campaign.end_date)
+    districts = open_day_breakdown(filters=open_day_filters, by="district")
+    return {
+        "open_day": open_day_headline(filters=open_day_filters),
+        "districts": sum(1 for row in districts if row["sessions"]),
+        "by_type": open_day_breakdown(filters=open_day_filters, by="activity_type"),
+        "consultations": consultation_summary(filters=period),
+        "lab_visits": lab_visit_summary(filters=period),
+    }
+
+
 def stats_last_refresh() -> StatsRefresh | None:
     """The last finished rebuild of the summary tables."""
     return StatsRefresh.objects.filter(finished_at__isnull=False).first()

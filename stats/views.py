@@ -21,13 +21,9 @@ def public_figures(*, campaign) -> dict:
     Open-day figures are the campaign's; consultations and lab visits those of the
     campaign's days.
     """
-    open_day_filters = StatsFilters(campaign_id=campaign.pk)
-    period = StatsFilters(date_from=campaign.start_date, date_to=campaign.end_date)
-    headline = selectors.open_day_headline(filters=open_day_filters)
-    districts = selectors.open_day_breakdown(filters=open_day_filters, by="district")
-    by_type = selectors.open_day_breakdown(filters=open_day_filters, by="activity_type")
-    consultations = selectors.consultation_summary(filters=period)
-    lab_visits = selectors.lab_visit_summary(filters=period)
+    figures = selectors.public_figures(campaign=campaign)
+    headline, by_type = figures["open_day"], figures["by_type"]
+    consultations, lab_visits = figures["consultations"], figures["lab_visits"]
     number, percent = charts.number_text, charts.percent_text
     registered, checked_in = _("Registered"), _("Checked in")
     return {
@@ -35,7 +31,7 @@ def public_figures(*, campaign) -> dict:
             (pgettext("count of", "Activities"), number(headline["activities"])),
             (_("Sessions"), number(headline["sessions"])),
             (_("Institutions"), number(headline["institutions"])),
-            (_("Districts"), number(sum(1 for row in districts if row["sessions"]))),
+            (_("Districts"), number(figures["districts"])),
             (_("Places"), number(headline["capacity"])),
             (_("People registered"), number(headline["registered"])),
             (_("People checked in"), number(headline["checked_in"])),

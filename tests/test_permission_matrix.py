@@ -170,3 +170,32 @@ def test_guessed_ids_are_not_found(world):
         f"/en/consultations/booking/{world['consultation'].reference}/attachments/guess/",
     ):
         assert get_as(user, url).status_code == 404
+
+
+# The public REST API (/api/v1/): read-only and the same for every role. Whoever asks, no
+# answer carries a booking's topic or purpose, a ticket code, an account's e-mail address
+# or a contact's phone number.
+API_ROUTES = ("campaigns", "activities", "institutions", "experts")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_api_is_public_and_shows_no_booking_or_contact(world, role):
+    user = world["users"].get(role) if role else None
+    secrets = [
+        SECRET_TOPIC,
+        SECRET_PURPOSE,
+        world["visit"].ticket_code,
+        world["visit"].contact_phone,
+        world["consultation"].contact_phone,
+        *(u.email for u in world["users"].values()),
+    ]
+    bodies = []
+    for route in API_ROUTES:
+        response = get_as(user, f"/api/v1/{route}?lang=en")
+        assert response.status_code == 200, (role, route)
+        assert "public" in response["Cache-Control"]
+        bodies.append(response.content.decode())
+    for secret in secrets:
+        assert all(secret not in body for body in bodies), secret
+    # A write is not an operation of the API.
+    assert post_as(user, "/api/v1/experts").status_code == 405

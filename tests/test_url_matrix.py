@@ -132,6 +132,19 @@ EXPECTED: dict[str, frozenset[str]] = {
     "wagtail_serve": EVERYONE,
     "search": EVERYONE,
     "stats:public": EVERYONE,
+    # The public REST API, its OpenAPI document and docs page; a path under /api/ that names
+    # no operation (and ninja's root, shadowed by it) answers the API's 404 body.
+    "api_v1:campaign_list": EVERYONE,
+    "api_v1:activity_list": EVERYONE,
+    "api_v1:session_list": EVERYONE,
+    "api_v1:institution_list": EVERYONE,
+    "api_v1:expert_list": EVERYONE,
+    "api_v1:figures": EVERYONE,
+    "api_v1:openapi-json": EVERYONE,
+    "api_v1:openapi-view": EVERYONE,
+    "api_v1:api-root": NOBODY,
+    "api/v1/": NOBODY,
+    "api_not_found": NOBODY,
     "^media/(?P<path>.*)$": EVERYONE,  # public images/documents (DEBUG only)
     "wagtaildocs_serve": EVERYONE,
     "wagtaildocs_authenticate_with_password": EVERYONE,
@@ -450,6 +463,7 @@ def world(site_tree):
         # stands for different rows in different places.
         "kwargs": {
             "session_id": session.pk,
+            "activity_id": activity.pk,
             "slot_id": visit_slot.pk,
             "expert_id": expert.pk,
             "reference": consultation.reference,
