@@ -179,6 +179,11 @@ EXPECTED: dict[str, frozenset[str]] = {
     "events:checkin_ticket": NOBODY,
     "events:checkin_walk_in": NOBODY,
     "events:checkin_counts": {"checkin"},
+    # The check-in screen offline: manifest and service worker hold no data.
+    "events:checkin_manifest": EVERYONE,
+    "events:checkin_service_worker": EVERYONE,
+    "events:checkin_offline_list": {"checkin"},
+    "events:checkin_offline_sync": NOBODY,
     "labvisits:checkin_visit_slot": {"checkin", "contact"},
     "labvisits:checkin_visit_ticket": NOBODY,
     "labvisits:checkin_visit_counts": {"checkin", "contact"},
