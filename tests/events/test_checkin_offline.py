@@ -460,3 +460,12 @@ def test_service_worker_is_javascript_scoped_to_the_check_in_urls(client, db):
     assert '"/en/open-day/checkin/"' in body
     assert "js/checkin.js" in body and "jsQR.js" in body
     assert "worker-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_offline_messages_keep_their_placeholders_in_chinese(client, session, staff):
+    client.force_login(staff)
+    with translation.override("zh-hans"):
+        url = reverse("events:checkin_session", kwargs={"session_id": session.pk})
+    html = client.get(url).content.decode()
+    assert 'data-text-queued-many="%(count)s 条签到等待同步。"' in html
+    assert "离线：" in html
