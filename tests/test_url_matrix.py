@@ -246,6 +246,9 @@ EXPECTED: dict[str, frozenset[str]] = {
     "open_day_registrations:cancel": APPROVER,
     "open_day_registrations:move": APPROVER,
     "open_day_noshow_waivers:add": APPROVER,
+    # Tickets presented twice at the door; check-in staff see their session's on its screen.
+    "open_day_checkin_conflicts:index": REGULATOR,
+    "open_day_checkin_conflicts:index_results": REGULATOR,
     "enterprise_services_consultations:index": REGULATOR,
     "enterprise_services_consultations:index_results": REGULATOR,
     "enterprise_services_consultations:inspect": REGULATOR,
