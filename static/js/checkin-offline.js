@@ -351,9 +351,11 @@
   // ---- Wiring -------------------------------------------------------------------------
 
   window.PortalOfflineDoor = {
-    // Whether checkin.js should not even try the network.
+    // Whether checkin.js should not even try the network: the browser says it is offline,
+    // or the server could not be reached lately (until a sync or a list download succeeds,
+    // tried every SYNC_EVERY_MS), so that each ticket does not wait for a network timeout.
     isOffline: function () {
-      return !navigator.onLine;
+      return !navigator.onLine || offline;
     },
     checkIn: checkIn,
     sync: sync,
@@ -373,6 +375,8 @@
   window.setInterval(function () {
     if (load("queue", []).length) {
       sync();
+    } else if (offline && navigator.onLine) {
+      downloadList();
     }
   }, SYNC_EVERY_MS);
   window.setInterval(function () {
