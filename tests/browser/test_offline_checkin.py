@@ -155,3 +155,58 @@ def test_offline_check_ins_sync_once_and_a_double_scan_is_a_conflict(
     assert conflict.scanned_by == staff_b
     assert conflict.nonce != registrations[0].checkin_nonce
     assert checkin_counts(session_id=session.pk)["arrived"] == 6
+
+
+def test_a_check_in_whose_answer_was_lost_is_queued_with_its_nonce_and_counted_once(
+    live_server, browser_page, door
+):
+    """The server is unreachable for one ticket and, for another, checks it in but its
+    answer never arrives: both are queued, and the sync counts each party once, with no
+    conflict (the lost one carries the nonce the server already applied)."""
+    session, (lost, unreachable, _), (staff, _) = door
+    # Service workers blocked: Playwright's routes below must see the page's own requests.
+    context = browser_page.context.browser.new_context(
+        viewport=PHONE, locale="en-GB", service_workers="block"
+    )
+    try:
+        sign_in(context, live_server, staff)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(f"{live_server.url}/en/open-day/checkin/{session.pk}/")
+        page.locator("[data-offline-list]").filter(has_text="3 tickets").wait_for()
+        result = page.locator("#checkin-result")
+
+        def answer_lost(route):
+            route.fetch()  # the server checks the ticket in...
+            route.abort()  # ...and the answer is lost on the way back
+
+        page.route("**/ticket/", answer_lost)
+        type_ticket(page, lost.ticket_code)
+        result.filter(has_text="Checked in offline, party of 3").wait_for()
+        page.unroute("**/ticket/")
+        lost.refresh_from_db()
+        assert lost.status == Registration.Status.CHECKED_IN
+
+        page.route("**/ticket/", lambda route: route.abort())
+        type_ticket(page, unreachable.ticket_code)
+        result.filter(has_text="Checked in offline, party of 2").wait_for()
+        page.locator("[data-offline-status]").filter(has_text="OFFLINE").wait_for()
+        page.unroute("**/ticket/")
+
+        page.get_by_role("button", name="Sync now").click()
+        page.locator("[data-offline-queue]").filter(
+            has_text="No check-ins waiting to sync"
+        ).wait_for()
+        result.filter(has_text="Synced: 2 checked in, 0 presented twice").wait_for()
+    finally:
+        context.close()
+
+    unreachable.refresh_from_db()
+    assert unreachable.status == Registration.Status.CHECKED_IN
+    assert not CheckinConflict.objects.exists()
+    for registration in (lost, unreachable):
+        changes = RegistrationChange.objects.filter(
+            registration=registration, to_state=Registration.Status.CHECKED_IN
+        )
+        assert changes.count() == 1
+    assert checkin_counts(session_id=session.pk)["arrived"] == 5
