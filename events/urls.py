@@ -2,12 +2,12 @@
 
 from django.urls import include, path
 
-from events.views import calendar, checkin, registration
+from events.views import calendar, checkin, checkin_offline, registration
 
 app_name = "events"
 
 urlpatterns = [
     path("registration/", include(registration.urlpatterns)),
-    path("checkin/", include(checkin.urlpatterns)),
+    path("checkin/", include(checkin.urlpatterns + checkin_offline.urlpatterns)),
     path("calendar/", include(calendar.urlpatterns)),
 ]

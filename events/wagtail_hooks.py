@@ -1,6 +1,7 @@
-"""The admin menu group "Open day": registrations per session, and no-show restrictions
-lifted by staff; a menu link to the check-in screen for check-in staff; and the open day's
-audit log action types (``portal.audit``)."""
+"""The admin menu group "Open day": registrations per session, no-show restrictions lifted
+by staff and tickets presented twice at the door (offline check-ins); a menu link to the
+check-in screen for check-in staff; and the open day's audit log action types
+(``portal.audit``)."""
 
 from django.contrib.auth.models import Permission
 from django.urls import path, reverse_lazy
@@ -8,12 +9,13 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.ui.tables import DateColumn, UserColumn
+from wagtail.admin.ui.tables import Column, DateColumn, UserColumn
+from wagtail.admin.views.generic.models import IndexView
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from events import audit
-from events.models import NoShowWaiver
+from events.models import CheckinConflict, NoShowWaiver
 from events.views import admin as views
 from portal.admin_columns import MaskedPhoneColumn
 from portal.admin_views import ReadOnlyViewSetMixin
@@ -86,11 +88,52 @@ class NoShowWaiverViewSet(ReadOnlyViewSetMixin, ModelViewSet):
         )
 
 
+class CheckinConflictIndexView(IndexView):
+    def get_base_queryset(self):
+        return (
+            super()
+            .get_base_queryset()
+            .select_related(
+                "registration__session__activity", "registration__checked_in_by", "scanned_by"
+            )
+        )
+
+
+class CheckinConflictViewSet(ReadOnlyViewSetMixin, ModelViewSet):
+    """Tickets checked in on a second device while offline (``events.services.offline``):
+    a list only, written by the sync. No names: the ticket code and session identify it."""
+
+    model = CheckinConflict
+    name = "open_day_checkin_conflicts"
+    url_prefix = "open-day/checkin-conflicts"
+    icon = "warning"
+    menu_label = _("Tickets presented twice")
+    index_view_class = CheckinConflictIndexView
+    copy_view_enabled = False
+    add_to_reference_index = False
+    list_display = [
+        Column("ticket", label=_("Ticket code"), accessor="registration.ticket_code"),
+        Column("session", label=_("Session"), accessor="registration.session"),
+        Column("party", label=_("Party size"), accessor="registration.party_size"),
+        DateColumn(
+            "checked_in_at", label=_("Checked in at"), accessor="registration.checked_in_at"
+        ),
+        DateColumn("scanned_at", label=_("Presented again at"), sort_key="scanned_at"),
+        UserColumn("scanned_by", label=_("Presented again to")),
+        "device",
+    ]
+
+    def get_permissions_to_register(self):
+        return Permission.objects.filter(
+            content_type__app_label="events", codename="view_checkinconflict"
+        )
+
+
 class OpenDayViewSetGroup(ViewSetGroup):
     menu_label = _("Open day")
     menu_icon = "calendar-alt"
     menu_order = 205
-    items = (RegistrationViewSet, NoShowWaiverViewSet)
+    items = (RegistrationViewSet, NoShowWaiverViewSet, CheckinConflictViewSet)
 
 
 @hooks.register("register_admin_viewset")

@@ -675,6 +675,10 @@ CONTENT_SECURITY_POLICY = {
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "media-src": ["'self'"],
+        # The check-in screen's service worker and web app manifest (events.views.
+        # checkin_offline), both served by the portal itself.
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
         "frame-src": ["'self'", *EMBED_FRAME_SRC],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],

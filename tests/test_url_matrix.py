@@ -205,6 +205,11 @@ EXPECTED: dict[str, frozenset[str]] = {
     "events:checkin_ticket": NOBODY,
     "events:checkin_walk_in": NOBODY,
     "events:checkin_counts": {"checkin"},
+    # The check-in screen offline: manifest and service worker hold no data.
+    "events:checkin_manifest": EVERYONE,
+    "events:checkin_service_worker": EVERYONE,
+    "events:checkin_offline_list": {"checkin"},
+    "events:checkin_offline_sync": NOBODY,
     "labvisits:checkin_visit_slot": {"checkin", "contact"},
     "labvisits:checkin_visit_ticket": NOBODY,
     "labvisits:checkin_visit_counts": {"checkin", "contact"},
@@ -269,6 +274,9 @@ EXPECTED: dict[str, frozenset[str]] = {
     "open_day_registrations:cancel": APPROVER,
     "open_day_registrations:move": APPROVER,
     "open_day_noshow_waivers:add": APPROVER,
+    # Tickets presented twice at the door; check-in staff see their session's on its screen.
+    "open_day_checkin_conflicts:index": REGULATOR,
+    "open_day_checkin_conflicts:index_results": REGULATOR,
     "enterprise_services_consultations:index": REGULATOR,
     "enterprise_services_consultations:index_results": REGULATOR,
     "enterprise_services_consultations:inspect": REGULATOR,

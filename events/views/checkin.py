@@ -4,7 +4,8 @@ Pick a session, then check tickets in by typed code, camera scan (the QR token) 
 by name / last phone digits, and record walk-ins. Every action is a plain POST form that
 redirects back with a message (works without JavaScript); ``static/js/checkin.js`` posts
 the same forms with ``Accept: application/json`` and shows the answer in a live region.
-The rules live in ``events.services.checkin``.
+The rules live in ``events.services.checkin``. The screen keeps checking typed and scanned
+tickets in when the network drops (``events.views.checkin_offline``).
 
 The home page also lists the doors other apps register (``portal.checkin``: the
 lab-visit slots, whose screens live in ``labvisits.checkin_views``). The ticket form, the
@@ -37,6 +38,7 @@ from events.services.checkin import (
     checkin_session_title,
     walk_in_record,
 )
+from events.services.offline import checkin_conflict_list
 from events.tickets import name_mask
 from portal.checkin import (
     CheckinAnswer,
@@ -170,6 +172,13 @@ def _render_session(
             "nonce": checkin_nonce_new(),
             "override": override,
             "may_override": checkin_may_override(request.user),
+            "offline_list_url": reverse(
+                "events:checkin_offline_list", kwargs={"session_id": session.pk}
+            ),
+            "offline_sync_url": reverse(
+                "events:checkin_offline_sync", kwargs={"session_id": session.pk}
+            ),
+            "conflicts": checkin_conflict_list(session_id=session.pk),
         },
         status=status,
     )

@@ -1,6 +1,9 @@
 /*
  * Check-in screen: camera QR scanner, ticket forms posted in the background, live counters.
  *
+ * When the network is down, tickets typed or scanned on a session's screen are checked
+ * offline by static/js/checkin-offline.js (PortalOfflineDoor).
+ *
  * Everything here is an enhancement: without JavaScript the forms post and redirect back
  * with a message. The camera needs a secure context (HTTPS, or localhost); the typed code
  * always works. QR decoding uses the browser's BarcodeDetector when it reads QR codes,
@@ -131,7 +134,22 @@
     }
     data.set("nonce", newNonce());
     showResult(text("checking"), null);
-    return send(form, data, 1)
+    // Offline (static/js/checkin-offline.js), a typed or scanned ticket is checked against
+    // the ticket list on this device and queued; so is one whose post did not get through.
+    var offlineDoor = form === ticketForm ? window.PortalOfflineDoor : null;
+    var offlineCheckIn = function () {
+      return offlineDoor.checkIn(data.get("ticket") || "", data.get("nonce"));
+    };
+    var request =
+      offlineDoor && offlineDoor.isOffline()
+        ? offlineCheckIn()
+        : send(form, data, 1).catch(function (error) {
+            if (offlineDoor) {
+              return offlineCheckIn();
+            }
+            throw error;
+          });
+    return request
       .then(function (answer) {
         showResult(answer.message, answer.ok);
         updateCounts(answer.counts);
