@@ -58,17 +58,31 @@ def servers_missing() -> dict[str, str]:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    """Tests marked ``postgres`` or ``redis`` are skipped without that server. Then, after
-    pytest-django's order (database tests, transactional tests, the rest): the database
-    tests that use the shared page tree first, so it is built once per run (per xdist
-    worker) rather than once per stretch of such tests."""
+    """Tests marked ``postgres`` or ``redis`` are skipped without that server. Then the
+    long tests without a database first (``starts_first``), and after pytest-django's
+    order (database tests, transactional tests, the rest): the database tests that use the
+    shared page tree first, so it is built once per run (per xdist worker) rather than once
+    per stretch of such tests."""
     missing = servers_missing()
     for item in items:
         for name, reason in missing.items():
             if reason and item.get_closest_marker(name):
                 item.add_marker(pytest.mark.skip(reason=reason))
     order = {"db": 0, "transactional": 1, None: 2}
-    items.sort(key=lambda item: (order[database_use(item)], not uses_shared_tree(item)))
+    items.sort(
+        key=lambda item: (
+            not starts_first(item),
+            order[database_use(item)],
+            not uses_shared_tree(item),
+        )
+    )
+
+
+def starts_first(item) -> bool:
+    """The long tests that use no database (``make run``'s servers, about a minute and a
+    half on 2 busy cores) start the run: at its end one xdist worker would run them while
+    the others wait with nothing left to do."""
+    return database_use(item) is None and item.get_closest_marker("embedded_only") is not None
 
 
 @pytest.hookimpl(tryfirst=True)
