@@ -1,4 +1,5 @@
-"""The demo-data command builds a complete bilingual site and is safe to run again."""
+"""The demo-data command builds a complete bilingual site (the open day, enterprise services,
+the needs board, shared instruments) and is safe to run again."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone, translation
+from stdnum.cn import uscc
 from wagtail.models import Locale, Page, Revision, Site
 
 from cms.models import (
@@ -21,13 +24,16 @@ from cms.models import (
     SiteSettings,
     StandardPage,
 )
-from consultations.models import Availability, Consultation, Mode
+from consultations.models import Availability, Consultation, Mode, Slot
 from consultations.selectors import expert_next_free_slots
 from demo.builder import campaign_window, demo_counts, seed_demo
-from enterprises.models import Enterprise
+from demo.content_instruments import APPROVED_REQUEST, INSTRUMENTS
+from enterprises.models import Enterprise, Membership
 from events.models import ActivityPage, ActivityType, OpenDayIndexPage, Registration, Session
 from experts.models import Expert, HostKind, InstitutionPage, Lab
-from labvisits.models import LabVisit
+from labvisits.models import InstitutionContact, Instrument, LabVisit, VisitSlot
+from needs.models import Need, Offer
+from needs.selectors import need_board, need_counts
 from portal.choices import Service
 
 # Building the whole demo site is slow, and it writes through the same services and
@@ -309,6 +315,79 @@ def _check_cloud_classroom(client) -> None:
     assert "线上" in client.get(zh.url).content.decode()
 
 
+def _check_enterprise_services() -> None:
+    """The demo accounts of enterprise services: an enterprise, an expert with hours, an
+    institution contact with visit slots."""
+    users = get_user_model().objects
+    owner = users.get(username="enterprise")
+    assert owner.email == "enterprise@example.com"
+    membership = Membership.objects.get(user=owner)
+    assert membership.role == Membership.Role.OWNER
+    assert membership.status == Membership.Status.APPROVED
+    enterprise = membership.enterprise
+    assert enterprise.name == "重庆示例汽车零部件有限公司"
+    assert enterprise.is_verified and enterprise.district == "banan"
+    assert enterprise.industry == "automotive"
+    assert uscc.is_valid(enterprise.credit_code)
+
+    expert = Expert.objects.get(user__username="expert")
+    assert "certification" in set(expert.services.values_list("code", flat=True))
+    # A real member of the team: no invented field of expertise (services only).
+    assert not expert.fields.exists()
+    rules = Availability.objects.filter(expert=expert)
+    assert sorted(rules.values_list("weekday", flat=True)) == [1, 3]
+    assert Slot.objects.filter(expert=expert, starts_at__gt=timezone.now()).exists()
+    slot = Slot.objects.filter(expert=expert).first()
+    assert {"certification", "consulting"} <= set(slot.services.values_list("code", flat=True))
+
+    contact = InstitutionContact.objects.get(user__username="institution")
+    assert contact.user.groups.filter(name="Institution contacts").exists()
+    lab = contact.institution.labs.filter(accepts_visits=True).first()
+    assert VisitSlot.objects.filter(lab=lab, starts_at__gt=timezone.now()).count() >= 3
+
+
+def _check_needs_board(client) -> None:
+    """Needs of three enterprises, offers, one accepted, one expired; the board hides who
+    posted them."""
+    assert Need.objects.count() == 4
+    assert Need.objects.values("enterprise").distinct().count() == 3
+    matched = Need.objects.get(state=Need.State.MATCHED)
+    assert "制动" in matched.title
+    accepted = matched.offers.get(state=Offer.State.ACCEPTED)
+    assert accepted.institution is not None
+    assert accepted.institution.contacts.filter(user__username="institution").exists()
+    assert matched.offers.filter(state=Offer.State.NOT_CHOSEN, expert__isnull=False).exists()
+    assert need_board().count() == 2
+    counts = need_counts(today=timezone.localdate())["total"]
+    assert counts == {"posted": 4, "matched": 1, "open": 2, "expired": 1}
+    board = client.get("/zh-hans/needs/").content.decode()
+    assert "火锅底料" in board and "重庆示例火锅食品有限公司" not in board
+
+
+def _check_shared_instruments(client) -> None:
+    """The demo keeps its promise: the materials centre's shared instruments are in the
+    catalogue with machine time ahead, and the demo enterprise holds one approved request."""
+    assert Instrument.objects.filter(active=True).count() == len(INSTRUMENTS)
+    materials = InstitutionPage.objects.get(
+        slug="western-materials-testing-centre", locale__language_code="zh-hans"
+    )
+    names = set(materials.instruments.values_list("name_en", flat=True))
+    assert {"X-ray diffractometer", "Field-emission scanning electron microscope"} <= names
+    assert VisitSlot.objects.filter(
+        instrument__institution=materials, starts_at__gt=timezone.now()
+    ).exists()
+
+    visit = LabVisit.objects.get(slot__instrument__name=APPROVED_REQUEST["instrument"])
+    assert visit.state == LabVisit.State.APPROVED and visit.requested_by.username
+    assert visit.enterprise.memberships.filter(user__username="enterprise").exists()
+
+    with translation.override("en"):
+        catalogue = client.get(reverse("labvisits:instrument_list")).content.decode()
+    assert "X-ray diffractometer" in catalogue and "scanning electron microscope" in catalogue
+    page = client.get(materials.url).content.decode()
+    assert "大型仪器共享" in page and "X 射线衍射仪" in page
+
+
 def test_seed_demo_builds_a_complete_bilingual_site(client, django_capture_on_commit_callbacks):
     # Seeding takes seconds, so one run serves all the checks of what it builds.
     # The search index is updated by tasks enqueued on commit.
@@ -327,6 +406,16 @@ def test_seed_demo_builds_a_complete_bilingual_site(client, django_capture_on_co
     _check_consumer_warnings(client)
     _check_hosts_beyond_accredited_institutions(client)
     _check_cloud_classroom(client)
+    _check_enterprise_services()
+    _check_needs_board(client)
+    _check_shared_instruments(client)
+
+
+def _service_rows() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (Enterprise, Need, Offer, Instrument, VisitSlot, LabVisit, Slot)
+    }
 
 
 def test_seed_demo_run_twice_duplicates_nothing_and_if_empty_skips():
@@ -341,10 +430,12 @@ def test_seed_demo_run_twice_duplicates_nothing_and_if_empty_skips():
     assert SessionStat.objects.count() == Session.objects.count()
     counts = demo_counts()
     revisions = Revision.objects.count()
+    rows = _service_rows()
 
     second = seed_demo()
     assert demo_counts() == counts
     assert Revision.objects.count() == revisions
+    assert _service_rows() == rows
     assert not second.tally.created
     assert not second.tally.updated
 
