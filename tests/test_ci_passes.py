@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EMBEDDED_ONLY = {
     "tests/test_run_server.py",
     "tests/demo/test_seed_demo.py",
+    "tests/browser/test_accessibility.py",
 }
 
 

@@ -22,7 +22,9 @@ from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.test_checkin import sign_in
 from tests.needs.factories import NeedFactory
 
-pytestmark = pytest.mark.browser
+# axe checks the markup of every page, the same on either database; at about a minute
+# of two workers' time it runs in .ci/run's SQLite pass only.
+pytestmark = [pytest.mark.browser, pytest.mark.embedded_only]
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 VIEWPORTS = {
