@@ -12,7 +12,6 @@ from django.db.models import F, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 from django.utils.text import slugify
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
@@ -34,16 +33,8 @@ from cms.models import BasePage
 from experts.registry import expert_next_free_slots
 from experts.validators import cma_number_validate, cnas_number_validate
 from portal.choices import District, Field, Service, Zone, area_choices
+from portal.language import text_in_language
 from portal.search import CjkIndexedMixin
-
-
-def _in_english() -> bool:
-    return (get_language() or "").startswith("en")
-
-
-def _pick(zh: str, en: str) -> str:
-    """The English text when the page is in English and one was written."""
-    return en if _in_english() and en else zh
 
 
 class InstitutionIndexPage(BasePage):
@@ -358,15 +349,15 @@ class Lab(Orderable):
 
     @property
     def display_name(self) -> str:
-        return _pick(self.name, self.name_en)
+        return text_in_language(self.name, self.name_en)
 
     @property
     def display_description(self) -> str:
-        return _pick(self.description, self.description_en)
+        return text_in_language(self.description, self.description_en)
 
     @property
     def display_fields(self) -> str:
-        return _pick(self.fields_text, self.fields_text_en)
+        return text_in_language(self.fields_text, self.fields_text_en)
 
 
 class Expert(
@@ -484,19 +475,19 @@ class Expert(
 
     @property
     def display_name(self) -> str:
-        return _pick(self.name, self.name_en)
+        return text_in_language(self.name, self.name_en)
 
     @property
     def display_title(self) -> str:
-        return _pick(self.title, self.title_en)
+        return text_in_language(self.title, self.title_en)
 
     @property
     def display_organisation(self) -> str:
-        return _pick(self.organisation, self.organisation_en)
+        return text_in_language(self.organisation, self.organisation_en)
 
     @property
     def display_bio(self) -> str:
-        return _pick(self.bio, self.bio_en)
+        return text_in_language(self.bio, self.bio_en)
 
     @property
     def revisions(self):

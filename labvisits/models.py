@@ -19,10 +19,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Length, Replace
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from portal.choices import Field
+from portal.language import text_in_language
 from portal.models import StateChange, TimeStampedModel
 
 
@@ -48,11 +48,6 @@ class InstitutionContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.institution}"
-
-
-def _pick(zh: str, en: str) -> str:
-    """The English text when the page is in English and one was written (as labs do)."""
-    return en if (get_language() or "").startswith("en") and en else zh
 
 
 class Instrument(TimeStampedModel):
@@ -129,15 +124,15 @@ class Instrument(TimeStampedModel):
 
     @property
     def display_name(self) -> str:
-        return _pick(self.name, self.name_en)
+        return text_in_language(self.name, self.name_en)
 
     @property
     def display_capability(self) -> str:
-        return _pick(self.capability, self.capability_en)
+        return text_in_language(self.capability, self.capability_en)
 
     @property
     def display_fee_note(self) -> str:
-        return _pick(self.fee_note, self.fee_note_en)
+        return text_in_language(self.fee_note, self.fee_note_en)
 
 
 class VisitSlot(TimeStampedModel):

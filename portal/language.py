@@ -20,6 +20,12 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 
+def text_in_language(zh: str, en: str) -> str:
+    """Of a text stored in Chinese with an optional English version (labs, instruments):
+    the English one when the active language is English and one was written."""
+    return en if (translation.get_language() or "").startswith("en") and en else zh
+
+
 def _unprefixed(request: HttpRequest) -> bool:
     return request.path_info.startswith(tuple(settings.UNPREFIXED_PATHS))
 
