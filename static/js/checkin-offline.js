@@ -26,7 +26,9 @@
   var LIST_EVERY_MS = 60000; // refresh the ticket list while online and nothing waits
   var BATCH = 100; // check-ins per sync request (the server takes up to 200)
   var session = box.getAttribute("data-session");
-  var prefix = "portal.checkin." + session + ".";
+  // Each member of staff has their own list and queue on a shared device: a check-in
+  // queued by one is synced (and credited) by that member only, when they open the screen.
+  var prefix = "portal.checkin." + box.getAttribute("data-staff") + "." + session + ".";
   var statusNode = box.querySelector("[data-offline-status]");
   var queueNode = box.querySelector("[data-offline-queue]");
   var listNode = box.querySelector("[data-offline-list]");

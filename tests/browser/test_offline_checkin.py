@@ -117,7 +117,13 @@ def test_offline_check_ins_sync_once_and_a_double_scan_is_a_conflict(
         # Nothing reached the server while offline.
         assert Registration.objects.filter(status=Registration.Status.CHECKED_IN).count() == 0
 
-        queue_key = f"portal.checkin.{session.pk}.queue"
+        # The list and the queue are kept under the member of staff who scanned: another
+        # member signing in on this phone neither syncs nor is credited with them.
+        stored = page_a.evaluate("Object.keys(localStorage)")
+        assert sorted(stored) == [
+            f"portal.checkin.{staff_a.pk}.{session.pk}.{name}" for name in ("list", "queue")
+        ]
+        queue_key = f"portal.checkin.{staff_a.pk}.{session.pk}.queue"
         sent_queue = page_a.evaluate(f"localStorage.getItem('{queue_key}')")
         context_a.set_offline(False)
         queue_a.filter(has_text="No check-ins waiting to sync").wait_for()
