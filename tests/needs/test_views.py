@@ -82,6 +82,18 @@ def test_board_offers_actions_by_role(client, need, institution, owner_b):
     assert url("offer", pk=need.pk) in body
 
 
+def test_header_links_my_needs_for_the_roles_that_have_them(
+    client, site_tree, owner_a, institution, expert_user
+):
+    """On a page of another app (the board itself has its own button)."""
+    link = f'href="{url("mine")}"'
+    with translation.override("en"):
+        page = reverse("events:my_registrations")
+    for user in (owner_a, institution.contact, expert_user):
+        assert link in signed_in(client, user).get(page).content.decode()
+    assert link not in signed_in(client, factories.UserFactory()).get(page).content.decode()
+
+
 # --- Posting ------------------------------------------------------------------------------
 
 
