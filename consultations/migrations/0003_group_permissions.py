@@ -7,6 +7,8 @@ Both regulator groups see consultations and manage experts' availability on thei
 
 from django.db import migrations
 
+from portal.grants import group_grants
+
 APP_LABEL = "consultations"
 _AVAILABILITY = [
     f"{action}_{model}"
@@ -25,45 +27,6 @@ GRANTS = {
 }
 
 
-def _ensure_permissions(apps):
-    # Permissions are normally created after all migrations ran (post_migrate); create them
-    # now so that a fresh database gets the grants in the same `migrate`.
-    from django.apps import apps as global_apps
-    from django.contrib.auth.management import create_permissions
-
-    app_config = global_apps.get_app_config(APP_LABEL)
-    original = app_config.models_module
-    app_config.models_module = original or True
-    try:
-        create_permissions(app_config, apps=apps, verbosity=0)
-    finally:
-        app_config.models_module = original
-
-
-def forwards(apps, schema_editor):
-    _ensure_permissions(apps)
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for group_name, codenames in GRANTS.items():
-        group, _ = Group.objects.get_or_create(name=group_name)
-        group.permissions.add(
-            *Permission.objects.filter(content_type__app_label=APP_LABEL, codename__in=codenames)
-        )
-
-
-def backwards(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for group_name, codenames in GRANTS.items():
-        group = Group.objects.filter(name=group_name).first()
-        if group is not None:
-            group.permissions.remove(
-                *Permission.objects.filter(
-                    content_type__app_label=APP_LABEL, codename__in=codenames
-                )
-            )
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("consultations", "0002_consultation_no_overlap_postgres"),
@@ -72,4 +35,4 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [group_grants(APP_LABEL, GRANTS)]

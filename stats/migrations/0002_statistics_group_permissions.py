@@ -2,42 +2,12 @@
 
 from django.db import migrations
 
+from portal.grants import group_grants
+
 GROUPS = ("Regulator editors", "Regulator approvers")
 
-
-def _ensure_permissions(apps):
-    from django.apps import apps as global_apps
-    from django.contrib.auth.management import create_permissions
-
-    app_config = global_apps.get_app_config("stats")
-    original = app_config.models_module
-    app_config.models_module = original or True
-    try:
-        create_permissions(app_config, apps=apps, verbosity=0)
-    finally:
-        app_config.models_module = original
-
-
-def forwards(apps, schema_editor):
-    _ensure_permissions(apps)
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    permission = Permission.objects.get(content_type__app_label="stats", codename="view_statistics")
-    for name in GROUPS:
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.add(permission)
-
-
-def backwards(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    permission = Permission.objects.filter(
-        content_type__app_label="stats", codename="view_statistics"
-    ).first()
-    if permission is None:
-        return
-    for group in Group.objects.filter(name__in=GROUPS):
-        group.permissions.remove(permission)
+APP_LABEL = "stats"
+GRANTS = {name: ["view_statistics"] for name in GROUPS}
 
 
 class Migration(migrations.Migration):
@@ -48,4 +18,4 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [group_grants(APP_LABEL, GRANTS)]
