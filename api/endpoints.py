@@ -381,7 +381,7 @@ def _institution_key(page: InstitutionPage) -> tuple[Any, ...]:
 
 
 def _institution_out(
-    source: InstitutionPage, page: InstitutionPage, *, request: HttpRequest
+    source: InstitutionPage, page: InstitutionPage, *, labs: list[Any], request: HttpRequest
 ) -> dict[str, Any]:
     cma = None
     if source.is_accredited:
@@ -414,7 +414,7 @@ def _institution_out(
                 "accepts_visits": lab.accepts_visits,
                 "visit_capacity": lab.visit_capacity,
             }
-            for lab in expert_selectors.lab_list_for_institution(page=source)
+            for lab in labs
         ],
         "url": _url(page, request),
     }
@@ -448,7 +448,16 @@ def institution_list(
         )
     page, last = page_after(institutions, key=_institution_key, cursor=cursor, limit=limit)
     shown = _translations(page, InstitutionPage, language)
-    results = [_institution_out(i, shown.get(i.translation_key, i), request=request) for i in page]
+    labs = expert_selectors.labs_by_institution(pages=page)
+    results = [
+        _institution_out(
+            i,
+            shown.get(i.translation_key, i),
+            labs=labs.get(i.translation_key, []),
+            request=request,
+        )
+        for i in page
+    ]
     return {"next": next_link(request, last), "results": results}
 
 

@@ -90,6 +90,23 @@ def lab_list_for_institution(*, page: InstitutionPage) -> list[Lab]:
     )
 
 
+def labs_by_institution(*, pages: list[InstitutionPage]) -> dict[object, list[Lab]]:
+    """The labs of several institutions in one query, by the institution's translation key
+    (so a page in any language finds its labs); an institution without labs is absent."""
+    labs: dict[object, list[Lab]] = {}
+    rows = (
+        Lab.objects.filter(
+            institution__translation_key__in=[page.translation_key for page in pages],
+            institution__locale_id=Locale.get_default().pk,
+        )
+        .select_related("institution")
+        .order_by("sort_order", "pk")
+    )
+    for lab in rows:
+        labs.setdefault(lab.institution.translation_key, []).append(lab)
+    return labs
+
+
 def institution_detail_context(*, page: InstitutionPage) -> dict:
     """The institution's labs, then the registered sections (``experts.registry``: the
     activities it hosts)."""

@@ -447,3 +447,21 @@ def test_the_activity_list_costs_the_same_queries_for_more_activities(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = api_client.get(f"{API}/activities?lang=en")
     assert len(json.loads(response.content)["results"]) == 6
+
+
+def test_the_institution_list_costs_the_same_queries_for_more_institutions(
+    api_client, world, site_tree, django_assert_max_num_queries
+):
+    """Labs are read for the whole page at once, not per institution."""
+    with CaptureQueriesContext(connection) as few:
+        api_client.get(f"{API}/institutions?lang=en")
+    for n in range(3):
+        institution = factories.InstitutionPageFactory(
+            parent=site_tree.zh.institutions, title=f"检测院{n}"
+        )
+        factories.LabFactory(institution=institution)
+        factories.translate(institution, "en", title=f"Institute {n}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = api_client.get(f"{API}/institutions?lang=en")
+    results = json.loads(response.content)["results"]
+    assert len(results) == 4 and all(len(i["labs"]) == 1 for i in results)
