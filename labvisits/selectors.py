@@ -23,6 +23,7 @@ from wagtail.models import Locale
 from enterprises.models import Membership
 from experts.models import InstitutionPage, Lab
 from labvisits.models import HOLDING_STATES, InstitutionContact, Instrument, LabVisit, VisitSlot
+from portal.choices import area_filter
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -342,13 +343,20 @@ class MachineTimeRow(TypedDict):
 
 
 def machine_time_counts(
-    *, date_from: datetime.date | None = None, date_to: datetime.date | None = None
+    *,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    area: str = "",
 ) -> list[MachineTimeRow]:
     """Machine-time requests per institution and testing field: ``requests`` (every
     request), ``approved`` (approved, including later no-shows) and ``attended`` (checked
-    in), by the slot's local start date within the given days. Lab visits (slots without an
-    instrument) are not counted. One query."""
-    qs = LabVisit.objects.filter(slot__instrument__isnull=False)
+    in), by the slot's local start date within the given days, of institutions in ``area``
+    (a district or a functional zone, as the lab-visit figures) when given. Lab visits
+    (slots without an instrument) are not counted. One query."""
+    qs = LabVisit.objects.filter(
+        slot__instrument__isnull=False,
+        **area_filter(area, prefix="slot__instrument__institution__"),
+    )
     if date_from:
         qs = qs.filter(slot__starts_at__date__gte=date_from)
     if date_to:

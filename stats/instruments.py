@@ -4,7 +4,8 @@ without an instrument (``stats.services``), and these rows count machine-time re
 institution and testing field from ``labvisits.selectors.machine_time_counts``.
 
 They are read live (a few rows per institution), not from the refreshed snapshot tables;
-the date range and institution filters apply, the district filter does not."""
+the date range, district (the institution's district or zone) and institution filters
+apply."""
 
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ def machine_time_table(*, filters: StatsFilters) -> MachineTimeTable:
     titles in the active language), with their totals."""
     rows = [
         dict(row)
-        for row in machine_time_counts(date_from=filters.date_from, date_to=filters.date_to)
+        for row in machine_time_counts(
+            date_from=filters.date_from, date_to=filters.date_to, area=filters.district
+        )
         if not filters.institution_id or row["institution_id"] == filters.institution_id
     ]
     titles = _page_titles(row["institution_id"] for row in rows)

@@ -26,6 +26,7 @@ from labvisits.services import (
     lab_visit_decide,
     visit_slot_create,
 )
+from portal.choices import District
 from reminders.models import Reminder
 from tests import factories
 from tests.labvisits.conftest import open_door, request_visit
@@ -196,5 +197,9 @@ def test_machine_time_counts_per_institution_and_field(inst_a, member_a, member_
     ]
     later = timezone.localdate() + datetime.timedelta(days=30)
     assert machine_time_counts(date_from=later) == []
+    district = inst_a.page.district
+    assert machine_time_counts(area=district) == rows
+    other = next(d for d in District.values if d != district)
+    assert machine_time_counts(area=other) == []
     with translation.override("en"):
         assert sem_slot.instrument.display_name == "SEM"
