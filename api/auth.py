@@ -48,7 +48,12 @@ class StaffAuth(HttpBearer):
     def __call__(self, request: HttpRequest) -> StaffCaller | None:
         if rate_limit_hit(scope="api-ip", key=client_ip(request), rate=settings.API_RATE_IP):
             raise Throttled(wait=parse_rate(settings.API_RATE_IP)[1])
-        return super().__call__(request)
+        # Read here rather than by HttpBearer.__call__, which logs a header of another
+        # scheme in DEBUG: a token sent as "Token ptk_..." would land in the log.
+        scheme, _, secret = request.headers.get(self.header, "").partition(" ")
+        if scheme.lower() != self.openapi_scheme or not secret.strip():
+            return None
+        return self.authenticate(request, secret)
 
     def authenticate(self, request: HttpRequest, token: str) -> StaffCaller:
         found = api_token_authenticate(secret=token.strip())
