@@ -1,4 +1,5 @@
-"""Staff API tokens in the Wagtail admin (``/cms-admin/api-tokens/``, ``api/wagtail_hooks.py``).
+"""Staff API tokens in the Wagtail admin (``/cms-admin/staff-api-tokens/``,
+``api/wagtail_hooks.py``).
 
 Staff who hold a scope's web permission create tokens for themselves; administrators with
 ``api.manage_apitokens`` (superusers hold it) for any staff user: experts and institution

@@ -1,5 +1,6 @@
 """The admin's "API tokens" page (staff tokens of the REST API), its permission in the
-group editor and its audit log actions."""
+group editor and its audit log actions. Under ``staff-api-tokens/``: Wagtail's own token
+pages (for its ``wagtail.api.v3``, not installed here) would take ``api-tokens/``."""
 
 from django.contrib.auth.models import Permission
 from django.urls import include, path, reverse_lazy
@@ -20,7 +21,7 @@ urlpatterns = [
 
 @hooks.register("register_admin_urls")
 def register_api_token_urls():
-    return [path("api-tokens/", include((urlpatterns, views.URL_NAMESPACE)))]
+    return [path("staff-api-tokens/", include((urlpatterns, views.URL_NAMESPACE)))]
 
 
 class ApiTokenMenuItem(MenuItem):
@@ -33,7 +34,7 @@ def register_api_token_menu_item():
     return ApiTokenMenuItem(
         _("API tokens"),
         reverse_lazy(f"{views.URL_NAMESPACE}:index"),
-        name="api-tokens",
+        name="staff-api-tokens",
         icon_name="key",
         order=9100,
     )

@@ -122,7 +122,8 @@ def raw_token(user, *scopes: Scope | int) -> str:
 
 def call(method: str, path: str, token: str | None = None, body: dict | None = None):
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
-    client = Client()
+    # A bearer token is no cookie: posts need no CSRF token (as in production).
+    client = Client(enforce_csrf_checks=True)
     if method == "post":
         response = client.post(
             API + path, data=json.dumps(body or {}), content_type="application/json", **headers
@@ -485,7 +486,7 @@ def test_admin_creates_a_token_for_a_contact_and_shows_the_secret_once(world):
     client = Client()
     client.force_login(admin)
     response = client.post(
-        "/cms-admin/api-tokens/new/",
+        "/cms-admin/staff-api-tokens/new/",
         {"user": contact.pk, "name": "Lab door", "scopes": ["checkin:write"]},
     )
     assert response.status_code == 200
@@ -493,16 +494,16 @@ def test_admin_creates_a_token_for_a_contact_and_shows_the_secret_once(world):
     assert "no-store" in response["Cache-Control"]
     token = ApiToken.objects.get(prefix=secret[:12])
     assert token.user == contact and token.created_by == admin
-    listing = client.get("/cms-admin/api-tokens/")
+    listing = client.get("/cms-admin/staff-api-tokens/")
     assert secret[:12].encode() in listing.content and secret.encode() not in listing.content
     # A scope the contact may not hold is refused with the service's message.
     response = client.post(
-        "/cms-admin/api-tokens/new/",
+        "/cms-admin/staff-api-tokens/new/",
         {"user": contact.pk, "name": "Stats", "scopes": ["stats:read"]},
     )
     assert response.status_code == 200 and b"ptk_" not in response.content
     assert ApiToken.objects.filter(user=contact).count() == 1
-    client.post(f"/cms-admin/api-tokens/{token.pk}/revoke/")
+    client.post(f"/cms-admin/staff-api-tokens/{token.pk}/revoke/")
     token.refresh_from_db()
     assert token.revoked_at is not None and token.revoked_by == admin
 
@@ -512,14 +513,14 @@ def test_staff_manage_only_their_own_tokens_in_the_admin(world):
     theirs = ApiToken.objects.get(prefix=token_for(door)[:12])
     client = Client()
     client.force_login(approver)
-    assert client.get("/cms-admin/api-tokens/").status_code == 200
+    assert client.get("/cms-admin/staff-api-tokens/").status_code == 200
     response = client.post(
-        "/cms-admin/api-tokens/new/",
+        "/cms-admin/staff-api-tokens/new/",
         {"user": door.pk, "name": "x", "scopes": ["checkin:write"]},
     )
     assert response.status_code == 200 and not ApiToken.objects.filter(name="x").exists()
     # Not found for them (Django's locale middleware answers a 404 with a redirect).
-    response = client.post(f"/cms-admin/api-tokens/{theirs.pk}/revoke/")
+    response = client.post(f"/cms-admin/staff-api-tokens/{theirs.pk}/revoke/")
     assert response.status_code in (302, 404)
     assert response.status_code == 404 or response["Location"].endswith(f"/{theirs.pk}/revoke/")
     theirs.refresh_from_db()
@@ -531,5 +532,5 @@ def test_staff_manage_only_their_own_tokens_in_the_admin(world):
     )
     client.force_login(outsider)
     # Wagtail answers a refusal with a redirect to the admin's home page.
-    response = client.get("/cms-admin/api-tokens/")
+    response = client.get("/cms-admin/staff-api-tokens/")
     assert response.status_code == 302 and response["Location"] == "/cms-admin/"
