@@ -8,6 +8,9 @@ The language of the content is chosen by ``?lang=``, else ``Accept-Language``
 per-user content: the API reads no session and no cookie, so a shared cache may keep them.
 Requests are counted per client address (``API_RATE_IP``) with the portal's rate-limit
 counters; over the limit the answer is 429.
+
+The staff routes (``/api/v1/staff/``, ``api.staff``) need a staff API token
+(``Authorization: Bearer``, ``api.auth``); their answers are ``private, no-store``.
 """
 
 from __future__ import annotations
@@ -47,7 +50,10 @@ class PortalApi(NinjaAPI):
         response = super().create_response(
             request, data, status=status, temporal_response=temporal_response
         )
-        if response.status_code == 200:
+        if getattr(request, "auth", None) is not None:
+            # A staff route's answer, for its caller only: no cache may keep it.
+            patch_cache_control(response, private=True, no_store=True)
+        elif response.status_code == 200:
             patch_cache_control(response, public=True, max_age=settings.API_CACHE_SECONDS)
         else:
             patch_cache_control(response, no_store=True)

@@ -14,12 +14,23 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
-from ninja.errors import HttpError, Throttled, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from portal.errors import DomainError
 
 # The HTTP status of a domain error's code; any other code is a 400.
-STATUS_OF_CODE = {"not_found": 404, "rate_limited": 429, "busy": 503}
+STATUS_OF_CODE = {
+    "not_found": 404,
+    "rate_limited": 429,
+    "busy": 503,
+    # Staff routes (api.exceptions): no usable token, then no right to this.
+    "unauthenticated": 401,
+    "invalid_token": 401,
+    "token_revoked": 401,
+    "token_expired": 401,
+    "scope_missing": 403,
+    "forbidden": 403,
+}
 
 
 class ErrorDetail(Schema):
@@ -54,7 +65,10 @@ def error_response(
     body: dict[str, Any] = {"code": code, "message": message}
     if details is not None:
         body["details"] = details
-    return api.create_response(request, {"error": body}, status=status)
+    response = api.create_response(request, {"error": body}, status=status)
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
 
 
 def _domain_error(request: HttpRequest, exc: DomainError, *, api: NinjaAPI) -> HttpResponse:
@@ -103,6 +117,19 @@ def _throttled(request: HttpRequest, exc: Throttled, *, api: NinjaAPI) -> HttpRe
     return response
 
 
+def _unauthenticated(
+    request: HttpRequest, exc: AuthenticationError, *, api: NinjaAPI
+) -> HttpResponse:
+    """No ``Authorization: Bearer`` header (a wrong token is an ``ApiTokenError``)."""
+    return error_response(
+        api,
+        request,
+        status=401,
+        code="unauthenticated",
+        message=_("Send an API token: Authorization: Bearer <token>."),
+    )
+
+
 def _http_error(request: HttpRequest, exc: HttpError, *, api: NinjaAPI) -> HttpResponse:
     return error_response(
         api, request, status=exc.status_code, code="error", message=_("The request failed.")
@@ -116,6 +143,7 @@ def error_handlers_install(api: NinjaAPI) -> None:
     api.add_exception_handler(ValidationError, partial(_invalid, api=api))
     api.add_exception_handler(Throttled, partial(_throttled, api=api))
     api.add_exception_handler(HttpError, partial(_http_error, api=api))
+    api.add_exception_handler(AuthenticationError, partial(_unauthenticated, api=api))
 
 
 # Status codes every operation may answer besides 200, documented in the OpenAPI document.
@@ -124,4 +152,10 @@ ERROR_RESPONSES: dict[int, type[Schema]] = {
     404: ErrorOut,
     422: ErrorOut,
     429: ErrorOut,
+}
+# And those of the staff routes, which need a token.
+STAFF_ERROR_RESPONSES: dict[int, type[Schema]] = {
+    **ERROR_RESPONSES,
+    401: ErrorOut,
+    403: ErrorOut,
 }

@@ -163,3 +163,131 @@ class FiguresOut(Schema):
     open_day: OpenDayFigures
     services: ServiceFigures
     by_activity_type: list[TypeFigures]
+
+
+# --- Staff routes (/api/v1/staff/) ----------------------------------------------------------
+
+
+class StatsTableRef(Schema):
+    key: str
+    title: str = Field(description="In the language of the request.")
+
+
+class StatsColumn(Schema):
+    key: str
+    label: str
+    kind: Literal["text", "int", "rate", "decimal", "auto"] = Field(
+        description="rate: a share between 0 and 1; auto: the value's own type."
+    )
+
+
+class StatsTableOut(Schema):
+    key: str
+    title: str
+    filters: dict[str, str] = Field(description="The filters the figures were computed with.")
+    as_of: datetime.datetime | None = Field(description="When the summary tables were rebuilt.")
+    columns: list[StatsColumn]
+    rows: list[dict[str, str | int | float | None]] = Field(
+        description="One object per row, keyed by the columns' keys."
+    )
+
+
+class StatsTableList(Schema):
+    tables: list[StatsTableRef]
+
+
+class StaffSessionRef(Schema):
+    id: int
+    activity_title: str
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+
+
+class RegistrationOut(Schema):
+    id: int
+    name: str = Field(description="In full for regulator staff; masked (张**) otherwise.")
+    phone: str = Field(description="Always masked: 138 **** 1234.")
+    party_size: int
+    status: Choice
+    source: Choice
+    created_at: datetime.datetime
+    checked_in_at: datetime.datetime | None
+
+
+class RegistrationPage(Schema):
+    next: str | None = Field(description="The next page's address; null on the last page.")
+    session: StaffSessionRef
+    results: list[RegistrationOut]
+
+
+class EnterpriseRef(Schema):
+    name: str
+    district: Choice | None
+    zone: Choice | None
+
+
+class ConsultationOut(Schema):
+    id: int
+    reference: str
+    state: Choice
+    service: Choice
+    field: Choice | None
+    topic: str
+    enterprise: EnterpriseRef
+    expert: str | None = Field(description="The expert's name; null before one is assigned.")
+    starts_at: datetime.datetime | None
+    ends_at: datetime.datetime | None
+    contact_name: str = Field(description="Masked (王**).")
+    contact_phone: str = Field(description="Always masked: 138 **** 1234.")
+    created_at: datetime.datetime
+    escalated_at: datetime.datetime | None
+
+
+class ConsultationPage(Schema):
+    next: str | None
+    results: list[ConsultationOut]
+
+
+class LabVisitOut(Schema):
+    id: int
+    state: Choice
+    institution: str
+    institution_translation_key: str
+    lab: str
+    slot_id: int
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    enterprise: str
+    group_size: int
+    contact_name: str = Field(description="Masked (王**).")
+    contact_phone: str = Field(description="Always masked: 138 **** 1234.")
+    created_at: datetime.datetime
+    checked_in_at: datetime.datetime | None
+
+
+class LabVisitPage(Schema):
+    next: str | None
+    results: list[LabVisitOut]
+
+
+class CheckinIn(Schema):
+    ticket: str = Field(
+        min_length=1, max_length=200, description="A scanned QR token or a typed ticket code."
+    )
+    nonce: str | None = Field(
+        None,
+        max_length=64,
+        description="The scan's id (8-64 of A-Z a-z 0-9 _ -): the same scan sent again "
+        "answers as the first time instead of 'already checked in'.",
+    )
+    override: bool = Field(
+        False, description="Check in outside the check-in time (needs the permission)."
+    )
+    reason: str = Field("", max_length=150, description="Why, when overriding.")
+
+
+class CheckinOut(Schema):
+    code: Literal["checked_in"]
+    message: str
+    party_size: int
+    checked_in_at: datetime.datetime | None

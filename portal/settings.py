@@ -486,6 +486,9 @@ LOGIN_RATE_IP = os.environ.get("LOGIN_RATE_IP", "20/300")
 # Requests allowed per client address (NUM_PROXIES above finds it), as "count/seconds",
 # counted in the default cache like the limits above; then 429 until the window ends.
 API_RATE_IP = os.environ.get("API_RATE_IP", "120/60")
+# Requests allowed per staff API token (/api/v1/staff/, README "Staff tokens"), as
+# "count/seconds"; a staff request counts against its client address (above) too.
+API_RATE_TOKEN = os.environ.get("API_RATE_TOKEN", "300/60")
 # How long clients and proxies may keep an answer (Cache-Control: public, max-age).
 API_CACHE_SECONDS = int(os.environ.get("API_CACHE_SECONDS", "60"))
 # Paths outside the language prefixes that choose their content language themselves

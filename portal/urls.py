@@ -8,6 +8,7 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from api.endpoints import api, route_not_found
+from api.staff import router as staff_router  # noqa: F401  (adds /api/v1/staff/ to api)
 from cms import views as cms_views
 from portal import views as portal_views
 

@@ -57,6 +57,7 @@ OUR_APPS = (
     "reminders",
     "ratings",
     "stats",
+    "api",
 )
 ADMIN_PREFIX = "cms-admin/"
 
@@ -145,6 +146,19 @@ EXPECTED: dict[str, frozenset[str]] = {
     "api_v1:api-root": NOBODY,
     "api/v1/": NOBODY,
     "api_not_found": NOBODY,
+    # The staff routes need a staff API token, never a session cookie: 401 for every role
+    # here (their matrix of tokens and scopes: tests/api/test_staff_api.py).
+    "api_v1:statistics_tables": NOBODY,
+    "api_v1:statistics_table": NOBODY,
+    "api_v1:session_registrations": NOBODY,
+    "api_v1:consultation_list": NOBODY,
+    "api_v1:lab_visit_list": NOBODY,
+    "api_v1:session_checkin": NOBODY,  # POST only
+    "api_v1:visit_slot_checkin": NOBODY,  # POST only
+    # The admin's API token pages: staff holding a scope's permission (their own tokens).
+    "api_tokens:index": {"checkin", *REGULATOR},
+    "api_tokens:create": {"checkin", *REGULATOR},
+    "api_tokens:revoke": NOBODY,  # POST only
     "^media/(?P<path>.*)$": EVERYONE,  # public images/documents (DEBUG only)
     "wagtaildocs_serve": EVERYONE,
     "wagtaildocs_authenticate_with_password": EVERYONE,
@@ -473,6 +487,7 @@ def world(site_tree):
             "session_id": session.pk,
             "activity_id": activity.pk,
             "slot_id": visit_slot.pk,
+            "table": "summary",
             "expert_id": expert.pk,
             "reference": consultation.reference,
             "page_id": {
@@ -502,6 +517,7 @@ def world(site_tree):
                 "labvisits:instrument_detail": instrument.pk,
                 "enterprises": join_request.pk,
                 "inbox": notice.pk,
+                "api_tokens": 1,  # revoke is POST only: a GET never looks the token up
             },
             # allauth's e-mail and password links: a key that is not valid.
             "key": "not-a-valid-key",
@@ -559,7 +575,7 @@ def outcome(response, *, landings: frozenset[str] = frozenset()) -> str:
     status = response.status_code
     if status == 200:
         return "ok"
-    if status in (403, 404, 405):
+    if status in (401, 403, 404, 405):  # 401: the API's staff routes, without a token
         return "refused"
     if status == 302:
         location = response["Location"]

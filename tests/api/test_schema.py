@@ -37,7 +37,8 @@ CHECKS = [
 @pytest.fixture
 def api_schema(db, site_tree, settings):
     """The document served by the app, with a little of everything to answer with."""
-    settings.API_RATE_IP = "100000/60"  # the rate limit has its own test
+    settings.API_RATE_IP = "100000/60"  # the rate limits have their own tests
+    settings.API_RATE_TOKEN = "100000/60"
     institution = factories.InstitutionPageFactory(parent=site_tree.zh.institutions)
     factories.LabFactory(institution=institution)
     activity = factories.ActivityPageFactory(parent=site_tree.zh.campaign, institution=institution)
@@ -69,3 +70,45 @@ def test_every_operation_answers_as_documented(api_schema, mode):
             assert response.status_code < 500
 
         call()
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_staff_operations_answer_as_documented_with_a_token(api_schema, superuser, mode):
+    """The staff routes again, now past the token check (above they all answer 401): a
+    superuser's token with every scope."""
+    from api.services import api_token_create
+
+    secret = api_token_create(
+        user=superuser,
+        by=superuser,
+        name="schemathesis",
+        scopes=[
+            "stats:read",
+            "registrations:read",
+            "consultations:read",
+            "labvisits:read",
+            "checkin:write",
+        ],
+    )[1]
+    headers = {"Authorization": f"Bearer {secret}"}
+    operations = [
+        result.ok()
+        for result in api_schema.get_all_operations()
+        if result.ok().path.startswith("/api/v1/staff/")
+    ]
+    assert len(operations) >= 7
+    seen: set[int] = set()
+    for operation in operations:
+
+        @hypothesis_settings(max_examples=MAX_EXAMPLES, database=None)
+        @given(case=operation.as_strategy(generation_mode=mode))
+        def call(case):
+            case.headers = {**(case.headers or {}), **headers}
+            response = case.call_and_validate(checks=CHECKS)
+            assert response.status_code < 500
+            assert response.status_code != 401, response.text
+            seen.add(response.status_code)
+
+        call()
+    if mode == GenerationMode.POSITIVE:
+        assert 200 in seen  # the token works: answers with data were checked too
