@@ -15,16 +15,19 @@ The staff routes (``/api/v1/staff/``, ``api.staff``) need a staff API token
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 from ninja import NinjaAPI
+from ninja.errors import Throttled
 from ninja.openapi.docs import Swagger
 from ninja.throttling import BaseThrottle
 
-from api.errors import error_handlers_install
+from api.errors import error_handlers_install, throttled_response
 from portal.ratelimit import client_ip, parse_rate, rate_limit_hit
 
 
@@ -36,6 +39,19 @@ class ClientAddressThrottle(BaseThrottle):
 
     def wait(self) -> float | None:
         return float(parse_rate(settings.API_RATE_IP)[1])
+
+
+def _docs_limited(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The OpenAPI document and the interactive page count against ``API_RATE_IP`` like
+    the operations (ninja runs no throttle for them)."""
+
+    @wraps(view)
+    def limited(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if ClientAddressThrottle().allow_request(request):
+            return view(request, *args, **kwargs)
+        return throttled_response(request, Throttled(wait=ClientAddressThrottle().wait()), api=api)
+
+    return limited
 
 
 class PortalApi(NinjaAPI):
@@ -75,5 +91,6 @@ api = PortalApi(
     # the Content-Security-Policy forbids).
     docs=Swagger(settings={"validatorUrl": None}),
     throttle=[ClientAddressThrottle()],
+    docs_decorator=_docs_limited,
 )
 error_handlers_install(api)

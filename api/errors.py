@@ -104,7 +104,7 @@ def _invalid(request: HttpRequest, exc: ValidationError, *, api: NinjaAPI) -> Ht
     )
 
 
-def _throttled(request: HttpRequest, exc: Throttled, *, api: NinjaAPI) -> HttpResponse:
+def throttled_response(request: HttpRequest, exc: Throttled, *, api: NinjaAPI) -> HttpResponse:
     response = error_response(
         api,
         request,
@@ -141,7 +141,7 @@ def error_handlers_install(api: NinjaAPI) -> None:
     api.add_exception_handler(DomainError, partial(_domain_error, api=api))
     api.add_exception_handler(Http404, partial(_not_found, api=api))
     api.add_exception_handler(ValidationError, partial(_invalid, api=api))
-    api.add_exception_handler(Throttled, partial(_throttled, api=api))
+    api.add_exception_handler(Throttled, partial(throttled_response, api=api))
     api.add_exception_handler(HttpError, partial(_http_error, api=api))
     api.add_exception_handler(AuthenticationError, partial(_unauthenticated, api=api))
 

@@ -378,6 +378,11 @@ def test_rate_limit_per_client_address(api_client, site_tree, settings):
     # Another client address is counted apart.
     other = api_client.get(f"{API}/campaigns", REMOTE_ADDR="192.0.2.7")
     assert other.status_code == 200
+    # The OpenAPI document and the interactive page count too.
+    for path in ("/openapi.json", "/docs"):
+        response, body = get(api_client, path)
+        assert response.status_code == 429 and body["error"]["code"] == "rate_limited"
+    assert api_client.get(f"{API}/openapi.json", REMOTE_ADDR="192.0.2.7").status_code == 200
 
 
 def test_answers_are_public_short_lived_and_vary_on_language(api_client, world, settings):
