@@ -1,11 +1,11 @@
-"""The public, read-only REST API under ``/api/v1/`` (django-ninja), with its OpenAPI
-document (``openapi.json``) and interactive page (``docs``).
+"""The REST API under ``/api/v1/`` (django-ninja), public and read-only except the staff
+routes, with its OpenAPI document (``openapi.json``) and interactive page (``docs``).
 
 The language of the content is chosen by ``?lang=``, else ``Accept-Language``
 (``portal.language``, which also adds ``Vary: Accept-Language``). Every answer goes through
-``PortalApi.create_response``: a 200 may be kept by clients and proxies for
-``API_CACHE_SECONDS``; anything else is not stored. Answers carry no
-per-user content: the API reads no session and no cookie, so a shared cache may keep them.
+``PortalApi.create_response``: a public 200 may be kept by clients and proxies for
+``API_CACHE_SECONDS``; anything else is not stored. Public answers carry no per-user
+content: the API reads no session and no cookie, so a shared cache may keep them.
 Requests are counted per client address (``API_RATE_IP``) with the portal's rate-limit
 counters; over the limit the answer is 429.
 
@@ -82,8 +82,11 @@ api = PortalApi(
     description=(
         "Public, read-only data of the open day and the expert services: campaigns, "
         "activities and their sessions, institutions and labs, the expert roster and the "
-        "open day in numbers. Lists are paginated with cursors (follow `next`); choose the "
-        "language with `?lang=zh-hans|en` or `Accept-Language`; every error has the body "
+        "open day in numbers. Staff routes (tag `staff`) need a personal API token created "
+        "in the admin (`Authorization: Bearer ptk_...`), limited to its scopes and its "
+        "user's current permissions; their answers are never cached. Lists are paginated "
+        "with cursors (follow `next`); choose the language with `?lang=zh-hans|en` or "
+        "`Accept-Language`; every error has the body "
         '`{"error": {"code": ..., "message": ...}}`.'
     ),
     urls_namespace="api_v1",
