@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -135,6 +135,31 @@ def endpoints_forget() -> None:
 # --- Planning -----------------------------------------------------------------------------
 
 
+def _endpoints_hold(endpoint_ids: set[int]) -> set[int]:
+    """Which of the (cached) endpoints still exist and are active, held until the
+    transaction ends so that none is deleted under the deliveries about to point at it.
+
+    The foreign key is checked when the transaction commits: an endpoint deleted meanwhile
+    would fail the commit, and with it the person's registration. On PostgreSQL the rows
+    are locked ``FOR KEY SHARE`` (what a foreign key check takes): concurrent changes share
+    it, only a deletion waits. SQLite lets one transaction write at a time, so a deletion
+    has either committed before (and the endpoint is not found) or waits.
+    """
+    if not endpoint_ids:
+        return set()
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Endpoint._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {table} WHERE id = ANY(%s) AND active FOR KEY SHARE",
+                [sorted(endpoint_ids)],
+            )
+            return {row[0] for row in cursor.fetchall()}
+    return set(
+        Endpoint.objects.filter(pk__in=endpoint_ids, active=True).values_list("pk", flat=True)
+    )
+
+
 def _write(planned: list[Planned], subscribers: list[Subscriber]) -> list[int]:
     now = timezone.now()
     rows = [
@@ -151,6 +176,8 @@ def _write(planned: list[Planned], subscribers: list[Subscriber]) -> list[int]:
         for subscriber in subscribers
         if subscriber.wants(event)
     ]
+    live = _endpoints_hold({row.endpoint_id for row in rows})
+    rows = [row for row in rows if row.endpoint_id in live]
     if not rows:
         return []
     ids = [row.pk for row in Delivery.objects.bulk_create(rows)]

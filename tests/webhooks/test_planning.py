@@ -7,6 +7,7 @@ import datetime
 import json
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,7 +23,7 @@ from tests import factories
 from tests.labvisits.conftest import make_institution, open_door, request_visit
 from tests.webhooks.conftest import endpoint_make
 from webhooks.models import Delivery, Endpoint, Event
-from webhooks.services import deliveries_plan_for_changes
+from webhooks.services import ENDPOINTS_CACHE_KEY, deliveries_plan_for_changes
 
 ALL = list(Event.values)
 NAME, PHONE = "王小明", "13800138000"
@@ -311,3 +312,17 @@ def test_a_moved_session_tells_of_itself_and_of_every_registration(session):
     broadcast_plan_batch(broadcast_id=broadcast.pk)
     changed = Delivery.objects.get(event="registration.changed")
     assert changed.payload["data"]["registration"]["id"] == registration.pk
+
+
+def test_an_endpoint_deleted_behind_a_stale_cache_costs_the_registration_nothing(session):
+    endpoint = endpoint_make("https://hooks.example.com/in", events=ALL)
+    register(session)
+    stale = cache.get(ENDPOINTS_CACHE_KEY)
+    assert [row[0] for row in stale] == [endpoint.pk]
+    endpoint.delete()
+    cache.set(ENDPOINTS_CACHE_KEY, stale)  # another process still has the old list
+
+    registration = registration_create(session_id=session.pk, name="李华", phone="13800138001")
+
+    assert registration.status == Registration.Status.CONFIRMED
+    assert not Delivery.objects.exists()
