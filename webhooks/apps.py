@@ -7,6 +7,7 @@ class WebhooksConfig(AppConfig):
     verbose_name = _("Webhooks")
 
     def ready(self) -> None:
+        from webhooks import checks  # noqa: F401 - registers the system checks
         from webhooks.privacy import personal_data_handlers_register
         from webhooks.receivers import receivers_connect
 

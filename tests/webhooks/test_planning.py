@@ -22,6 +22,7 @@ from portal.privacy import personal_data_purge
 from tests import factories
 from tests.labvisits.conftest import make_institution, open_door, request_visit
 from tests.webhooks.conftest import endpoint_make
+from webhooks.checks import webhook_addresses_guarded
 from webhooks.models import Delivery, Endpoint, Event
 from webhooks.services import ENDPOINTS_CACHE_KEY, deliveries_plan_for_changes
 
@@ -326,3 +327,13 @@ def test_an_endpoint_deleted_behind_a_stale_cache_costs_the_registration_nothing
 
     assert registration.status == Registration.Status.CONFIRMED
     assert not Delivery.objects.exists()
+
+
+def test_production_warns_when_private_addresses_or_http_are_allowed(settings):
+    settings.DEBUG = False
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    settings.WEBHOOK_ALLOW_HTTP = False
+    assert webhook_addresses_guarded() == []
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    settings.WEBHOOK_ALLOW_HTTP = True
+    assert [w.id for w in webhook_addresses_guarded()] == ["webhooks.W001", "webhooks.W002"]
