@@ -52,7 +52,7 @@ from portal.checkin import (
     checkin_time_decide,
     staff_name,
 )
-from portal.history import state_change_build, state_change_record
+from portal.history import state_change_build, state_change_record, state_changes_create
 from portal.locking import lock_rows
 from portal.tickets import TicketUnreadable, ticket_code_new, ticket_code_read
 from reminders.models import Reminder
@@ -610,16 +610,19 @@ def lab_visits_mark_no_show(*, now: datetime.datetime | None = None) -> int:
         LabVisit.objects.filter(
             pk__in=ids, state=State.APPROVED, checked_in_at__isnull=True
         ).update(state=State.NO_SHOW, updated_at=now)
-        LabVisitChange.objects.bulk_create(
-            state_change_build(
-                LabVisitChange,
-                visit_id=pk,
-                event="no_show",
-                from_state=State.APPROVED,
-                to_state=State.NO_SHOW,
-                note="marked automatically after the visit slot",
-            )
-            for pk in ids
+        state_changes_create(
+            LabVisitChange,
+            [
+                state_change_build(
+                    LabVisitChange,
+                    visit_id=pk,
+                    event="no_show",
+                    from_state=State.APPROVED,
+                    to_state=State.NO_SHOW,
+                    note="marked automatically after the visit slot",
+                )
+                for pk in ids
+            ],
         )
         # reminders_cancel for the whole batch in one statement (same rule: pending
         # reminders of a visit that no longer takes place are cancelled).

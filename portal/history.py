@@ -3,8 +3,11 @@
 A registration, a consultation and a lab visit each keep their timeline in a concrete
 model of ``portal.models.StateChange`` (``RegistrationChange``, ``ConsultationChange``,
 ``LabVisitChange``) whose foreign key's reverse name is ``changes``. Steps are written by
-``state_change_record`` (or built by ``state_change_build`` for a ``bulk_create``) and
-shown by ``templates/includes/admin_timeline.html`` through ``history_rows``.
+``state_change_record`` (or built by ``state_change_build`` and written in one statement by
+``state_changes_create``) and shown by ``templates/includes/admin_timeline.html`` through
+``history_rows``. Both writers send ``portal.signals.state_changed`` with the saved steps,
+in the caller's transaction, so an app above the feature apps (``webhooks``) hears of every
+change without the feature apps knowing it.
 
 Core module: it imports no feature app.
 """
@@ -18,6 +21,7 @@ from django.db import models
 from django.utils import timezone
 
 from portal.models import StateChange
+from portal.signals import state_changed
 
 _Change = TypeVar("_Change", bound=StateChange)
 
@@ -39,7 +43,7 @@ def state_change_build(
     **target,
 ) -> _Change:
     """An unsaved step of ``model`` (``target``: its foreign key, e.g. ``registration_id``),
-    for ``model.objects.bulk_create``."""
+    for ``state_changes_create``."""
     return model(
         event=event,
         from_state=from_state,
@@ -75,7 +79,17 @@ def state_change_record(
         **{changes.field.name: obj},
     )
     change.save()
+    state_changed.send(sender=changes.model, changes=[change])
     return change
+
+
+def state_changes_create(model: type[_Change], changes) -> list[_Change]:
+    """Write the steps built by ``state_change_build`` in one statement (a batch job's
+    history) and tell the listeners, as ``state_change_record`` does for one step."""
+    created = model.objects.bulk_create(changes)
+    if created:
+        state_changed.send(sender=model, changes=created)
+    return created
 
 
 def history_rows(changes, *, state_labels: dict) -> list[dict]:

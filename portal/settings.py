@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "stats",
     "demo",
     "api",
+    "webhooks",
     # django-ninja's templates and static files: the API's docs page (/api/v1/docs) loads
     # Swagger UI from the portal's own static files, as the Content-Security-Policy requires
     # (without the app, ninja would load it from a CDN).
@@ -375,6 +376,7 @@ CELERY_TASK_ROUTES = {
     "reminders.tasks.reminder_send_task": {"queue": "mail"},
     "reminders.tasks.reminder_send_batch_task": {"queue": "mail"},
     "events.tasks.registration_followups_task": {"queue": "mail"},
+    "webhooks.tasks.deliveries_send_task": {"queue": "mail"},
     "stats.tasks.*": {"queue": "reports"},
 }
 # The queues workers serve; /healthz reports when a worker of each last answered.
@@ -383,6 +385,8 @@ CELERY_BEAT_SCHEDULE = {
     # Due reminders and notices are picked up from the database and handed to the mail
     # queue. The rows are the source of truth: nothing is lost if the broker forgets.
     "reminders-send-due": {"task": "reminders.tasks.reminders_send_due_task", "schedule": 60.0},
+    # Webhook deliveries due (new ones whose task was lost, retries) go to the mail queue.
+    "webhooks-send-due": {"task": "webhooks.tasks.deliveries_send_due_task", "schedule": 60.0},
     # Statistics summary tables behind the dashboard and the public figures.
     "stats-refresh": {"task": "stats.tasks.stats_refresh_task", "schedule": 15 * 60.0},
     # Personal data past its retention time is anonymised.
@@ -565,6 +569,27 @@ NOTICE_BATCH_SIZE = int(os.environ.get("NOTICE_BATCH_SIZE", "200"))
 # Due reminders are handed to the mail queue in tasks of this many rows each; one worker
 # sends a batch over one e-mail and one text-message connection.
 REMINDER_BATCH_SIZE = int(os.environ.get("REMINDER_BATCH_SIZE", "100"))
+# --- Webhooks (README, "Webhooks") ---------------------------------------------------------
+# Endpoints must use https:// unless this is on (the development default, with DEBUG).
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEBUG)
+# Deliveries never go to this machine or a private network (server-side request forgery)
+# unless this is on: for a receiver on the same network, development and tests only.
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+# Seconds to connect, and again to wait for the answer, per attempt.
+WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "5"))
+# A failed attempt is retried after 1, 5, 25, ... times this many seconds, up to this many
+# attempts in all (the default: 1, 5, 25, 125 and 625 minutes); then the delivery is failed
+# and staff may retry it.
+WEBHOOK_RETRY_BACKOFF = int(os.environ.get("WEBHOOK_RETRY_BACKOFF", "60"))
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "6"))
+# A delivery claimed by a worker that died is released after this many seconds.
+WEBHOOK_CLAIM_TIMEOUT = int(os.environ.get("WEBHOOK_CLAIM_TIMEOUT", "120"))
+# A due delivery handed to the worker queue but still pending this long after is handed
+# over again by the sweep (the claim lets only one message through).
+WEBHOOK_REQUEUE_AFTER = int(os.environ.get("WEBHOOK_REQUEUE_AFTER", "300"))
+# Deliveries are handed to the worker queue in tasks of this many rows.
+WEBHOOK_BATCH_SIZE = int(os.environ.get("WEBHOOK_BATCH_SIZE", "50"))
+
 # Text messages (django-sms). Default: one masked file per message in var/sms. A provider
 # is plugged in by naming its backend class, e.g. "sms.backends.twilio.SmsBackend".
 # https://github.com/roaldnefs/django-sms

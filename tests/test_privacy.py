@@ -136,6 +136,7 @@ def test_purge_anonymises_only_what_is_past_retention(site_tree):
         "needs": 0,
         "ratings": 0,
         "reminders": 1,
+        "webhook_deliveries": 0,
     }
     old_checked_in.refresh_from_db()
     assert old_checked_in.name == ANONYMISED_NAME
@@ -205,6 +206,7 @@ def test_purge_keeps_the_statistics_and_is_idempotent(site_tree):
         "needs": 0,
         "ratings": 0,
         "reminders": 0,
+        "webhook_deliveries": 0,
     }
     assert list(Registration.objects.order_by("pk").values()) == rows
 
@@ -375,6 +377,7 @@ def test_export_and_purge_keep_their_parts_in_order(visitor):
         "needs",
         "ratings",
         "reminders",
+        "webhook_deliveries",
     ]
 
 

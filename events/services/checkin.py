@@ -55,7 +55,7 @@ from portal.checkin import (
     checkin_window_refusal,
     staff_name,
 )
-from portal.history import state_change_build
+from portal.history import state_change_build, state_changes_create
 from portal.locking import lock_rows
 from portal.phones import InvalidPhone, phone_normalise
 from portal.tickets import TicketUnreadable, ticket_code_new, ticket_code_read
@@ -410,17 +410,20 @@ def registrations_mark_no_show(
         Registration.objects.filter(pk__in=ids, status=Status.CONFIRMED).update(
             status=Status.NO_SHOW, updated_at=now
         )
-        RegistrationChange.objects.bulk_create(
-            state_change_build(
-                RegistrationChange,
-                registration_id=pk,
-                event=registration_change_event(Status.CONFIRMED, Status.NO_SHOW),
-                from_state=Status.CONFIRMED,
-                to_state=Status.NO_SHOW,
-                at=now,
-                note="marked automatically after the session",
-            )
-            for pk in ids
+        state_changes_create(
+            RegistrationChange,
+            [
+                state_change_build(
+                    RegistrationChange,
+                    registration_id=pk,
+                    event=registration_change_event(Status.CONFIRMED, Status.NO_SHOW),
+                    from_state=Status.CONFIRMED,
+                    to_state=Status.NO_SHOW,
+                    at=now,
+                    note="marked automatically after the session",
+                )
+                for pk in ids
+            ],
         )
 
     # The rows are locked before they change: a late check-in (which locks its registration

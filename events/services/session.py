@@ -30,9 +30,10 @@ from events.models import Registration, RegistrationChange, Session, SessionStat
 from events.services.notices import registration_audiences
 from events.services.registration import HISTORY_NOTE_MAX, registration_change_event
 from portal.audit import audit_log
-from portal.history import state_change_build
+from portal.history import state_change_build, state_changes_create
 from portal.pagecache import pagecache_purge
 from portal.queueing import task_queue_on_commit
+from portal.signals import session_changed
 from reminders.models import Broadcast, Reminder
 from reminders.services import (
     broadcasts_finish,
@@ -54,6 +55,10 @@ def _local(moment: datetime.datetime) -> str:
 
 def _span(starts_at: datetime.datetime, ends_at: datetime.datetime) -> str:
     return f"{_local(starts_at)}–{timezone.localtime(ends_at):%H:%M}"
+
+
+def _session_span(session: Session) -> str:
+    return _span(session.starts_at, session.ends_at)
 
 
 def _user_or_none(by):
@@ -104,6 +109,14 @@ def session_schedule_check(*, session_id: int, by=None) -> Broadcast | None:
         state.save(update_fields=["notified_starts_at", "notified_ends_at"])
         broadcast = broadcast_start(
             session=session, kind="changed", by=_user_or_none(by), note=f"{before} -> {after}"
+        )
+        session_changed.send(
+            sender=Session,
+            session=session,
+            kind="changed",
+            key=f"notice-{broadcast.pk}",
+            at=broadcast.created_at,
+            reason="",
         )
         audit_log(
             instance=session,
@@ -178,6 +191,14 @@ def session_cancel(
         broadcast = broadcast_start(
             session=session, kind="cancelled", by=_user_or_none(by), note=reason[:200]
         )
+        session_changed.send(
+            sender=Session,
+            session=session,
+            kind="cancelled",
+            key=f"notice-{broadcast.pk}",
+            at=now,
+            reason=state.cancel_reason,
+        )
         audit_log(
             instance=session,
             action=SESSION_CANCEL,
@@ -238,18 +259,21 @@ def registrations_apply_session_notice(
             registration.session = sessions[registration.session_id]
         now = timezone.now()
         if kind == "changed":
-            RegistrationChange.objects.bulk_create(
-                state_change_build(
-                    RegistrationChange,
-                    registration=r,
-                    event=registration_change_event(r.status, r.status),
-                    from_state=r.status,
-                    to_state=r.status,
-                    at=now,
-                    by=changed_by,
-                    note=f"session time changed to {_span(r.session.starts_at, r.session.ends_at)}",
-                )
-                for r in registrations
+            state_changes_create(
+                RegistrationChange,
+                [
+                    state_change_build(
+                        RegistrationChange,
+                        registration=r,
+                        event=registration_change_event(r.status, r.status),
+                        from_state=r.status,
+                        to_state=r.status,
+                        at=now,
+                        by=changed_by,
+                        note=f"session time changed to {_session_span(r.session)}",
+                    )
+                    for r in registrations
+                ],
             )
             for registration in registrations:
                 reminders_replan(registration=registration)
@@ -283,7 +307,7 @@ def registrations_apply_session_notice(
             )
             registration.status = Registration.Status.CANCELLED
             registration.updated_at = now
-        RegistrationChange.objects.bulk_create(changes)
+        state_changes_create(RegistrationChange, changes)
         for registration in registrations:
             reminders_cancel(registration=registration)
         return registrations
