@@ -27,7 +27,8 @@ from labvisits.services import lab_visit_cancel, lab_visit_checkin_ticket, lab_v
 from portal.offline import SYNC_MAX_ITEMS, OfflineScan, offline_ticket_hash
 from portal.tickets import qr_token_make
 from tests import factories
-from tests.labvisits.conftest import open_door, request_visit
+from tests.concurrency import run_at_once
+from tests.labvisits.conftest import make_institution, open_door, request_visit
 
 CONTACT_PHONE = "+8613800001111"
 
@@ -385,3 +386,36 @@ def test_staff_see_the_ticket_presented_twice_with_the_visit_in_the_admin(
     html = response.content.decode()
     assert "Ticket presented twice" in html
     assert "abcdef12" in html and "door2" in html
+
+
+def test_two_devices_and_a_retried_queue_syncing_at_once_count_the_group_once(
+    transactional_site_tree,
+):
+    """Three syncs race, each on its own database connection: device A's queue, the same
+    queue sent again (a retry while the first request runs) and device B's scan of the same
+    ticket. The slot lock orders them: one check-in, one conflict, one already applied."""
+    institution = make_institution(transactional_site_tree, 1)
+    slot = open_door(institution.slot)
+    member = factories.UserFactory()
+    member.enterprise = factories.EnterpriseFactory(owner=member)
+    visit = approved(member, slot, group_size=4)
+    staff_a, staff_b = (
+        factories.UserFactory(username=name, groups=["Check-in staff"]) for name in "ab"
+    )
+    scan_a, scan_b = scan(visit.ticket_code), scan(visit.ticket_code)
+
+    def job(item, by, device):
+        return lambda: sync(slot, [item], by=by, device=device)[0].result
+
+    outcomes, errors = run_at_once(
+        [job(scan_a, staff_a, "a"), job(scan_a, staff_a, "a"), job(scan_b, staff_b, "b")]
+    )
+
+    assert errors == []
+    assert outcomes.count("checked_in") == 1
+    assert sorted(outcomes) in (
+        ["already_applied", "checked_in", "conflict"],  # A first: B's scan is the conflict
+        ["checked_in", "conflict", "conflict"],  # B first: both of A's are conflicts
+    )
+    assert LabVisitChange.objects.filter(visit=visit, event="checked_in").count() == 1
+    assert visit_slot_counts(slot_id=slot.pk)["arrived"] == 4
