@@ -30,7 +30,7 @@ from events.choices import SessionFormat
 from events.forms import ActivityPageForm
 from experts.models import HostKind
 from portal.choices import District, Zone, area_choices
-from portal.models import StateChange, TimeStampedModel
+from portal.models import CheckinConflictBase, StateChange, TimeStampedModel
 from portal.phones import phone_mask
 
 
@@ -603,12 +603,12 @@ class SessionState(models.Model):
         return str(self.session)
 
 
-class CheckinConflict(TimeStampedModel):
+class CheckinConflict(CheckinConflictBase):
     """A ticket checked in offline on a second device (or again after it was checked in
     online): the door screen queued the scan with its own nonce while offline, and when it
     synced the ticket had already been checked in under another nonce. The party is counted
     once (the first check-in stands); this row tells staff the same ticket was presented
-    twice (``events.services.offline``)."""
+    twice (``events.services.offline``). Nonce, device and scan: ``CheckinConflictBase``."""
 
     registration = models.ForeignKey(
         Registration,
@@ -616,25 +616,10 @@ class CheckinConflict(TimeStampedModel):
         on_delete=models.CASCADE,
         related_name="checkin_conflicts",
     )
-    # The nonce of the offline scan that came second (the first one's is the
-    # registration's ``checkin_nonce``): syncing the same queue again records nothing new.
-    nonce = models.CharField(_("scan nonce"), max_length=64)
-    # The browser that queued the scan (a random id it keeps in its storage).
-    device = models.CharField(_("device"), max_length=64, blank=True)
-    scanned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("scanned by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    scanned_at = models.DateTimeField(_("scanned at"))
 
-    class Meta:
+    class Meta(CheckinConflictBase.Meta):
         verbose_name = _("check-in conflict")
         verbose_name_plural = _("check-in conflicts")
-        ordering = ["-scanned_at", "-pk"]
         constraints = [
             # One offline scan is recorded once, however often its queue is synced.
             models.UniqueConstraint(fields=["nonce"], name="checkin_conflict_nonce_unique"),

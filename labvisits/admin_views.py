@@ -35,6 +35,7 @@ from enterprises.admin_menu import (
 from enterprises.admin_views import verified_column, verified_label
 from experts.models import InstitutionPage, Lab
 from labvisits.models import HOLDING_STATES, Instrument, LabVisit, VisitSlot
+from labvisits.offline import lab_visit_conflict_list
 from portal.admin_views import ReadOnlyViewSetMixin, StaffExportMixin, TimelineMixin, local_time
 from portal.filters import DateFromToRangeFilter, ModelChoiceFilter
 from portal.phones import phone_display
@@ -131,6 +132,8 @@ class LabVisitDetailView(TimelineMixin, generic.InspectView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             timeline=self.timeline(self.object.changes.all(), state_labels=dict(State.choices)),
+            # The ticket presented again after the group was checked in (offline door).
+            conflicts=lab_visit_conflict_list(visit_id=self.object.pk),
             **kwargs,
         )
 

@@ -6,6 +6,11 @@ see). Only approved visits of that slot are accepted (``labvisits.services``). T
 the ticket form and the answer to a ticket are those of the open-day sessions
 (``templates/includes/checkin_*.html``, ``portal.checkin``); the slots are listed on the
 check-in home page through ``portal.checkin`` (registered in ``labvisits.apps``).
+
+Offline, the screen checks tickets against the slot's ticket list and queues them
+(``static/js/checkin-offline.js``, ``labvisits.offline``); the list and the sync have the
+door's permission. The service worker and the manifest are the open day's: their scope,
+the check-in URLs, covers this door (``open-day/checkin/visit/``).
 """
 
 from __future__ import annotations
@@ -21,6 +26,11 @@ from django.views.decorators.http import require_GET, require_POST
 from labvisits.exceptions import LabVisitError
 from labvisits.models import LabVisit, VisitSlot
 from labvisits.notifications import institution_in_language
+from labvisits.offline import (
+    visit_checkin_conflict_list,
+    visit_checkin_offline_sync,
+    visit_offline_ticket_list,
+)
 from labvisits.selectors import slot_list_for_checkin, user_is_contact, visit_slot_counts
 from labvisits.services import can_check_in, lab_visit_checkin_ticket
 from portal.checkin import (
@@ -36,6 +46,7 @@ from portal.checkin import (
     checkin_override_offer,
     checkin_wants_json,
 )
+from portal.offline import offline_list_response, offline_sync_response
 
 
 def checkin_admits(user) -> bool:
@@ -113,6 +124,16 @@ def _render_visit_slot(
             "nonce": checkin_nonce_new(),
             "override": override,
             "may_override": checkin_may_override(request.user),
+            # Offline (labvisits.offline): the list and queue are kept in the browser under
+            # "visit-<slot>", apart from the sessions' ("<session>").
+            "offline_door": f"visit-{slot.pk}",
+            "offline_list_url": reverse(
+                "labvisits:checkin_visit_offline_list", kwargs={"slot_id": slot.pk}
+            ),
+            "offline_sync_url": reverse(
+                "labvisits:checkin_visit_offline_sync", kwargs={"slot_id": slot.pk}
+            ),
+            "conflicts": visit_checkin_conflict_list(slot_id=slot.pk),
         },
         status=status,
     )
@@ -179,8 +200,37 @@ def checkin_visit_counts(request: HttpRequest, slot_id: int) -> JsonResponse:
     return JsonResponse(visit_slot_counts(slot_id=slot.pk))
 
 
+@require_GET
+@checkin_door_required
+def checkin_visit_offline_list(request: HttpRequest, slot_id: int) -> JsonResponse:
+    """The slot's ticket list for the screen to check tickets against offline (no personal
+    data: ``labvisits.offline``); for whoever may use this slot's door."""
+    slot = _visit_slot_or_404(request, slot_id)
+    return offline_list_response(lambda: visit_offline_ticket_list(slot=slot))
+
+
+@require_POST
+@checkin_door_required
+def checkin_visit_offline_sync(request: HttpRequest, slot_id: int) -> JsonResponse:
+    """Apply the check-ins the screen queued offline (``portal.offline``)."""
+    slot = _visit_slot_or_404(request, slot_id)
+    return offline_sync_response(
+        request,
+        sync=lambda scans, device: visit_checkin_offline_sync(
+            slot=slot, scans=scans, device=device, by=request.user
+        ),
+        counts=lambda: visit_slot_counts(slot_id=slot.pk),
+    )
+
+
 urlpatterns = [
     path("<id:slot_id>/", checkin_visit_slot, name="checkin_visit_slot"),
     path("<id:slot_id>/ticket/", checkin_visit_ticket, name="checkin_visit_ticket"),
     path("<id:slot_id>/counts.json", checkin_visit_counts, name="checkin_visit_counts"),
+    path(
+        "<id:slot_id>/tickets.json",
+        checkin_visit_offline_list,
+        name="checkin_visit_offline_list",
+    ),
+    path("<id:slot_id>/sync/", checkin_visit_offline_sync, name="checkin_visit_offline_sync"),
 ]

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.choices import Field
 from portal.language import text_in_language
-from portal.models import StateChange, TimeStampedModel
+from portal.models import CheckinConflictBase, StateChange, TimeStampedModel
 
 
 class InstitutionContact(models.Model):
@@ -254,6 +254,36 @@ def lab_visit_is_machine_time(visit: LabVisit) -> bool:
     """Whether ``visit`` books machine time on a shared instrument rather than a lab
     visit: the one predicate the pages, e-mails, notices and reminders word themselves by."""
     return visit.slot.instrument_id is not None
+
+
+class LabVisitCheckinConflict(CheckinConflictBase):
+    """A visit's ticket presented twice at the lab's door: checked in offline on a second
+    device, or again after it was checked in online (``labvisits.offline``). The group is
+    counted once (the first check-in stands); this row tells the institution's contact and
+    staff. Its own table rather than one shared with the open day's ``CheckinConflict``:
+    each keeps a real foreign key (deleted with its visit or registration) and each app
+    its own rows."""
+
+    visit = models.ForeignKey(
+        LabVisit,
+        verbose_name=_("lab visit"),
+        on_delete=models.CASCADE,
+        related_name="checkin_conflicts",
+    )
+
+    class Meta(CheckinConflictBase.Meta):
+        verbose_name = _("lab visit check-in conflict")
+        verbose_name_plural = _("lab visit check-in conflicts")
+        constraints = [
+            # One offline scan is recorded once, however often its queue is synced.
+            models.UniqueConstraint(fields=["nonce"], name="lab_visit_checkin_conflict_nonce"),
+            models.CheckConstraint(
+                condition=~Q(nonce=""), name="lab_visit_checkin_conflict_nonce_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visit} · {self.nonce}"
 
 
 class LabVisitChange(StateChange):

@@ -60,6 +60,34 @@ class StateChange(models.Model):
         return str(EVENT_LABELS.get(self.event, self.event))
 
 
+class CheckinConflictBase(TimeStampedModel):
+    """Abstract base of a ticket presented twice at a door while offline
+    (``portal.offline``): the door screen queued the scan with its own nonce, and when it
+    synced the ticket had already been checked in under another nonce. The party is counted
+    once (the first check-in stands); the row tells staff. Concrete models add the foreign
+    key to the ticket and, in their Meta, a unique constraint on ``nonce`` (one offline scan
+    is recorded once, however often its queue is synced) and a check that it is not empty."""
+
+    # The nonce of the offline scan that came second (the first one's is the ticket's
+    # ``checkin_nonce``).
+    nonce = models.CharField(_("scan nonce"), max_length=64)
+    # The browser that queued the scan (a random id it keeps in its storage).
+    device = models.CharField(_("device"), max_length=64, blank=True)
+    scanned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("scanned by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    scanned_at = models.DateTimeField(_("scanned at"))
+
+    class Meta:
+        abstract = True
+        ordering = ["-scanned_at", "-pk"]
+
+
 class SectorField(models.Model):
     """A field of the sector (automotive, food, ...), for multi-select on pages and snippets.
 

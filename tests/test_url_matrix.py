@@ -227,6 +227,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     "labvisits:checkin_visit_slot": {"checkin", "contact"},
     "labvisits:checkin_visit_ticket": NOBODY,
     "labvisits:checkin_visit_counts": {"checkin", "contact"},
+    "labvisits:checkin_visit_offline_list": {"checkin", "contact"},
+    "labvisits:checkin_visit_offline_sync": NOBODY,
     # Enterprise accounts.
     "enterprises:mine": {"ent_a", "ent_b"},
     "enterprises:start": SIGNED_IN - ENTERPRISES,

@@ -1,35 +1,17 @@
-"""The door screen offline: the session's ticket list for the browser, and the check-ins it
-queued while the network was down, applied when it returns.
+"""The session door screen offline: the session's ticket list for the browser, and the
+check-ins it queued while the network was down, applied when it returns.
 
-**The ticket list** (``offline_ticket_list``) holds, for each ticket that may still be
-presented at the door (confirmed, no-show or already checked in), a hash of its ticket code,
-the party size and whether it has been checked in; never a name, a phone number, the code
-itself or its QR token. The hash is ``SHA-256(salt + code)`` with a salt per session
-(``offline_salt``: a keyed hash of the session id under the site's secret key), which the
-browser computes with the Web Crypto API for a typed or scanned code.
+The rules both doors share (the salted hashes, the answers of a sync, the scan time, the
+JSON) are in ``portal.offline``; this module says what they mean for a session:
 
-Why a salt that door staff can read rather than a secret key: the browser must compute the
-hash itself while offline, so whatever it uses is on the device anyway. The salt makes each
-session's list useless for another session and keeps the hashes from matching a table made
-in advance; it does not stop someone holding the list from trying all 32^8 codes. What they
-would learn is a ticket code of this session, which only lets a party in at this door:
-check-in staff can already check any registration in by searching. The list carries no
-personal data, so a lost phone with the list on it discloses nothing about the visitors.
-
-**Syncing** (``checkin_offline_sync``): each queued check-in carries the nonce the browser
-made for the scan (``crypto.randomUUID()``), the typed code or scanned QR token, and the
-time of the scan. It goes through ``checkin_perform`` like an online scan, with that nonce
-(``Registration.checkin_nonce`` is unique, so a nonce checks a ticket in at most once) and
-the scan time as the moment of the check-in. The answer for each nonce:
-
-- ``checked_in``: applied now;
-- ``already_applied``: this nonce checked the ticket in before (the queue was sent again
-  after its answer was lost): nothing changes;
-- ``conflict``: the ticket had been checked in under another nonce (a second offline device,
-  or the online screen): the party is counted once, the first check-in stands, and the scan
-  is recorded as a ``CheckinConflict`` for staff (unique per nonce: syncing again records
-  nothing new);
-- ``refused`` with the service's error code (``cancelled``, ``wrong_session``,
+- the list holds the tickets that may be presented at the door (confirmed, no-show or
+  already checked in), with the party size; the salt is per session;
+- a queued check-in goes through ``checkin_perform`` like an online scan, with the scan's
+  nonce (``Registration.checkin_nonce`` is unique, so a nonce checks a ticket in at most
+  once) and the scan time as the moment of the check-in;
+- a ticket already checked in under another nonce is recorded as a ``CheckinConflict`` for
+  staff (unique per nonce: syncing again records nothing new);
+- refusals carry the service's error code (``cancelled``, ``wrong_session``,
   ``unknown_ticket``, ``too_early``, ``ended``, ...; ``invalid`` for an item without a
   usable nonce).
 """
@@ -37,26 +19,44 @@ the scan time as the moment of the check-in. The answer for each nonce:
 from __future__ import annotations
 
 import datetime
-import hashlib
-from dataclasses import dataclass
 
-from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from events.exceptions import RegistrationError
 from events.models import CheckinConflict, Registration, Session
 from events.services.checkin import checkin_perform
 from events.tickets import name_mask
-from portal.checkin import (
-    checkin_nonce_clean,
-    checkin_opens_at,
-    checkin_repeat_message,
-    staff_name,
-)
+from portal.checkin import staff_name
+from portal.errors import DomainError
 from portal.locking import lock_rows
+from portal.offline import (
+    SCAN_MAX_AGE,
+    SYNC_MAX_ITEMS,
+    OfflineResult,
+    OfflineScan,
+    OfflineTicket,
+    offline_apply,
+    offline_sync,
+    offline_ticket_hash,
+    offline_ticket_list_build,
+)
+from portal.offline import offline_salt as door_salt
+
+__all__ = [
+    "LISTED_STATUSES",
+    "SCAN_MAX_AGE",
+    "SYNC_MAX_ITEMS",
+    "OfflineResult",
+    "OfflineScan",
+    "checkin_conflict_list",
+    "checkin_offline_apply",
+    "checkin_offline_sync",
+    "offline_salt",
+    "offline_ticket_hash",
+    "offline_ticket_list",
+]
 
 Status = Registration.Status
 
@@ -64,54 +64,16 @@ SALT_PURPOSE = "events.checkin.offline"
 # Tickets that may be presented at the door: the others (cancelled, waiting list) are not on
 # the list, so the offline screen refuses them as unknown.
 LISTED_STATUSES = (Status.CONFIRMED, Status.NO_SHOW, Status.CHECKED_IN)
-# At most this many queued check-ins per sync request; the browser sends the rest next.
-SYNC_MAX_ITEMS = 200
-# A scan time older than this (a device clock far off) is replaced by the time of the sync.
-SCAN_MAX_AGE = datetime.timedelta(hours=24)
-
-
-@dataclass(frozen=True)
-class OfflineScan:
-    """A check-in the door screen queued offline."""
-
-    nonce: str
-    ticket: str
-    scanned_at: datetime.datetime | None
-
-
-@dataclass(frozen=True)
-class OfflineResult:
-    """The answer to one queued check-in: ``result`` is ``checked_in``,
-    ``already_applied``, ``conflict`` or ``refused`` (with the error ``code``)."""
-
-    nonce: str
-    result: str
-    code: str = ""
-    message: str = ""
-    party_size: int | None = None
-
-    def as_dict(self) -> dict:
-        return {
-            "nonce": self.nonce,
-            "result": self.result,
-            "code": self.code,
-            "message": self.message,
-            "party_size": self.party_size,
-        }
 
 
 def offline_salt(*, session_id: int) -> str:
     """The session's salt for the ticket hashes (stable, different for every session)."""
-    return salted_hmac(SALT_PURPOSE, f"session:{session_id}").hexdigest()[:32]
-
-
-def offline_ticket_hash(*, salt: str, code: str) -> str:
-    """``SHA-256(salt + code)`` in hex, as the browser computes it."""
-    return hashlib.sha256((salt + code).encode()).hexdigest()
+    return door_salt(purpose=SALT_PURPOSE, door=f"session:{session_id}")
 
 
 def offline_ticket_list(*, session_id: int, now: datetime.datetime | None = None) -> dict:
-    """The session's ticket list for the door screen (no personal data, see the module).
+    """The session's ticket list for the door screen (no personal data, see
+    ``portal.offline``).
 
     ``version`` changes whenever a listed ticket changes (a check-in, a cancellation).
     Error codes: ``not_found``, ``online`` (an online session has no door).
@@ -130,36 +92,78 @@ def offline_ticket_list(*, session_id: int, now: datetime.datetime | None = None
     summary = Registration.objects.filter(session_id=session_id).aggregate(
         n=Count("pk"), latest=Max("updated_at")
     )
-    latest = summary["latest"]
-    salt = offline_salt(session_id=session_id)
-    return {
-        "session": session.pk,
-        "version": f"{summary['n']}-{int(latest.timestamp() * 1000) if latest else 0}",
-        "generated_at": now.isoformat(),
-        "opens_at": checkin_opens_at(starts_at=session.starts_at).isoformat(),
-        "ends_at": session.ends_at.isoformat(),
-        "salt": salt,
-        "tickets": [
-            {
-                "hash": offline_ticket_hash(salt=salt, code=code or ""),
-                "party_size": party_size,
-                "checked_in": status == Status.CHECKED_IN,
-            }
+    return offline_ticket_list_build(
+        door={"session": session.pk},
+        salt=offline_salt(session_id=session_id),
+        tickets=(
+            (code, party_size, status == Status.CHECKED_IN)
             for code, party_size, status in rows.order_by("pk").values_list(
                 "ticket_code", "party_size", "status"
             )
-        ],
-    }
+        ),
+        count=summary["n"],
+        latest=summary["latest"],
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        now=now,
+    )
 
 
-def _scan_time(scanned_at: datetime.datetime | None, now: datetime.datetime) -> datetime.datetime:
-    """When the party arrived: the device's scan time, unless it is missing, in the future
-    or implausibly old (a wrong device clock); then the time of the sync."""
-    if scanned_at is None or timezone.is_naive(scanned_at):
-        return now
-    if scanned_at > now or scanned_at < now - SCAN_MAX_AGE:
-        return now
-    return scanned_at
+def _ticket(registration: Registration, *, session_id: int) -> OfflineTicket:
+    return OfflineTicket(
+        party_size=registration.party_size,
+        checked_in_at=registration.checked_in_at,
+        checked_in_by=registration.checked_in_by,
+        here=registration.session_id == session_id,
+    )
+
+
+class _SessionDoor:
+    """A session's door for ``portal.offline.offline_apply``."""
+
+    def __init__(self, session_id: int):
+        self.session_id = session_id
+
+    def lock(self) -> None:
+        # The session lock that every check-in takes first (``checkin_perform``).
+        lock_rows(Session, [self.session_id], no_key=True)
+
+    def applied(self, nonce: str) -> OfflineTicket | None:
+        registration = (
+            Registration.objects.filter(checkin_nonce=nonce).select_related("checked_in_by").first()
+        )
+        return None if registration is None else _ticket(registration, session_id=self.session_id)
+
+    def conflict_recorded(self, nonce: str) -> OfflineTicket | None:
+        recorded = (
+            CheckinConflict.objects.filter(nonce=nonce)
+            .select_related("registration__checked_in_by")
+            .first()
+        )
+        if recorded is None:
+            return None
+        return _ticket(recorded.registration, session_id=self.session_id)
+
+    def check_in(self, *, ticket: str, nonce: str, at: datetime.datetime, by) -> OfflineTicket:
+        registration = checkin_perform(
+            session_id=self.session_id, ticket=ticket, by=by, nonce=nonce, now=at
+        )
+        return _ticket(registration, session_id=self.session_id)
+
+    def conflict_record(
+        self, error: DomainError, *, nonce: str, device: str, by, scanned_at: datetime.datetime
+    ) -> OfflineTicket | None:
+        registration = getattr(error, "registration", None)
+        if error.code != "already_checked_in" or registration is None:
+            return None
+        CheckinConflict.objects.create(
+            registration=registration,
+            nonce=nonce,
+            device=device,
+            scanned_by=by if by is not None and by.is_authenticated else None,
+            scanned_at=scanned_at,
+        )
+        return _ticket(registration, session_id=self.session_id)
 
 
 def checkin_offline_apply(
@@ -170,70 +174,9 @@ def checkin_offline_apply(
     by,
     now: datetime.datetime | None = None,
 ) -> OfflineResult:
-    """Apply one check-in queued offline (see the module for the answers)."""
-    now = now or timezone.now()
-    nonce = checkin_nonce_clean(scan.nonce)
-    if nonce is None:
-        return OfflineResult(
-            scan.nonce[:64],
-            "refused",
-            code="invalid",
-            message=_("This check-in cannot be applied: it has no valid scan id."),
-        )
-    scanned_at = _scan_time(scan.scanned_at, now)
-    with transaction.atomic():
-        # The session lock that every check-in takes first: two syncs of the same queue
-        # (a retry while the first request is still running) or of two devices holding the
-        # same ticket queue here, so each nonce is looked up after the previous one applied.
-        lock_rows(Session, [session_id], no_key=True)
-        applied = (
-            Registration.objects.filter(checkin_nonce=nonce)
-            .values_list("session_id", "party_size")
-            .first()
-        )
-        if applied is not None:
-            if applied[0] != session_id:
-                return OfflineResult(
-                    nonce,
-                    "refused",
-                    code="invalid",
-                    message=_("This check-in cannot be applied: it has no valid scan id."),
-                )
-            return OfflineResult(nonce, "already_applied", party_size=applied[1])
-        recorded = (
-            CheckinConflict.objects.filter(nonce=nonce).select_related("registration").first()
-        )
-        if recorded is not None:
-            return _conflict_answer(nonce, recorded.registration, now=now)
-        try:
-            registration = checkin_perform(
-                session_id=session_id, ticket=scan.ticket, by=by, nonce=nonce, now=scanned_at
-            )
-        except RegistrationError as error:
-            if error.code == "already_checked_in" and error.registration is not None:
-                CheckinConflict.objects.create(
-                    registration=error.registration,
-                    nonce=nonce,
-                    device=(device or "")[:64],
-                    scanned_by=by if by is not None and by.is_authenticated else None,
-                    scanned_at=scanned_at,
-                )
-                return _conflict_answer(nonce, error.registration, now=now)
-            return OfflineResult(nonce, "refused", code=error.code, message=error.message)
-        return OfflineResult(nonce, "checked_in", party_size=registration.party_size)
-
-
-def _conflict_answer(nonce: str, registration: Registration, *, now) -> OfflineResult:
-    return OfflineResult(
-        nonce,
-        "conflict",
-        code="already_checked_in",
-        message=checkin_repeat_message(
-            checked_in_at=registration.checked_in_at,
-            staff=staff_name(registration.checked_in_by),
-            now=now,
-        ),
-        party_size=registration.party_size,
+    """Apply one check-in queued offline at the session's door (``portal.offline``)."""
+    return offline_apply(
+        door=_SessionDoor(session_id), scan=scan, device=device, by=by, now=now or timezone.now()
     )
 
 
@@ -245,18 +188,17 @@ def checkin_offline_sync(
     by,
     now: datetime.datetime | None = None,
 ) -> list[OfflineResult]:
-    """Apply the check-ins a door screen queued offline, in the order they were scanned,
-    each in its own transaction (one refusal does not hold up the others). Error codes:
-    ``too_many`` (more than ``SYNC_MAX_ITEMS``: the browser sends them in parts)."""
-    if len(scans) > SYNC_MAX_ITEMS:
-        raise RegistrationError(
-            _("Too many check-ins at once: send at most %(max)d.") % {"max": SYNC_MAX_ITEMS},
-            code="too_many",
-        )
-    return [
-        checkin_offline_apply(session_id=session_id, scan=scan, device=device, by=by, now=now)
-        for scan in scans
-    ]
+    """Apply the check-ins a session's door screen queued offline, in the order they were
+    scanned, each in its own transaction. Error codes: ``too_many`` (more than
+    ``SYNC_MAX_ITEMS``: the browser sends them in parts)."""
+    return offline_sync(
+        door=_SessionDoor(session_id),
+        scans=scans,
+        device=device,
+        by=by,
+        error=RegistrationError,
+        now=now,
+    )
 
 
 def checkin_conflict_list(*, session_id: int) -> list[dict]:

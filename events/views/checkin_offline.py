@@ -5,7 +5,9 @@ while the network was down. The rules live in ``events.services.offline``;
 
 The manifest and the service worker hold no data and are served to anyone (a browser
 fetches a manifest without cookies); the ticket list and the sync need the permission
-``events.check_in``, like the screen.
+``events.check_in``, like the screen. The worker's scope, the check-in URLs, covers the
+lab-visit doors too (``labvisits.checkin_views``, under ``checkin/visit/``): they use this
+worker and manifest, with their own ticket list and sync.
 """
 
 from __future__ import annotations
@@ -18,21 +20,15 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import path, reverse
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from events.exceptions import RegistrationError
 from events.models import Session
 from events.services.checkin import checkin_counts
-from events.services.offline import (
-    SYNC_MAX_ITEMS,
-    OfflineScan,
-    checkin_offline_sync,
-    offline_ticket_list,
-)
+from events.services.offline import checkin_offline_sync, offline_ticket_list
 from events.views.checkin import checkin_staff_required
+from portal.offline import offline_list_response, offline_sync_response
 
 # What the service worker keeps for the screen to open without a network (the pages
 # themselves are kept as they are visited).
@@ -102,63 +98,20 @@ def checkin_service_worker(request: HttpRequest) -> HttpResponse:
 def checkin_offline_list(request: HttpRequest, session_id: int) -> JsonResponse:
     """The session's ticket list for the screen to check tickets against offline."""
     session = get_object_or_404(Session, pk=session_id)
-    try:
-        return JsonResponse(offline_ticket_list(session_id=session.pk))
-    except RegistrationError as error:
-        return JsonResponse({"code": error.code, "message": error.message}, status=409)
-
-
-def _scans(payload) -> list[OfflineScan] | None:
-    """The queued check-ins of a sync request, or None when the body is not one."""
-    items = payload.get("items") if isinstance(payload, dict) else None
-    if not isinstance(items, list):
-        return None
-    scans = []
-    for item in items:
-        if not isinstance(item, dict):
-            return None
-        nonce, ticket, at = item.get("nonce"), item.get("ticket"), item.get("scanned_at")
-        if not isinstance(nonce, str) or not isinstance(ticket, str):
-            return None
-        try:
-            scanned_at = parse_datetime(at) if isinstance(at, str) else None
-        except ValueError:
-            scanned_at = None
-        scans.append(OfflineScan(nonce=nonce[:64], ticket=ticket[:200], scanned_at=scanned_at))
-    return scans
+    return offline_list_response(lambda: offline_ticket_list(session_id=session.pk))
 
 
 @require_POST
 @checkin_staff_required
 def checkin_offline_sync_view(request: HttpRequest, session_id: int) -> JsonResponse:
-    """Apply the check-ins the screen queued offline (JSON in, JSON out; CSRF-protected
-    like every POST: the page sends its token in ``X-CSRFToken``)."""
+    """Apply the check-ins the screen queued offline (``portal.offline``)."""
     session = get_object_or_404(Session, pk=session_id)
-    try:
-        payload = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        payload = None
-    scans = _scans(payload)
-    if scans is None:
-        return JsonResponse(
-            {"code": "invalid", "message": _("The check-ins sent could not be read.")},
-            status=400,
-        )
-    device = payload.get("device") if isinstance(payload.get("device"), str) else ""
-    try:
-        results = checkin_offline_sync(
+    return offline_sync_response(
+        request,
+        sync=lambda scans, device: checkin_offline_sync(
             session_id=session.pk, scans=scans, device=device, by=request.user
-        )
-    except RegistrationError as error:
-        return JsonResponse(
-            {"code": error.code, "message": error.message, "max_items": SYNC_MAX_ITEMS},
-            status=400,
-        )
-    return JsonResponse(
-        {
-            "results": [result.as_dict() for result in results],
-            "counts": checkin_counts(session_id=session.pk),
-        }
+        ),
+        counts=lambda: checkin_counts(session_id=session.pk),
     )
 
 

@@ -1,12 +1,15 @@
 /*
- * Check-in screen offline (events.views.checkin_offline, events.services.offline).
+ * Check-in screen offline (portal.offline; the session door's events.services.offline and
+ * the lab-visit door's labvisits.offline). The same script at both doors: what differs (the
+ * URLs, the storage key, the wording) comes from the data attributes of the panel
+ * (templates/includes/checkin_offline_panel.html).
  *
- * While online the screen downloads the session's ticket list (hashes of the ticket codes,
+ * While online the screen downloads the door's ticket list (hashes of the ticket codes,
  * party sizes, checked-in flags; no names or phones) into localStorage and registers the
  * service worker that keeps the screen's files. When the network is down (the browser says
  * so, or a ticket could not be posted), static/js/checkin.js hands typed and scanned
  * tickets to PortalOfflineDoor.checkIn: the code is hashed as the server does
- * (SHA-256 of the session's salt + the code) and checked against the list; an accepted
+ * (SHA-256 of the door's salt + the code) and checked against the list; an accepted
  * ticket is queued with its scan nonce and time. When the network returns (the "online"
  * event, and a retry timer) the queue is posted to the sync endpoint; every item it
  * answered is dropped from the queue.
@@ -25,10 +28,11 @@
   var SYNC_EVERY_MS = 15000; // retry timer while check-ins wait
   var LIST_EVERY_MS = 60000; // refresh the ticket list while online and nothing waits
   var BATCH = 100; // check-ins per sync request (the server takes up to 200)
-  var session = box.getAttribute("data-session");
+  // The door (a session, a lab-visit slot) whose list and queue these are.
+  var door = box.getAttribute("data-door");
   // Each member of staff has their own list and queue on a shared device: a check-in
   // queued by one is synced (and credited) by that member only, when they open the screen.
-  var prefix = "portal.checkin." + box.getAttribute("data-staff") + "." + session + ".";
+  var prefix = "portal.checkin." + box.getAttribute("data-staff") + "." + door + ".";
   var statusNode = box.querySelector("[data-offline-status]");
   var queueNode = box.querySelector("[data-offline-queue]");
   var listNode = box.querySelector("[data-offline-list]");

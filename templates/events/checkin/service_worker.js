@@ -4,7 +4,8 @@ Context: shell (JSON list of the static files to keep), scope (JSON string: the 
 URLs of this language), version (changes with the files).
 {% endcomment %}/*
  * Check-in screen service worker: keeps the screen's files (CSS, scripts, the QR decoder,
- * icons) and the check-in pages last opened, so that the screen opens again without a
+ * icons) and the check-in pages last opened (a session's, and a lab-visit slot's under
+ * <scope>visit/: the scope covers both doors), so that the screen opens again without a
  * network. Pages come from the network first; the copy is used only when it cannot be
  * reached. Ticket lists, counters and check-ins are never answered from the cache: the
  * page itself checks tickets against its downloaded list and queues check-ins offline
