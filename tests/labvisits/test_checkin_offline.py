@@ -27,6 +27,7 @@ from labvisits.services import lab_visit_cancel, lab_visit_checkin_ticket, lab_v
 from portal.offline import SYNC_MAX_ITEMS, OfflineScan, offline_ticket_hash
 from portal.tickets import qr_token_make
 from tests import factories
+from tests.conftest import english
 from tests.concurrency import run_at_once
 from tests.labvisits.conftest import make_institution, open_door, request_visit
 
@@ -380,7 +381,8 @@ def test_staff_see_the_ticket_presented_twice_with_the_visit_in_the_admin(
 ):
     sync(slot, [scan(visit.ticket_code)], by=checkin_staff)
     sync(slot, [scan(visit.ticket_code)], by=other_door, device="abcdef123456")
-    client.force_login(factories.UserFactory(groups=["Regulator editors"]))
+    # The admin speaks the user's language: English here, whatever ran before.
+    client.force_login(english(factories.UserFactory(groups=["Regulator editors"])))
     response = client.get(reverse("enterprise_services_lab_visits:inspect", args=[visit.pk]))
     assert response.status_code == 200
     html = response.content.decode()
