@@ -27,8 +27,8 @@ from labvisits.services import lab_visit_cancel, lab_visit_checkin_ticket, lab_v
 from portal.offline import SYNC_MAX_ITEMS, OfflineScan, offline_ticket_hash
 from portal.tickets import qr_token_make
 from tests import factories
-from tests.conftest import english
 from tests.concurrency import run_at_once
+from tests.conftest import english
 from tests.labvisits.conftest import make_institution, open_door, request_visit
 
 CONTACT_PHONE = "+8613800001111"
