@@ -90,14 +90,16 @@ check: $(VENV)/.installed-dev messages
 
 # The suite runs in pytest-xdist workers, one per core, each with its own test database;
 # PYTEST_ARGS adds options, e.g. PYTEST_ARGS="-n0 tests/events" for one folder in one
-# process. `make suite` is the suite without lint and check. A worker that runs out of
-# tests takes half of the other's ("worksteal"): with xdist's default scheduling, one
-# worker was left with a queue of slow browser tests for the last 2.5 minutes while the
-# other sat idle (494 s against 416 s for the whole suite on 2 cores).
+# process. `make suite` is the suite without lint and check. Tests are handed to the
+# workers one at a time, in the suite's order (--maxschedchunk=1): with xdist's default
+# chunks, one worker was left with a queue of slow browser tests for the last 2.5 minutes
+# while the other sat idle (494 s against 419 s with chunks of 4 on 2 cores). Work
+# stealing (--dist worksteal) balanced as well but broke the order every worker relies on
+# (database tests before the transactional ones that flush the data migrations' rows).
 test: lint check suite
 
 suite: $(VENV)/.installed-dev messages
-	$(PY) -m pytest -n auto --dist worksteal $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto --maxschedchunk=1 $(PYTEST_ARGS)
 
 # The five benchmarks of bench/README.md, one table each (the registration rush: one per
 # scenario), against servers and workers they start themselves on PostgreSQL (127.0.0.1:5432)
