@@ -52,8 +52,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(receiver.body)
 
-    def log_message(self, format, *args) -> None:  # noqa: A002 - quiet test output
-        pass
+    def log_message(self, format, *args) -> None:  # noqa: A002
+        """http.server writes a line per request to stderr; the tests read ``requests``."""
 
 
 @pytest.fixture(autouse=True)
